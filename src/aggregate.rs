@@ -1,0 +1,299 @@
+//! Owned counts folded from parsed lines. [`Aggregate::merge`] is
+//! associative and commutative, so inputs read in parallel give the same
+//! result as one thread.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::classify::Cause;
+use crate::event::{Event, Kind};
+use crate::parse::{Outcome, Stage, domain_of};
+use crate::text::reply_key;
+
+/// Counts over all inputs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub lines: u64,
+    pub unparsed: u64,
+    pub received: u64,
+    pub delivered: u64,
+    pub deferred: u64,
+    pub bounced: u64,
+    /// 421 events by [`Kind`].
+    pub by_kind: [u64; 4],
+}
+
+impl Totals {
+    pub fn attempts(&self) -> u64 {
+        self.delivered + self.deferred + self.bounced
+    }
+
+    fn merge(&mut self, o: &Totals) {
+        self.lines += o.lines;
+        self.unparsed += o.unparsed;
+        self.received += o.received;
+        self.delivered += o.delivered;
+        self.deferred += o.deferred;
+        self.bounced += o.bounced;
+        add_arr(&mut self.by_kind, &o.by_kind);
+    }
+}
+
+fn add_arr<const N: usize>(a: &mut [u64; N], b: &[u64; N]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+}
+
+fn min_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+fn merge_counts(a: &mut HashMap<String, u64>, b: &HashMap<String, u64>) {
+    for (k, v) in b {
+        *a.entry(k.clone()).or_default() += v;
+    }
+}
+
+/// Per recipient domain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DomainStats {
+    pub delivered: u64,
+    pub deferred: u64,
+    pub bounced: u64,
+    /// 421 events by kind (inbound never lands here).
+    pub by_kind: [u64; 4],
+    /// Windows (start times) with a 421 deferral.
+    pub windows: BTreeSet<i64>,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    /// 421 deferrals by cause.
+    pub causes: [u64; 9],
+    /// 421 deferrals by normalised reply text.
+    pub replies: HashMap<String, u64>,
+}
+
+impl DomainStats {
+    pub fn attempts(&self) -> u64 {
+        self.delivered + self.deferred + self.bounced
+    }
+
+    fn merge(&mut self, o: &DomainStats) {
+        self.delivered += o.delivered;
+        self.deferred += o.deferred;
+        self.bounced += o.bounced;
+        add_arr(&mut self.by_kind, &o.by_kind);
+        self.windows.extend(o.windows.iter().copied());
+        self.first = min_opt(self.first, o.first);
+        self.last = max_opt(self.last, o.last);
+        add_arr(&mut self.causes, &o.causes);
+        merge_counts(&mut self.replies, &o.replies);
+    }
+}
+
+/// Per time window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WindowStats {
+    pub attempts: u64,
+    pub received: u64,
+    pub by_kind: [u64; 4],
+}
+
+/// A normalised reply text and what it was seen with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplyStats {
+    pub count: u64,
+    pub cause: Option<Cause>,
+    pub domains: BTreeSet<String>,
+}
+
+/// Everything the report needs, folded line by line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aggregate {
+    pub window: i64,
+    /// Seconds added to Unix time before cutting windows (local midnight).
+    pub align: i64,
+    pub totals: Totals,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+    pub domains: HashMap<Box<[u8]>, DomainStats>,
+    pub windows: HashMap<i64, WindowStats>,
+    /// 421 events by cause, by kind.
+    pub causes: [[u64; 4]; 9],
+    /// 421 events by stage, by kind.
+    pub stages: [[u64; 4]; 6],
+    /// 421 deferrals by remote host.
+    pub hosts: HashMap<String, u64>,
+    /// Outbound 421 replies (deferred, suspended, reply kinds) by normalised text.
+    pub replies: HashMap<String, ReplyStats>,
+    /// Inbound 421s by client.
+    pub clients: HashMap<String, u64>,
+    scratch: Vec<u8>,
+}
+
+impl Aggregate {
+    pub fn new(window: i64, align: i64) -> Aggregate {
+        Aggregate {
+            window: window.max(1),
+            align,
+            totals: Totals::default(),
+            first: None,
+            last: None,
+            domains: HashMap::new(),
+            windows: HashMap::new(),
+            causes: [[0; 4]; 9],
+            stages: [[0; 4]; 6],
+            hosts: HashMap::new(),
+            replies: HashMap::new(),
+            clients: HashMap::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The start of the window holding `t`.
+    pub fn window_of(&self, t: i64) -> i64 {
+        (t + self.align).div_euclid(self.window) * self.window - self.align
+    }
+
+    /// A line was read; `time` when it carried a usable stamp.
+    pub fn line(&mut self, time: Option<i64>) {
+        self.totals.lines += 1;
+        if let Some(t) = time {
+            self.first = min_opt(self.first, Some(t));
+            self.last = max_opt(self.last, Some(t));
+        }
+    }
+
+    pub fn unparsed(&mut self) {
+        self.totals.unparsed += 1;
+    }
+
+    pub fn arrival(&mut self, time: i64) {
+        self.totals.received += 1;
+        let w = self.window_of(time);
+        self.windows.entry(w).or_default().received += 1;
+    }
+
+    /// Looks a domain up by its lowercased bytes, allocating only when new.
+    fn domain_mut(&mut self, rcpt: &[u8]) -> &mut DomainStats {
+        self.scratch.clear();
+        self.scratch
+            .extend(domain_of(rcpt).iter().map(u8::to_ascii_lowercase));
+        if !self.domains.contains_key(self.scratch.as_slice()) {
+            self.domains.insert(
+                self.scratch.clone().into_boxed_slice(),
+                DomainStats::default(),
+            );
+        }
+        self.domains
+            .get_mut(self.scratch.as_slice())
+            .expect("inserted above")
+    }
+
+    /// A delivery attempt for one recipient.
+    pub fn delivery(&mut self, time: i64, outcome: Outcome, rcpt: &[u8]) {
+        match outcome {
+            Outcome::Delivered => self.totals.delivered += 1,
+            Outcome::Deferred => self.totals.deferred += 1,
+            Outcome::Bounced => self.totals.bounced += 1,
+        }
+        let w = self.window_of(time);
+        self.windows.entry(w).or_default().attempts += 1;
+        let d = self.domain_mut(rcpt);
+        match outcome {
+            Outcome::Delivered => d.delivered += 1,
+            Outcome::Deferred => d.deferred += 1,
+            Outcome::Bounced => d.bounced += 1,
+        }
+    }
+
+    /// A 421 event (its delivery line, if any, was counted by [`Aggregate::delivery`]).
+    pub fn event(&mut self, ev: &Event<'_>) {
+        let k = ev.kind.index();
+        self.totals.by_kind[k] += 1;
+        self.causes[ev.cause.index()][k] += 1;
+        self.stages[stage_index(ev.stage())][k] += 1;
+        let w = self.window_of(ev.time);
+        self.windows.entry(w).or_default().by_kind[k] += 1;
+        if ev.kind == Kind::Inbound {
+            *self
+                .clients
+                .entry(String::from_utf8_lossy(ev.party).into_owned())
+                .or_default() += 1;
+            return;
+        }
+        let key = reply_key(ev.reply.text);
+        let r = self.replies.entry(key.clone()).or_default();
+        r.count += 1;
+        r.cause = Some(ev.cause);
+        if !ev.domain.is_empty() {
+            r.domains
+                .insert(String::from_utf8_lossy(ev.domain).to_ascii_lowercase());
+        }
+        if ev.kind != Kind::Deferred {
+            if ev.kind == Kind::Suspended {
+                self.domain_mut(ev.party).by_kind[k] += 1;
+            }
+            return;
+        }
+        if !ev.host.is_empty() {
+            *self
+                .hosts
+                .entry(String::from_utf8_lossy(ev.host).to_ascii_lowercase())
+                .or_default() += 1;
+        }
+        let d = self.domain_mut(ev.party);
+        d.by_kind[k] += 1;
+        d.windows.insert(w);
+        d.first = min_opt(d.first, Some(ev.time));
+        d.last = max_opt(d.last, Some(ev.time));
+        d.causes[ev.cause.index()] += 1;
+        *d.replies.entry(key).or_default() += 1;
+    }
+
+    /// Folds another partial aggregate (same window) into this one.
+    pub fn merge(&mut self, o: &Aggregate) {
+        self.totals.merge(&o.totals);
+        self.first = min_opt(self.first, o.first);
+        self.last = max_opt(self.last, o.last);
+        for (k, v) in &o.domains {
+            self.domains.entry(k.clone()).or_default().merge(v);
+        }
+        for (k, v) in &o.windows {
+            let w = self.windows.entry(*k).or_default();
+            w.attempts += v.attempts;
+            w.received += v.received;
+            add_arr(&mut w.by_kind, &v.by_kind);
+        }
+        for (a, b) in self.causes.iter_mut().zip(&o.causes) {
+            add_arr(a, b);
+        }
+        for (a, b) in self.stages.iter_mut().zip(&o.stages) {
+            add_arr(a, b);
+        }
+        merge_counts(&mut self.hosts, &o.hosts);
+        merge_counts(&mut self.clients, &o.clients);
+        for (k, v) in &o.replies {
+            let r = self.replies.entry(k.clone()).or_default();
+            r.count += v.count;
+            r.cause = r.cause.or(v.cause);
+            r.domains.extend(v.domains.iter().cloned());
+        }
+    }
+}
+
+pub fn stage_index(s: Stage) -> usize {
+    Stage::ALL
+        .iter()
+        .position(|x| *x == s)
+        .unwrap_or(Stage::ALL.len() - 1)
+}

@@ -1,0 +1,317 @@
+//! Cause categories: one ordered rules table, reply text first, then the
+//! enhanced status code, else `unknown`.
+//!
+//! Enhanced codes alone mislead (GMX sends none, Gmail uses 4.2.1 and 4.4.5
+//! for rate limits and busy, Exchange 4.3.2 for connection limits), so a
+//! phrase or provider signature in the text always wins over the code.
+
+use serde::Serialize;
+
+/// Why a server answered 421.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cause {
+    Capacity,
+    ConnectionLimit,
+    Timeout,
+    RateLimit,
+    Reputation,
+    AuthPolicy,
+    Greylisting,
+    Downstream,
+    Unknown,
+}
+
+impl Cause {
+    pub const ALL: [Cause; 9] = [
+        Cause::Capacity,
+        Cause::ConnectionLimit,
+        Cause::Timeout,
+        Cause::RateLimit,
+        Cause::Reputation,
+        Cause::AuthPolicy,
+        Cause::Greylisting,
+        Cause::Downstream,
+        Cause::Unknown,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::Capacity => "capacity",
+            Cause::ConnectionLimit => "connection-limit",
+            Cause::Timeout => "timeout",
+            Cause::RateLimit => "rate-limit",
+            Cause::Reputation => "reputation",
+            Cause::AuthPolicy => "auth-policy",
+            Cause::Greylisting => "greylisting",
+            Cause::Downstream => "downstream",
+            Cause::Unknown => "unknown",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// One line on what the category means, for the report.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Cause::Capacity => "receiver busy, out of resources or in maintenance",
+            Cause::ConnectionLimit => "too many connections or messages per connection",
+            Cause::Timeout => "a command or the data timed out, connection lost",
+            Cause::RateLimit => "sending too fast or too much for the receiver",
+            Cause::Reputation => "sender IP or domain reputation, complaints, blocklists",
+            Cause::AuthPolicy => "SPF/DKIM/DMARC, reverse DNS, TLS or local policy",
+            Cause::Greylisting => "first attempt greylisted; a retry is expected to pass",
+            Cause::Downstream => "the receiver's own backend failed or is shutting down",
+            Cause::Unknown => "no known phrase or enhanced code",
+        }
+    }
+}
+
+/// One row of the rules table: a phrase looked for (ASCII case-insensitive)
+/// in the reply text.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub phrase: &'static str,
+    pub cause: Cause,
+    /// Who writes it, for provider signatures.
+    pub source: &'static str,
+}
+
+const fn rule(phrase: &'static str, cause: Cause, source: &'static str) -> Rule {
+    Rule {
+        phrase,
+        cause,
+        source,
+    }
+}
+
+use Cause::*;
+
+/// The rules, first match wins. Provider signatures first, then phrases
+/// (connection limits before rate limits: "too many messages in this
+/// connection" is a per-connection limit).
+pub const RULES: &[Rule] = &[
+    rule("[gl01]", Greylisting, "Yahoo"),
+    rule("temporarily deferred - 4.16.50", Greylisting, "Yahoo"),
+    rule("[tss04]", RateLimit, "Yahoo"),
+    rule("[tss01]", Reputation, "Yahoo"),
+    rule("[tss02]", Reputation, "Yahoo"),
+    rule("[tss03]", Reputation, "Yahoo"),
+    rule("[ts01]", Reputation, "Yahoo"),
+    rule("[ts02]", Reputation, "Yahoo"),
+    rule("[ts03]", Reputation, "Yahoo"),
+    rule("4.7.28", RateLimit, "Gmail"),
+    rule("4.7.650", Reputation, "Microsoft"),
+    rule("4.7.651", Reputation, "Microsoft"),
+    rule("rp-001", Reputation, "Microsoft"),
+    rule("rp-002", Reputation, "Microsoft"),
+    rule("rp-003", Reputation, "Microsoft"),
+    rule("(dyn:", Reputation, "AOL"),
+    rule("greylist", Greylisting, ""),
+    rule("graylist", Greylisting, ""),
+    rule("grey-list", Greylisting, ""),
+    rule("gray-list", Greylisting, ""),
+    rule("grey list", Greylisting, ""),
+    rule("gray list", Greylisting, ""),
+    rule("not yet authorized", Greylisting, ""),
+    rule("too many connections", ConnectionLimit, ""),
+    rule("concurrent", ConnectionLimit, ""),
+    rule("concurrency", ConnectionLimit, ""),
+    rule("connection limit", ConnectionLimit, ""),
+    rule("simultaneous connections", ConnectionLimit, ""),
+    rule("too many sessions", ConnectionLimit, ""),
+    rule("too many smtp sessions", ConnectionLimit, ""),
+    rule("messages in this connection", ConnectionLimit, ""),
+    rule("messages in one connection", ConnectionLimit, ""),
+    rule("messages per connection", ConnectionLimit, ""),
+    rule("messages per session", ConnectionLimit, ""),
+    rule("maximum number of connections", ConnectionLimit, ""),
+    rule("unusual rate", RateLimit, ""),
+    rule("unexpected volume", RateLimit, ""),
+    rule("rate limit", RateLimit, ""),
+    rule("rate-limit", RateLimit, ""),
+    rule("ratelimit", RateLimit, ""),
+    rule("throttl", RateLimit, ""),
+    rule("too many messages", RateLimit, ""),
+    rule("too many recipients", RateLimit, ""),
+    rule("too much mail", RateLimit, ""),
+    rule("at a rate", RateLimit, ""),
+    rule("sending rate", RateLimit, ""),
+    rule("too fast", RateLimit, ""),
+    rule("slow down", RateLimit, ""),
+    rule("reputation", Reputation, ""),
+    rule("complaint", Reputation, ""),
+    rule("blocklist", Reputation, ""),
+    rule("block list", Reputation, ""),
+    rule("blacklist", Reputation, ""),
+    rule("spamhaus", Reputation, ""),
+    rule("dnsbl", Reputation, ""),
+    rule(" rbl", Reputation, ""),
+    rule("unsolicited", Reputation, ""),
+    rule("spam", Reputation, ""),
+    rule("too many errors", AuthPolicy, ""),
+    rule("spf", AuthPolicy, ""),
+    rule("dkim", AuthPolicy, ""),
+    rule("dmarc", AuthPolicy, ""),
+    rule("reverse dns", AuthPolicy, ""),
+    rule("rdns", AuthPolicy, ""),
+    rule("ptr record", AuthPolicy, ""),
+    rule("reverse hostname", AuthPolicy, ""),
+    rule("tls required", AuthPolicy, ""),
+    rule("must issue a starttls", AuthPolicy, ""),
+    rule("encryption required", AuthPolicy, ""),
+    rule("whitelist", AuthPolicy, ""),
+    rule("allowlist", AuthPolicy, ""),
+    rule("authentication required", AuthPolicy, ""),
+    rule("policy", AuthPolicy, ""),
+    rule("timeout", Timeout, ""),
+    rule("timed out", Timeout, ""),
+    rule("time out", Timeout, ""),
+    rule("time-out", Timeout, ""),
+    rule("lost connection", Timeout, ""),
+    rule("idle too long", Timeout, ""),
+    rule("busy", Capacity, ""),
+    rule("load average", Capacity, ""),
+    rule("too much load", Capacity, ""),
+    rule("high load", Capacity, ""),
+    rule("system load", Capacity, ""),
+    rule("overload", Capacity, ""),
+    rule("resources", Capacity, ""),
+    rule("insufficient", Capacity, ""),
+    rule("disk full", Capacity, ""),
+    rule("out of memory", Capacity, ""),
+    rule("no space", Capacity, ""),
+    rule("system problem", Capacity, ""),
+    rule("local problem", Capacity, ""),
+    rule("not accepting network messages", Capacity, ""),
+    rule("maintenance", Capacity, ""),
+    rule("capacity", Capacity, ""),
+    rule("downstream", Downstream, ""),
+    rule("upstream", Downstream, ""),
+    rule("fork", Downstream, ""),
+    rule("unexpected failure", Downstream, ""),
+    rule("shutting down", Downstream, ""),
+    rule("internal error", Downstream, ""),
+    rule("backend", Downstream, ""),
+];
+
+/// The fallback by enhanced status code class and subject.
+pub fn cause_of_enhanced(enhanced: &[u8]) -> Option<Cause> {
+    match enhanced.get(..4)? {
+        b"4.2." | b"4.3." => Some(Capacity),
+        b"4.4." => Some(Timeout),
+        b"4.7." => Some(AuthPolicy),
+        _ => None,
+    }
+}
+
+/// ASCII case-insensitive substring search.
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// The rule matching a reply text, if any.
+pub fn matching_rule(text: &[u8]) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .find(|r| contains_ci(text, r.phrase.as_bytes()))
+}
+
+/// The cause of a 421 reply: the text first, then the enhanced code.
+pub fn classify(text: &[u8], enhanced: Option<&[u8]>) -> Cause {
+    if let Some(r) = matching_rule(text) {
+        return r.cause;
+    }
+    enhanced.and_then(cause_of_enhanced).unwrap_or(Unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(text: &str) -> Cause {
+        let t = text.as_bytes();
+        classify(t, crate::parse::reply::enhanced_code(t))
+    }
+
+    #[test]
+    fn every_rule_is_reachable_and_decides_its_phrase() {
+        for r in RULES {
+            let text = format!("421 Sorry {} here", r.phrase.to_uppercase());
+            assert_eq!(
+                matching_rule(text.as_bytes()).map(|m| m.phrase),
+                Some(r.phrase),
+                "rule {:?} is shadowed",
+                r.phrase
+            );
+            assert_eq!(c(&text), r.cause, "{text}");
+        }
+    }
+
+    #[test]
+    fn provider_texts() {
+        assert_eq!(
+            c(
+                "421-4.7.28 [192.0.2.1] Our system has detected an unusual rate of unsolicited mail - gsmtp"
+            ),
+            RateLimit
+        );
+        assert_eq!(
+            c(
+                "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints"
+            ),
+            RateLimit
+        );
+        assert_eq!(
+            c(
+                "421 4.7.0 [TS01] Messages from 192.0.2.1 temporarily deferred due to user complaints"
+            ),
+            Reputation
+        );
+        assert_eq!(
+            c(
+                "421 4.7.650 The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation. (S775)"
+            ),
+            Reputation
+        );
+        assert_eq!(
+            c("421 4.7.0 [GL01] Message from (192.0.2.1) temporarily deferred - 4.16.50"),
+            Greylisting
+        );
+        assert_eq!(
+            c("421 4.3.2 The maximum number of concurrent server connections has exceeded a limit"),
+            ConnectionLimit
+        );
+        assert_eq!(
+            c("421 too many messages in this connection"),
+            ConnectionLimit
+        );
+        assert_eq!(
+            c("421 Refused. Your reverse DNS entry does not resolve to an IP."),
+            AuthPolicy
+        );
+        assert_eq!(
+            c("421 mx.example: SMTP command timeout - closing connection"),
+            Timeout
+        );
+        assert_eq!(c("421 4.3.2 All screening ports are busy"), Capacity);
+        assert_eq!(c("421 4.4.5 Server busy, try again later."), Capacity);
+        assert_eq!(c("421 4.3.0 Downstream server error"), Downstream);
+    }
+
+    #[test]
+    fn enhanced_code_is_the_fallback() {
+        assert_eq!(c("421 4.3.2 Service not available"), Capacity);
+        assert_eq!(c("421 4.2.0 Try again"), Capacity);
+        assert_eq!(c("421 4.4.1 Try again"), Timeout);
+        assert_eq!(c("421 4.7.0 Try again"), AuthPolicy);
+        assert_eq!(
+            c("421 Service not available, closing transmission channel"),
+            Unknown
+        );
+        assert_eq!(c("421 4.5.0 Try again"), Unknown);
+    }
+}

@@ -1,0 +1,280 @@
+//! The command line (clap derive) and its conversion into settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::ScanConfig;
+use crate::parse::Format;
+use crate::parse::time::Zone;
+use crate::render::csv::By;
+
+/// Finds SMTP 421 deferrals in Exim and Postfix logs, classifies their
+/// causes and sets them against the delivery volume of each time window.
+///
+/// Exit status: 0 ok; 2 when an input could not be read (the others are
+/// still reported).
+#[derive(Debug, Parser)]
+#[command(name = "maillog421", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Tables (or JSON/CSV) of 421s by domain, cause, stage and time window.
+    ///
+    /// Examples:
+    ///   maillog421 report /var/log/exim4/mainlog
+    ///   maillog421 report --rotated --window 15m /var/log/mail.log
+    ///   maillog421 report --format json --since yesterday /var/log/maillog
+    ///   zcat maillog-*.gz | maillog421 report -
+    Report(ReportArgs),
+    /// One JSON object per 421 event (NDJSON), for jq, Vector or Loki.
+    ///
+    /// Examples:
+    ///   maillog421 events /var/log/mail.log | jq -r 'select(.category=="rate-limit") | .domain'
+    Events(InputArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    Exim,
+    Postfix,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CsvBy {
+    Domain,
+    Category,
+    Stage,
+    Window,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// Log files (plain or gzip, detected by content); `-` reads stdin.
+    /// Default: the first of /var/log/exim4/mainlog, /var/log/exim_mainlog,
+    /// /var/log/maillog, /var/log/mail.log that exists.
+    pub paths: Vec<PathBuf>,
+    /// Also read each path's rotated siblings, oldest first
+    /// (NAME.N[.gz] highest N first, NAME-YYYYMMDD[.gz] oldest first, then NAME).
+    #[arg(long)]
+    pub rotated: bool,
+    /// Force the log format instead of detecting it per file.
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// The year the logs end in, for syslog stamps that carry none
+    /// (default: from each file's modification time; a month later than
+    /// that time's month belongs to the year before).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Time zone of stamps without one, and of the output: `local`, `utc`
+    /// or an offset such as `+01:00`.
+    #[arg(long, default_value = "local", value_parser = parse_zone)]
+    pub tz: Zone,
+    /// Only lines at or after this time: RFC 3339, YYYY-MM-DD, today, yesterday.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only lines before this time: RFC 3339, YYYY-MM-DD, today, yesterday.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Worker threads for reading files in parallel (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Show the first lines not understood in each input (file:line).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Time window length: 5m, 15m, 1h, 1d...
+    #[arg(long, default_value = "1h", value_parser = parse_window)]
+    pub window: i64,
+    /// Rows in ranked tables.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Which table `--format csv` writes.
+    #[arg(long, value_enum, default_value_t = CsvBy::Domain)]
+    pub by: CsvBy,
+}
+
+/// `30s`, `5m`, `1h`, `1d` as seconds.
+pub fn parse_window(s: &str) -> Result<i64, String> {
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("`{s}`: expected a number and a unit, like 5m, 1h or 1d"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" | "" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{s}`: unit must be s, m, h or d")),
+    };
+    if n <= 0 {
+        return Err(format!("`{s}`: the window must be longer than zero"));
+    }
+    Ok(n * mult)
+}
+
+pub fn parse_zone(s: &str) -> Result<Zone, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "local" => return Ok(Zone::Local),
+        "utc" | "z" => return Ok(Zone::Utc),
+        _ => {}
+    }
+    let sign = match s.as_bytes().first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => {
+            return Err(format!(
+                "`{s}`: expected local, utc or an offset like +01:00"
+            ));
+        }
+    };
+    let digits: String = s[1..].chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{s}`: expected an offset like +01:00"));
+    }
+    let (h, m): (i32, i32) = (
+        digits[..2].parse().unwrap_or(0),
+        digits[2..].parse().unwrap_or(0),
+    );
+    if h > 23 || m > 59 {
+        return Err(format!("`{s}`: offset out of range"));
+    }
+    Ok(Zone::Fixed(sign * (h * 3600 + m * 60)))
+}
+
+/// `--since`/`--until` as Unix seconds.
+pub fn parse_when(s: &str, zone: Zone, now: i64) -> Result<i64, String> {
+    use chrono::{DateTime, NaiveDate};
+    let midnight = |d: NaiveDate| -> Result<i64, String> {
+        let st = crate::parse::time::Stamp {
+            year: Some(chrono::Datelike::year(&d)),
+            month: chrono::Datelike::month(&d),
+            day: chrono::Datelike::day(&d),
+            hour: 0,
+            minute: 0,
+            second: 0,
+            offset: None,
+        };
+        crate::parse::time::Clock::new(zone, crate::parse::time::YearHint { year: 0, month: 12 })
+            .resolve(&st)
+            .ok_or_else(|| format!("`{s}`: no such date"))
+    };
+    let today = || -> NaiveDate {
+        let utc = DateTime::from_timestamp(now, 0).unwrap_or_default();
+        match zone {
+            Zone::Utc => utc.date_naive(),
+            Zone::Fixed(o) => (utc + chrono::Duration::seconds(i64::from(o))).date_naive(),
+            Zone::Local => utc.with_timezone(&chrono::Local).date_naive(),
+        }
+    };
+    match s {
+        "today" => midnight(today()),
+        "yesterday" => midnight(today().pred_opt().ok_or("date out of range")?),
+        _ => {
+            if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+                return Ok(dt.timestamp());
+            }
+            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| format!("`{s}`: expected RFC 3339, YYYY-MM-DD, today or yesterday"))?;
+            midnight(d)
+        }
+    }
+}
+
+impl InputArgs {
+    /// The scan settings these flags give.
+    pub fn scan_config(&self, window: i64, keep_events: bool) -> Result<ScanConfig, String> {
+        let now = chrono::Utc::now().timestamp();
+        let since = self
+            .since
+            .as_deref()
+            .map(|s| parse_when(s, self.tz, now))
+            .transpose()?;
+        let until = self
+            .until
+            .as_deref()
+            .map(|s| parse_when(s, self.tz, now))
+            .transpose()?;
+        Ok(ScanConfig {
+            format: self.input_format.map(|f| match f {
+                InputFormat::Exim => Format::Exim,
+                InputFormat::Postfix => Format::Postfix,
+            }),
+            year: self.year,
+            zone: self.tz,
+            window,
+            since,
+            until,
+            keep_events,
+            unparsed_examples: if self.verbose { 5 } else { 0 },
+        })
+    }
+}
+
+impl From<CsvBy> for By {
+    fn from(b: CsvBy) -> By {
+        match b {
+            CsvBy::Domain => By::Domain,
+            CsvBy::Category => By::Category,
+            CsvBy::Stage => By::Stage,
+            CsvBy::Window => By::Window,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn windows_and_zones() {
+        assert_eq!(parse_window("5m"), Ok(300));
+        assert_eq!(parse_window("1d"), Ok(86_400));
+        assert!(parse_window("0h").is_err());
+        assert!(parse_window("1w").is_err());
+        assert_eq!(parse_zone("+01:00"), Ok(Zone::Fixed(3600)));
+        assert_eq!(parse_zone("-0530"), Ok(Zone::Fixed(-19_800)));
+        assert_eq!(parse_zone("UTC"), Ok(Zone::Utc));
+        assert!(parse_zone("Europe/Paris").is_err());
+    }
+
+    #[test]
+    fn since_forms() {
+        let now = 1_795_341_601; // 2026-11-22T10:00:01Z
+        assert_eq!(parse_when("today", Zone::Utc, now), Ok(1_795_305_600));
+        assert_eq!(
+            parse_when("yesterday", Zone::Utc, now),
+            Ok(1_795_305_600 - 86_400)
+        );
+        assert_eq!(
+            parse_when("2026-11-22", Zone::Fixed(3600), now),
+            Ok(1_795_305_600 - 3600)
+        );
+        assert_eq!(parse_when("2026-11-22T10:00:01Z", Zone::Utc, now), Ok(now));
+        assert!(parse_when("soon", Zone::Utc, now).is_err());
+    }
+}

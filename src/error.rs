@@ -1,0 +1,44 @@
+//! Input failures. Each names the input and, when known, how far reading got.
+
+use std::io;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{path}: cannot open: {source}")]
+    Open { path: String, source: io::Error },
+    #[error("{path}: is a directory")]
+    IsDirectory { path: String },
+    #[error("{path}: read failed after line {line}: {source}")]
+    Read {
+        path: String,
+        line: u64,
+        source: io::Error,
+    },
+}
+
+impl InputError {
+    pub fn open(path: &str, source: io::Error) -> InputError {
+        InputError::Open {
+            path: path.to_string(),
+            source,
+        }
+    }
+
+    pub fn read(path: &str, line: u64, source: io::Error) -> InputError {
+        let source = match source.kind() {
+            io::ErrorKind::UnexpectedEof => io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "truncated (compressed data ends early)",
+            ),
+            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
+                io::Error::new(source.kind(), format!("corrupt compressed data ({source})"))
+            }
+            _ => source,
+        };
+        InputError::Read {
+            path: path.to_string(),
+            line,
+            source,
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! A 421 event: one log line on which a server answered 421, borrowed from
+//! the line, with its cause. Built from a parsed [`Record`]; everything
+//! downstream (aggregate, `events` output) reads this type.
+
+use serde::Serialize;
+
+use crate::classify::{Cause, classify};
+use crate::parse::{Mta, Outcome, Record, Reply, Stage, domain_of};
+
+/// What kind of 421 event a line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A recipient deferred because the remote server answered 421 in this attempt.
+    Deferred,
+    /// Postfix `delivery temporarily suspended`: a cached 421, no new attempt.
+    Suspended,
+    /// A 421 logged for a host or session with no recipient on the line.
+    Reply,
+    /// Our own server answered a client 421.
+    Inbound,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Deferred, Kind::Suspended, Kind::Reply, Kind::Inbound];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Deferred => "deferred",
+            Kind::Suspended => "suspended",
+            Kind::Reply => "reply",
+            Kind::Inbound => "inbound",
+        }
+    }
+
+    pub fn direction(self) -> &'static str {
+        match self {
+            Kind::Inbound => "inbound",
+            _ => "outbound",
+        }
+    }
+}
+
+/// One 421 event, borrowing its line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event<'a> {
+    pub time: i64,
+    pub kind: Kind,
+    pub mta: Mta,
+    pub id: &'a [u8],
+    /// Recipient (outbound) or client (inbound), as logged.
+    pub party: &'a [u8],
+    pub domain: &'a [u8],
+    pub host: &'a [u8],
+    pub ip: &'a [u8],
+    pub reply: Reply<'a>,
+    pub cause: Cause,
+}
+
+impl<'a> Event<'a> {
+    /// The 421 event a record describes, if it is one.
+    pub fn from_record(time: i64, mta: Mta, record: &Record<'a>) -> Option<Event<'a>> {
+        let (kind, id, party, host, ip, reply, fixed) = match *record {
+            Record::Delivery(d) if d.outcome == Outcome::Deferred => {
+                let reply = d.reply?;
+                let kind = if d.suspended {
+                    Kind::Suspended
+                } else {
+                    Kind::Deferred
+                };
+                (kind, d.id, d.rcpt, d.host, d.ip, reply, None)
+            }
+            Record::HostReply(h) => (Kind::Reply, h.id, &b""[..], h.host, h.ip, h.reply, None),
+            Record::Inbound(i) => (
+                Kind::Inbound,
+                &b""[..],
+                i.client,
+                None,
+                None,
+                i.reply,
+                i.cause,
+            ),
+            _ => return None,
+        };
+        let cause = fixed.unwrap_or_else(|| classify(reply.text, reply.enhanced));
+        let domain = if kind == Kind::Inbound {
+            &b""[..]
+        } else {
+            domain_of(party)
+        };
+        Some(Event {
+            time,
+            kind,
+            mta,
+            id,
+            party,
+            domain,
+            host: host.unwrap_or(b""),
+            ip: ip.unwrap_or(b""),
+            reply,
+            cause,
+        })
+    }
+
+    pub fn stage(&self) -> Stage {
+        self.reply.stage
+    }
+}

@@ -1,0 +1,133 @@
+//! Which files to read: the paths given, the default log when none is, and
+//! with `--rotated` each path's rotated siblings, oldest first:
+//! `NAME.N[.gz]` (highest N first), `NAME-YYYYMMDD[.gz]` (oldest first),
+//! then `NAME`.
+
+use std::path::{Path, PathBuf};
+
+/// One input: a file, or standard input (`-`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Source {
+    pub fn from_arg(arg: &Path) -> Source {
+        if arg == Path::new("-") {
+            Source::Stdin
+        } else {
+            Source::File(arg.to_path_buf())
+        }
+    }
+
+    pub fn display(&self) -> String {
+        match self {
+            Source::Stdin => "<stdin>".to_string(),
+            Source::File(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// Where mail logs live on Debian, RHEL/cPanel and other systems, in the
+/// order `report` tries them when no path is given.
+pub const DEFAULT_PATHS: [&str; 4] = [
+    "/var/log/exim4/mainlog",
+    "/var/log/exim_mainlog",
+    "/var/log/maillog",
+    "/var/log/mail.log",
+];
+
+/// The first default path that exists.
+pub fn default_path() -> Option<PathBuf> {
+    DEFAULT_PATHS.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+/// How a sibling sorts: numbered ones by descending N, then dated ones by
+/// ascending date, then the live file.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    Numbered(std::cmp::Reverse<u64>),
+    Dated(u64),
+}
+
+fn rank(name: &str, sibling: &str) -> Option<Rank> {
+    let rest = sibling.strip_prefix(name)?;
+    let rest = rest.strip_suffix(".gz").unwrap_or(rest);
+    if let Some(n) = rest.strip_prefix('.')
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+    {
+        return n.parse().ok().map(|n| Rank::Numbered(std::cmp::Reverse(n)));
+    }
+    if let Some(d) = rest.strip_prefix('-')
+        && (8..=10).contains(&d.len())
+        && d.bytes().all(|b| b.is_ascii_digit())
+    {
+        return d.parse().ok().map(Rank::Dated);
+    }
+    None
+}
+
+/// `path` preceded by its rotated siblings, oldest first. A path whose
+/// directory cannot be listed comes back alone (opening it reports the error).
+pub fn with_rotated(path: &Path) -> Vec<PathBuf> {
+    let (Some(name), dir) = (path.file_name().and_then(|n| n.to_str()), path.parent()) else {
+        return vec![path.to_path_buf()];
+    };
+    let dir = match dir {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut found: Vec<(Rank, PathBuf)> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let sibling = e.file_name().into_string().ok()?;
+                Some((rank(name, &sibling)?, path.with_file_name(sibling)))
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    found.sort();
+    let mut out: Vec<PathBuf> = found.into_iter().map(|(_, p)| p).collect();
+    out.push(path.to_path_buf());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotation_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for n in [
+            "maillog",
+            "maillog.1",
+            "maillog.2.gz",
+            "maillog.10.gz",
+            "maillog-20261121.gz",
+            "maillog-20261120",
+            "maillog.bak",
+            "other.1",
+        ] {
+            std::fs::write(dir.path().join(n), "").unwrap();
+        }
+        let got: Vec<String> = with_rotated(&dir.path().join("maillog"))
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "maillog.10.gz",
+                "maillog.2.gz",
+                "maillog.1",
+                "maillog-20261120",
+                "maillog-20261121.gz",
+                "maillog"
+            ]
+        );
+    }
+}

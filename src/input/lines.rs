@@ -1,0 +1,165 @@
+//! Cuts a byte stream into lines with one reused buffer: read big blocks,
+//! find newlines with memchr, carry the partial tail to the next read.
+//! A line longer than [`MAX_LINE`] is cut there (the rest is skipped up to
+//! the next newline) so memory stays bounded on garbage input.
+
+use std::io::{self, Read};
+
+/// Bytes read per call.
+const BLOCK: usize = 256 * 1024;
+/// The longest line kept whole.
+pub const MAX_LINE: usize = 1024 * 1024;
+
+/// A line reader over any `Read`.
+pub struct LineReader<R> {
+    inner: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    /// Skipping the rest of an overlong line.
+    skipping: bool,
+    /// Bytes consumed from the stream (decompressed), for error messages.
+    pub offset: u64,
+}
+
+impl<R: Read> LineReader<R> {
+    pub fn new(inner: R) -> LineReader<R> {
+        LineReader {
+            inner,
+            buf: vec![0; BLOCK],
+            start: 0,
+            end: 0,
+            eof: false,
+            skipping: false,
+            offset: 0,
+        }
+    }
+
+    /// Reads more into the buffer; false at end of input.
+    fn fill(&mut self) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            let grown = (self.buf.len() * 2).min(MAX_LINE + BLOCK);
+            self.buf.resize(grown.max(self.buf.len()), 0);
+        }
+        loop {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The text at the start of the stream, holding at least `lines` lines
+    /// when the stream has them (for format detection); consumes nothing.
+    pub fn peek(&mut self, lines: usize) -> io::Result<&[u8]> {
+        while memchr::memchr_iter(b'\n', &self.buf[self.start..self.end]).count() < lines
+            && self.end - self.start < BLOCK
+            && self.fill()?
+        {}
+        Ok(&self.buf[self.start..self.end])
+    }
+
+    /// The next line without its `\n`; `None` at the end. A last line
+    /// without a newline is returned too.
+    pub fn next_line(&mut self) -> io::Result<Option<&[u8]>> {
+        loop {
+            let avail = &self.buf[self.start..self.end];
+            if let Some(nl) = memchr::memchr(b'\n', avail) {
+                let s = self.start;
+                self.start += nl + 1;
+                self.offset += nl as u64 + 1;
+                if self.skipping {
+                    self.skipping = false;
+                    continue;
+                }
+                return Ok(Some(&self.buf[s..s + nl]));
+            }
+            if avail.len() >= MAX_LINE {
+                let s = self.start;
+                self.start = self.end;
+                self.offset += avail.len() as u64;
+                if self.skipping {
+                    continue;
+                }
+                self.skipping = true;
+                return Ok(Some(&self.buf[s..s + MAX_LINE.min(avail.len())]));
+            }
+            if !self.fill()? {
+                if self.start == self.end {
+                    return Ok(None);
+                }
+                let s = self.start;
+                self.offset += (self.end - s) as u64;
+                self.start = self.end;
+                if std::mem::take(&mut self.skipping) {
+                    return Ok(None);
+                }
+                return Ok(Some(&self.buf[s..self.end]));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(input: &[u8]) -> Vec<Vec<u8>> {
+        let mut r = LineReader::new(input);
+        let mut out = Vec::new();
+        while let Some(l) = r.next_line().unwrap() {
+            out.push(l.to_vec());
+        }
+        out
+    }
+
+    #[test]
+    fn splits_lines_and_keeps_last_partial_line() {
+        assert_eq!(
+            all(b"a\nbb\n\nccc"),
+            vec![b"a".to_vec(), b"bb".to_vec(), b"".to_vec(), b"ccc".to_vec()]
+        );
+        assert_eq!(all(b""), Vec::<Vec<u8>>::new());
+        assert_eq!(all(b"x\n"), vec![b"x".to_vec()]);
+    }
+
+    #[test]
+    fn lines_across_block_boundaries() {
+        let line = vec![b'y'; 1000];
+        let mut input = Vec::new();
+        for _ in 0..600 {
+            input.extend_from_slice(&line);
+            input.push(b'\n');
+        }
+        let got = all(&input);
+        assert_eq!(got.len(), 600);
+        assert!(got.iter().all(|l| l == &line));
+    }
+
+    #[test]
+    fn overlong_line_is_cut_and_following_lines_survive() {
+        let mut input = vec![b'z'; MAX_LINE * 3];
+        input.extend_from_slice(b"\nnext\n");
+        let got = all(&input);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].len(), MAX_LINE);
+        assert_eq!(got[1], b"next");
+    }
+}

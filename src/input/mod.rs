@@ -1,0 +1,11 @@
+//! Inputs: which files to read ([`discover`]), opening them with gzip
+//! sniffed by magic bytes ([`open`]), and cutting them into lines with
+//! one reused buffer ([`lines`]).
+
+pub mod discover;
+pub mod lines;
+pub mod open;
+
+pub use discover::{Source, default_path, with_rotated};
+pub use lines::LineReader;
+pub use open::{Opened, open};

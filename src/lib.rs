@@ -1,0 +1,20 @@
+//! maillog421: SMTP 421 deferrals in Exim and Postfix logs.
+//!
+//! Pipeline: `input` (bytes) → `parse` (borrowed records) → `event` +
+//! `classify` (421 events and their cause) → `aggregate` (owned counts) →
+//! `report` (sorted view) → `render` (bytes out). `run` is the glue the
+//! binary calls.
+
+pub mod aggregate;
+pub mod classify;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod input;
+pub mod parse;
+pub mod render;
+pub mod report;
+pub mod run;
+pub mod scan;
+pub mod text;

@@ -1,0 +1,494 @@
+//! Exim mainlog lines: `STAMP [+zone] [[pid]] [ID] BODY`.
+//!
+//! Line kinds come from fixed bytes: the two-byte flag after the message id
+//! (`<=` `=>` `->` `>>` `*>` `==` `**`), `SMTP error from remote mail server
+//! after` for host-level replies, and a handful of fixed phrases for the 421s
+//! Exim's own SMTP server sends (`SMTP command timeout on ...`).
+
+use memchr::memmem;
+use nom::bytes::complete::{tag, take_while_m_n, take_while1};
+use nom::combinator::opt;
+use nom::sequence::delimited;
+use nom::{IResult, Parser};
+
+use super::reply::{Stage, host_ip, reply_at, strip_prefix_ci};
+use super::time::exim_stamp;
+use super::{Delivery, HostReply, Inbound, Outcome, Parsed, Record, Reply};
+use crate::classify::Cause;
+use crate::parse::Mta;
+
+const SMTP_ERROR: &[u8] = b"SMTP error from remote mail server after ";
+const EHLO_RESPONSE: &[u8] = b"(EHLO response was: ";
+
+/// Parses one physical line of an Exim mainlog.
+pub fn parse_line(line: &[u8]) -> Parsed<'_> {
+    let line = super::trim_cr(line);
+    let Ok((rest, stamp)) = exim_stamp(line) else {
+        return if line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+            Parsed::Continuation
+        } else {
+            Parsed::Unparsed
+        };
+    };
+    let Some(body) = rest.strip_prefix(b" ") else {
+        return Parsed::Unparsed;
+    };
+    let body = skip_pid(body);
+    Parsed::Entry {
+        stamp,
+        mta: Mta::Exim,
+        record: body_record(body),
+    }
+}
+
+type Res<'a, T> = IResult<&'a [u8], T>;
+
+/// `[12345] ` (the `+pid` selector).
+fn skip_pid(body: &[u8]) -> &[u8] {
+    let mut pid = delimited(
+        tag::<_, _, nom::error::Error<&[u8]>>("["),
+        take_while1(|b: u8| b.is_ascii_digit()),
+        tag("] "),
+    );
+    match pid.parse(body) {
+        Ok((rest, _)) => rest,
+        Err(_) => body,
+    }
+}
+
+fn b62(n: usize) -> impl Fn(&[u8]) -> Res<'_, &[u8]> {
+    move |i| take_while_m_n(n, n, |b: u8| b.is_ascii_alphanumeric()).parse(i)
+}
+
+/// A message id (`1tA2b3-000AbC-1x` or Exim 4.97's `1tA2b3-00000000AbC-1xyz`)
+/// and the space after it.
+fn message_id(i: &[u8]) -> Res<'_, &[u8]> {
+    let start = i;
+    let (i, _) = b62(6)(i)?;
+    let (i, _) = tag("-").parse(i)?;
+    let (i, long) = match b62(11)(i) {
+        Ok((i, _)) => (i, true),
+        Err(_) => (b62(6)(i)?.0, false),
+    };
+    let (i, _) = tag("-").parse(i)?;
+    let (i, _) = if long { b62(4)(i)? } else { b62(2)(i)? };
+    let id = &start[..start.len() - i.len()];
+    let (i, _) = tag(" ").parse(i)?;
+    Ok((i, id))
+}
+
+/// The record of an Exim log body (what follows stamp and pid). Also used
+/// for Exim lines that arrive through syslog.
+pub fn body_record(body: &[u8]) -> Record<'_> {
+    let (rest, id) = match opt(message_id).parse(body) {
+        Ok((rest, id)) => (rest, id.unwrap_or(b"")),
+        Err(_) => (body, &b""[..]),
+    };
+    if !id.is_empty()
+        && rest.len() >= 3
+        && rest[2] == b' '
+        && let Some(record) = flagged(id, &rest[..2], &rest[3..])
+    {
+        return record;
+    }
+    if let Some(record) = host_level(id, rest) {
+        return record;
+    }
+    if let Some(inbound) = inbound(rest) {
+        return Record::Inbound(inbound);
+    }
+    Record::Other
+}
+
+/// Lines with a flag after the id.
+fn flagged<'a>(id: &'a [u8], flag: &[u8], rest: &'a [u8]) -> Option<Record<'a>> {
+    let outcome = match flag {
+        b"<=" | b"(=" => return Some(Record::Arrival),
+        b"=>" | b"->" | b">>" | b"*>" => Outcome::Delivered,
+        b"==" => Outcome::Deferred,
+        b"**" => Outcome::Bounced,
+        _ => return None,
+    };
+    let rcpt = recipient(rest);
+    let (mut host, mut ip) = (None, None);
+    if let Some(p) = memmem::find(rest, b" H=")
+        && let Some((h, i, _)) = host_ip(&rest[p + 3..])
+    {
+        (host, ip) = (Some(h), Some(i));
+    }
+    let mut reply = None;
+    if outcome == Outcome::Deferred
+        && memmem::find(rest, b"421").is_some()
+        && let Some((r, h)) = remote_reply(rest)
+        && r.code == 421
+    {
+        reply = Some(r);
+        if let Some((h, i)) = h {
+            (host, ip) = (Some(h), Some(i));
+        }
+    }
+    Some(Record::Delivery(Delivery {
+        id,
+        outcome,
+        rcpt,
+        host,
+        ip,
+        reply,
+        suspended: false,
+    }))
+}
+
+/// The delivered-to address: the first field, or the `<original>` after a
+/// bare local part (`=> user <user@example.com>`).
+fn recipient(rest: &[u8]) -> &[u8] {
+    let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+    let first = &rest[..end];
+    let first = first.strip_suffix(b":").unwrap_or(first);
+    if first.contains(&b'@') {
+        return first
+            .strip_prefix(b"<")
+            .map_or(first, |f| f.strip_suffix(b">").unwrap_or(f));
+    }
+    let after = &rest[end..];
+    if let Some(orig) = after.strip_prefix(b" <")
+        && let Some(close) = memchr::memchr(b'>', orig)
+        && orig[..close].contains(&b'@')
+    {
+        return &orig[..close];
+    }
+    first
+}
+
+/// The remote reply on a line: `SMTP error from remote mail server after
+/// CMD: [host H [ip]: ]REPLY`, or Exim 4.96's `(EHLO response was: REPLY)`.
+/// Also returns the host when the text names it.
+#[allow(clippy::type_complexity)]
+fn remote_reply(rest: &[u8]) -> Option<(Reply<'_>, Option<(&[u8], &[u8])>)> {
+    if let Some(p) = memmem::find(rest, SMTP_ERROR) {
+        let after = &rest[p + SMTP_ERROR.len()..];
+        let (cmd, tail) = split_command(after)?;
+        let stage = Stage::from_command(cmd);
+        if let Some(h) = tail.strip_prefix(b"host ")
+            && let Some((host, ip, r)) = host_ip(h)
+        {
+            let r = r.strip_prefix(b":").unwrap_or(r);
+            let r = r.trim_ascii_start();
+            return reply_at(r, stage).map(|reply| (reply, Some((host, ip))));
+        }
+        return reply_at(tail, stage).map(|reply| (reply, None));
+    }
+    if let Some(p) = memmem::find(rest, EHLO_RESPONSE) {
+        let r = &rest[p + EHLO_RESPONSE.len()..];
+        let r = r.strip_suffix(b")").unwrap_or(r);
+        return reply_at(r, Stage::Ehlo).map(|reply| (reply, None));
+    }
+    None
+}
+
+/// Splits `MAIL FROM:<a@b> SIZE=12: rest` into the command and the rest.
+/// Addresses in `<...>` may hold `:`.
+fn split_command(s: &[u8]) -> Option<(&[u8], &[u8])> {
+    let from = match memchr::memchr(b'<', s) {
+        Some(lt) if memchr::memchr(b':', &s[..lt]).is_none_or(|c| c + 1 == lt) => {
+            lt + memchr::memchr(b'>', &s[lt..])?
+        }
+        _ => 0,
+    };
+    let colon = from + memmem::find(&s[from..], b": ")?;
+    Some((&s[..colon], &s[colon + 2..]))
+}
+
+/// A host-level line: `H=host [ip]: SMTP error ...: 421 ...` or the older
+/// `SMTP error from remote mail server after ...: host H [ip]: 421 ...`.
+fn host_level<'a>(id: &'a [u8], rest: &'a [u8]) -> Option<Record<'a>> {
+    memmem::find(rest, b"421")?;
+    let (reply, named) = remote_reply(rest)?;
+    if reply.code != 421 {
+        return None;
+    }
+    let (mut host, mut ip) = (None, None);
+    if let Some((h, i)) = named {
+        (host, ip) = (Some(h), Some(i));
+    } else if let Some(h) = rest.strip_prefix(b"H=")
+        && let Some((h, i, _)) = host_ip(h)
+    {
+        (host, ip) = (Some(h), Some(i));
+    }
+    Some(Record::HostReply(HostReply {
+        id,
+        host,
+        ip,
+        reply,
+    }))
+}
+
+fn implied(text: &'static [u8], stage: Stage) -> Reply<'static> {
+    Reply {
+        code: 421,
+        enhanced: None,
+        text,
+        stage,
+    }
+}
+
+/// The client named after `from ` up to the next ` D=`/` F=`/`: `/end.
+fn client_after_from(s: &[u8]) -> &[u8] {
+    let end = [&b" D="[..], b" F=", b" refused", b": "]
+        .iter()
+        .filter_map(|m| memmem::find(s, m))
+        .min()
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+/// The 421s Exim's own SMTP server sends (fixed by `smtp_in.c`, `receive.c`
+/// and `daemon.c`); none prints the code on the line.
+fn inbound(rest: &[u8]) -> Option<Inbound<'_>> {
+    const CMD_TIMEOUT: &[u8] = b"SMTP command timeout on ";
+    const DATA_TIMEOUT: &[u8] = b"SMTP data timeout (message abandoned) on ";
+    if let Some(r) = rest
+        .strip_prefix(CMD_TIMEOUT)
+        .or_else(|| rest.strip_prefix(DATA_TIMEOUT))
+    {
+        let data = rest.starts_with(DATA_TIMEOUT);
+        let r = r.strip_prefix(b"TLS ").unwrap_or(r);
+        let client = r.strip_prefix(b"connection from ")?;
+        let reply = if data {
+            implied(
+                b"421 SMTP incoming data timeout - closing connection",
+                Stage::Data,
+            )
+        } else {
+            implied(
+                b"421 SMTP command timeout - closing connection",
+                Stage::Unknown,
+            )
+        };
+        return Some(Inbound {
+            client: client_after_from(client),
+            reply,
+            cause: Some(Cause::Timeout),
+        });
+    }
+    if let Some(r) = rest.strip_prefix(b"Connection from ") {
+        let p = memmem::find(r, b" refused: ")?;
+        let why = &r[p + 10..];
+        let (text, cause): (&'static [u8], _) = if why.starts_with(b"too many connections") {
+            (
+                b"421 Too many concurrent SMTP connections; please try again later",
+                Cause::ConnectionLimit,
+            )
+        } else if why.starts_with(b"load average") {
+            (
+                b"421 Too much load; please try again later",
+                Cause::Capacity,
+            )
+        } else {
+            return None;
+        };
+        return Some(Inbound {
+            client: &r[..p],
+            reply: implied(text, Stage::Connect),
+            cause: Some(cause),
+        });
+    }
+    if let Some(r) = rest.strip_prefix(b"temporarily refused connection from ") {
+        let p = memmem::find(r, b": not in reserve list")?;
+        let reply = implied(
+            b"421 Too many concurrent SMTP connections; please try again later",
+            Stage::Connect,
+        );
+        return Some(Inbound {
+            client: &r[..p],
+            reply,
+            cause: Some(Cause::ConnectionLimit),
+        });
+    }
+    if rest.ends_with(b": too many messages in one connection") {
+        let p = memmem::find(rest, b"rejected MAIL command")?;
+        let client = if p > 0 {
+            rest[..p].trim_ascii_end()
+        } else {
+            let r = strip_prefix_ci(rest, b"rejected MAIL command ")?;
+            &r[..memchr::memchr(b':', r).unwrap_or(r.len())]
+        };
+        let reply = implied(b"421 too many messages in this connection", Stage::Mail);
+        return Some(Inbound {
+            client,
+            reply,
+            cause: Some(Cause::ConnectionLimit),
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(line: &str) -> Record<'_> {
+        match parse_line(line.as_bytes()) {
+            Parsed::Entry { record, .. } => record,
+            other => panic!("not an entry: {other:?}"),
+        }
+    }
+
+    fn delivery(line: &str) -> Delivery<'_> {
+        match record(line) {
+            Record::Delivery(d) => d,
+            other => panic!("not a delivery: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn deferral_with_421_after_mail_from() {
+        let d = delivery(
+            "2026-11-22 10:00:01 1tA2b3-000AbC-1x == bob@example.net R=dnslookup T=remote_smtp defer (-45) H=mx.example.net [192.0.2.10]: SMTP error from remote mail server after pipelined MAIL FROM:<a@example.org> SIZE=1421: 421 4.7.0 Try later",
+        );
+        assert_eq!(d.outcome, Outcome::Deferred);
+        assert_eq!(d.rcpt, b"bob@example.net");
+        assert_eq!(d.host, Some(&b"mx.example.net"[..]));
+        let r = d.reply.unwrap();
+        assert_eq!(
+            (r.code, r.stage, r.enhanced),
+            (421, Stage::Mail, Some(&b"4.7.0"[..]))
+        );
+        assert_eq!(r.text, b"421 4.7.0 Try later");
+    }
+
+    #[test]
+    fn older_layout_host_after_command() {
+        let d = delivery(
+            "2026-11-22 10:00:01 1tA2b3-000AbC-1x == bob@example.net R=r1 T=t1 defer (-45): SMTP error from remote mail server after RCPT TO:<bob@example.net>: host mx.example.net [192.0.2.10]: 421 busy",
+        );
+        let r = d.reply.unwrap();
+        assert_eq!((r.stage, r.text), (Stage::Rcpt, &b"421 busy"[..]));
+        assert_eq!(d.ip, Some(&b"192.0.2.10"[..]));
+    }
+
+    #[test]
+    fn ehlo_response_was_421() {
+        let d = delivery(
+            "2026-11-22 10:00:01 1tA2b3-000AbC-1x == bob@example.net R=dnslookup T=remote_smtp defer (-18) H=mx.example.net [192.0.2.10]: Remote host closed connection in response to HELO mx1.example.org (EHLO response was: 421-4.7.0 a\\n421 4.7.0 b)",
+        );
+        let r = d.reply.unwrap();
+        assert_eq!(
+            (r.stage, r.text),
+            (Stage::Ehlo, &b"421-4.7.0 a\\n421 4.7.0 b"[..])
+        );
+    }
+
+    #[test]
+    fn digits_421_elsewhere_are_not_a_reply() {
+        for line in [
+            "2026-11-22 10:00:01 1tA421-000AbC-1x == a421@example.net R=r T=t defer (-44) H=mx.example.net [192.0.2.142]:54213: SMTP error from remote mail server after RCPT TO:<a421@example.net>: 451 4.2.1 try later",
+            "2026-11-22 10:00:01 1tA2b3-000AbC-1x == bob@example.net R=r T=t defer (-53): retry time not reached for any host after a long failure period 421",
+            "2026-11-22 10:00:01 1tA2b3-000AbC-1x == bob@example.net R=r T=t defer (111): Connection refused",
+        ] {
+            assert_eq!(delivery(line).reply, None, "{line}");
+        }
+    }
+
+    #[test]
+    fn host_level_lines() {
+        let rec = record(
+            "2026-11-22 10:00:01 1tA2b3-000AbC-1x H=mx.example.net [192.0.2.10]: SMTP error from remote mail server after end of data: 421 4.3.0 busy",
+        );
+        let Record::HostReply(h) = rec else {
+            panic!("{rec:?}")
+        };
+        assert_eq!(
+            (h.reply.stage, h.host),
+            (Stage::Data, Some(&b"mx.example.net"[..]))
+        );
+        let rec = record(
+            "2026-11-22 10:00:01 1tA2b3-000AbC-1x SMTP error from remote mail server after MAIL FROM:<a@b.example> SIZE=9: host mx.example.com [192.0.2.20]: 421 greylisted",
+        );
+        let Record::HostReply(h) = rec else {
+            panic!("{rec:?}")
+        };
+        assert_eq!(h.ip, Some(&b"192.0.2.20"[..]));
+    }
+
+    #[test]
+    fn rich_selector_and_new_ids() {
+        let line = "2026-11-22 10:00:01.123 +0100 [12345] 1tA2b3-00000000AbC-1xyz => bob@example.net R=dnslookup T=remote_smtp H=mx.example.net [192.0.2.10]:25 C=\"250 OK\"";
+        let Parsed::Entry { stamp, record, .. } = parse_line(line.as_bytes()) else {
+            panic!()
+        };
+        assert_eq!(stamp.offset, Some(3600));
+        let Record::Delivery(d) = record else {
+            panic!("{record:?}")
+        };
+        assert_eq!(
+            (d.id, d.outcome),
+            (&b"1tA2b3-00000000AbC-1xyz"[..], Outcome::Delivered)
+        );
+        assert_eq!(d.ip, Some(&b"192.0.2.10"[..]));
+    }
+
+    #[test]
+    fn local_delivery_uses_original_address() {
+        let d = delivery(
+            "2026-11-22 10:00:01 1tA2b3-000AbC-1x => irwin <irwin@mail.example.com> R=local_user T=mail_spool",
+        );
+        assert_eq!(d.rcpt, b"irwin@mail.example.com");
+    }
+
+    #[test]
+    fn inbound_implied() {
+        for (line, cause, client) in [
+            (
+                "2026-11-22 10:00:01 SMTP command timeout on connection from (helo) [192.0.2.5] D=5m",
+                Cause::Timeout,
+                "(helo) [192.0.2.5]",
+            ),
+            (
+                "2026-11-22 10:00:01 SMTP command timeout on TLS connection from [192.0.2.5]",
+                Cause::Timeout,
+                "[192.0.2.5]",
+            ),
+            (
+                "2026-11-22 10:00:01 1tA2b3-000AbC-1x SMTP data timeout (message abandoned) on connection from [192.0.2.5] F=<a@b> D=1m",
+                Cause::Timeout,
+                "[192.0.2.5]",
+            ),
+            (
+                "2026-11-22 10:00:01 Connection from [192.0.2.99] refused: too many connections from that IP address",
+                Cause::ConnectionLimit,
+                "[192.0.2.99]",
+            ),
+            (
+                "2026-11-22 10:00:01 Connection from [192.0.2.98] refused: load average = 12.50",
+                Cause::Capacity,
+                "[192.0.2.98]",
+            ),
+            (
+                "2026-11-22 10:00:01 temporarily refused connection from [192.0.2.97]: not in reserve list",
+                Cause::ConnectionLimit,
+                "[192.0.2.97]",
+            ),
+            (
+                "2026-11-22 10:00:01 H=(x) [192.0.2.7] F=<a@b> rejected MAIL command <a@b>: too many messages in one connection",
+                Cause::ConnectionLimit,
+                "H=(x) [192.0.2.7] F=<a@b>",
+            ),
+        ] {
+            let Record::Inbound(i) = record(line) else {
+                panic!("{line}")
+            };
+            assert_eq!(
+                (i.cause, i.client),
+                (Some(cause), client.as_bytes()),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn continuation_and_junk() {
+        assert_eq!(parse_line(b"  Suggested action: x"), Parsed::Continuation);
+        assert_eq!(parse_line(b"******** SERVER ********"), Parsed::Unparsed);
+        assert_eq!(parse_line(b""), Parsed::Unparsed);
+    }
+}

@@ -1,0 +1,403 @@
+//! Timestamps: nom parsers for the three stamp shapes mail logs use, and a
+//! [`Clock`] that turns them into Unix seconds.
+//!
+//! * Exim: `2026-11-22 10:00:01`, optional `.123` and optional ` +0100`.
+//! * Classic syslog: `Nov 22 10:00:01` (day space-padded, zero-padded or
+//!   unpadded). It has no year: the [`YearHint`] supplies one.
+//! * RFC 3339: `2026-11-22T10:00:01.123456+01:00` (or `Z`, or `+0100`).
+//!
+//! Stamps without a zone are local time in the configured [`Zone`]. The
+//! parsers only validate and cut the stamp; [`Clock::resolve`] converts it and
+//! caches the last result, so a busy log converts each second once.
+
+use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
+use nom::bytes::complete::{tag, take};
+use nom::combinator::opt;
+use nom::{IResult, Parser};
+
+/// How to read stamps that carry no zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Zone {
+    /// The machine's zone (`TZ` is honoured).
+    #[default]
+    Local,
+    Utc,
+    Fixed(i32),
+}
+
+/// The year and month a syslog file ends in: from the file's mtime, or from
+/// `--year`. A stamp whose month is later than `month` belongs to `year - 1`
+/// (a `Dec 31` line in a file written in January).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearHint {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl YearHint {
+    pub fn from_unix(secs: i64) -> YearHint {
+        let dt = Local.timestamp_opt(secs, 0).single().unwrap_or_else(|| {
+            Utc.timestamp_opt(0, 0)
+                .single()
+                .expect("epoch is valid")
+                .with_timezone(&Local)
+        });
+        YearHint {
+            year: dt.year(),
+            month: dt.month(),
+        }
+    }
+
+    pub fn year_for(&self, month: u32) -> i32 {
+        if month > self.month {
+            self.year - 1
+        } else {
+            self.year
+        }
+    }
+}
+
+/// Parsed fields of a stamp, before conversion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    /// `None` for syslog stamps, which carry no year.
+    pub year: Option<i32>,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    /// Offset east of UTC in seconds, when the stamp carries one.
+    pub offset: Option<i32>,
+}
+
+type Res<'a, T> = IResult<&'a [u8], T>;
+
+/// `N` ASCII digits as a number.
+fn num<const N: usize>(i: &[u8]) -> Res<'_, u32> {
+    let (rest, d) = take(N).parse(i)?;
+    let mut v = 0u32;
+    for &b in d {
+        if !b.is_ascii_digit() {
+            return Err(nom::Err::Error(nom::error::Error::new(
+                i,
+                nom::error::ErrorKind::Digit,
+            )));
+        }
+        v = v * 10 + u32::from(b - b'0');
+    }
+    Ok((rest, v))
+}
+
+fn fail<T>(i: &[u8]) -> Res<'_, T> {
+    Err(nom::Err::Error(nom::error::Error::new(
+        i,
+        nom::error::ErrorKind::Verify,
+    )))
+}
+
+/// `YYYY-MM-DD` followed by `sep` and `HH:MM:SS`.
+/// Year, month, day, hour, minute, second.
+type DateTime = (i32, u32, u32, u32, u32, u32);
+
+fn date_time(sep: u8) -> impl Fn(&[u8]) -> Res<'_, DateTime> {
+    move |i| {
+        let (i, (y, _, mo, _, d)) = (num::<4>, tag("-"), num::<2>, tag("-"), num::<2>).parse(i)?;
+        let (i, _) = tag(&[sep][..]).parse(i)?;
+        let (i, (h, _, mi, _, s)) = (num::<2>, tag(":"), num::<2>, tag(":"), num::<2>).parse(i)?;
+        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+            return fail(i);
+        }
+        Ok((i, (y as i32, mo, d, h, mi, s)))
+    }
+}
+
+/// `.digits` (fraction of a second, ignored).
+fn fraction(i: &[u8]) -> Res<'_, ()> {
+    let (i, _) = tag(".").parse(i)?;
+    let n = i.iter().take_while(|b| b.is_ascii_digit()).count();
+    if n == 0 {
+        return fail(i);
+    }
+    Ok((&i[n..], ()))
+}
+
+/// `+HHMM`, `-HHMM`, `+HH:MM` or `Z`, as seconds east of UTC.
+fn offset(i: &[u8]) -> Res<'_, i32> {
+    if let Ok((rest, _)) = tag::<_, _, nom::error::Error<&[u8]>>("Z").parse(i) {
+        return Ok((rest, 0));
+    }
+    let sign = match i.first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return fail(i),
+    };
+    let (i, (h, _, m)) = (num::<2>, opt(tag(":")), num::<2>).parse(&i[1..])?;
+    if h > 23 || m > 59 {
+        return fail(i);
+    }
+    Ok((i, sign * (h as i32 * 3600 + m as i32 * 60)))
+}
+
+/// Exim: `2026-11-22 10:00:01[.123][ +0100]`; returns the stamp and the rest
+/// (starting after the stamp, at the space before the next field).
+pub fn exim_stamp(i: &[u8]) -> Res<'_, Stamp> {
+    let (i, (y, mo, d, h, mi, s)) = date_time(b' ')(i)?;
+    let (i, _) = opt(fraction).parse(i)?;
+    let (i, off) = opt((tag(" "), offset).map(|(_, o)| o)).parse(i)?;
+    Ok((
+        i,
+        Stamp {
+            year: Some(y),
+            month: mo,
+            day: d,
+            hour: h,
+            minute: mi,
+            second: s,
+            offset: off,
+        },
+    ))
+}
+
+/// RFC 3339: `2026-11-22T10:00:01[.123456](Z|+01:00|+0100)`; a missing
+/// offset is accepted (local time).
+pub fn rfc3339_stamp(i: &[u8]) -> Res<'_, Stamp> {
+    let (i, (y, mo, d, h, mi, s)) = date_time(b'T')(i)?;
+    let (i, _) = opt(fraction).parse(i)?;
+    let (i, off) = opt(offset).parse(i)?;
+    Ok((
+        i,
+        Stamp {
+            year: Some(y),
+            month: mo,
+            day: d,
+            hour: h,
+            minute: mi,
+            second: s,
+            offset: off,
+        },
+    ))
+}
+
+const MONTHS: [&[u8; 3]; 12] = [
+    b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+];
+
+fn month(i: &[u8]) -> Res<'_, u32> {
+    let (rest, m) = take(3usize).parse(i)?;
+    match MONTHS.iter().position(|name| name[..] == *m) {
+        Some(p) => Ok((rest, p as u32 + 1)),
+        None => fail(i),
+    }
+}
+
+/// Classic syslog: `Nov 22 10:00:01`, `Nov  2 10:00:01`, `Nov 02 ...`, `Nov 2 ...`.
+pub fn syslog_stamp(i: &[u8]) -> Res<'_, Stamp> {
+    let (i, mo) = month(i)?;
+    let (i, _) = tag(" ").parse(i)?;
+    let (i, _) = opt(tag(" ")).parse(i)?;
+    let (i, d) = match num::<2>(i) {
+        Ok(ok) => ok,
+        Err(_) => num::<1>(i)?,
+    };
+    let (i, (_, h, _, mi, _, s)) =
+        (tag(" "), num::<2>, tag(":"), num::<2>, tag(":"), num::<2>).parse(i)?;
+    if !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return fail(i);
+    }
+    Ok((
+        i,
+        Stamp {
+            year: None,
+            month: mo,
+            day: d,
+            hour: h,
+            minute: mi,
+            second: s,
+            offset: None,
+        },
+    ))
+}
+
+/// Converts stamps to Unix seconds, remembering the last conversion and the
+/// zone offset of the last local hour.
+#[derive(Debug, Clone)]
+pub struct Clock {
+    zone: Zone,
+    hint: YearHint,
+    last: Option<(Stamp, Option<i64>)>,
+    /// (naive hour number, offset seconds) of the last local conversion.
+    hour_offset: Option<(i64, i64)>,
+}
+
+impl Clock {
+    pub fn new(zone: Zone, hint: YearHint) -> Clock {
+        Clock {
+            zone,
+            hint,
+            last: None,
+            hour_offset: None,
+        }
+    }
+
+    /// Unix seconds of a stamp; `None` for impossible dates (Feb 30).
+    pub fn resolve(&mut self, st: &Stamp) -> Option<i64> {
+        if let Some((prev, v)) = &self.last
+            && prev == st
+        {
+            return *v;
+        }
+        let v = self.convert(st);
+        self.last = Some((*st, v));
+        v
+    }
+
+    fn convert(&mut self, st: &Stamp) -> Option<i64> {
+        let year = st.year.unwrap_or_else(|| self.hint.year_for(st.month));
+        let naive: NaiveDateTime = NaiveDate::from_ymd_opt(year, st.month, st.day)?.and_hms_opt(
+            st.hour,
+            st.minute,
+            st.second.min(59),
+        )?;
+        let naive_secs = naive.and_utc().timestamp();
+        let offset = match (st.offset, self.zone) {
+            (Some(o), _) => i64::from(o),
+            (None, Zone::Utc) => 0,
+            (None, Zone::Fixed(o)) => i64::from(o),
+            (None, Zone::Local) => self.local_offset(naive, naive_secs),
+        };
+        Some(naive_secs - offset)
+    }
+
+    fn local_offset(&mut self, naive: NaiveDateTime, naive_secs: i64) -> i64 {
+        let hour = naive_secs.div_euclid(3600);
+        if let Some((h, o)) = self.hour_offset
+            && h == hour
+        {
+            return o;
+        }
+        let o = match Local.from_local_datetime(&naive).earliest() {
+            Some(dt) => i64::from(dt.offset().fix().local_minus_utc()),
+            // A local time skipped by a DST jump: use the offset an hour later.
+            None => Local
+                .from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                .earliest()
+                .map_or(0, |dt| i64::from(dt.offset().fix().local_minus_utc())),
+        };
+        self.hour_offset = Some((hour, o));
+        o
+    }
+}
+
+/// Formats Unix seconds as RFC 3339 in the given zone (for output).
+pub fn format_rfc3339(secs: i64, zone: Zone) -> String {
+    let utc = match Utc.timestamp_opt(secs, 0).single() {
+        Some(t) => t,
+        None => return String::new(),
+    };
+    match zone {
+        Zone::Utc => utc.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Zone::Fixed(o) => {
+            let off = FixedOffset::east_opt(o)
+                .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+            utc.with_timezone(&off)
+                .format("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string()
+        }
+        Zone::Local => utc
+            .with_timezone(&Local)
+            .format("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clock() -> Clock {
+        Clock::new(
+            Zone::Utc,
+            YearHint {
+                year: 2026,
+                month: 11,
+            },
+        )
+    }
+
+    #[test]
+    fn exim_plain_millis_and_zone() {
+        let (rest, st) = exim_stamp(b"2026-11-22 10:00:01 1tA2b3").unwrap();
+        assert_eq!(rest, b" 1tA2b3");
+        assert_eq!(clock().resolve(&st), Some(1_795_341_601));
+        let (_, st) = exim_stamp(b"2026-11-22 10:00:01.123 [5]").unwrap();
+        assert_eq!(st.second, 1);
+        let (rest, st) = exim_stamp(b"2026-11-22 10:00:01 +0100 x").unwrap();
+        assert_eq!(rest, b" x");
+        assert_eq!(clock().resolve(&st), Some(1_795_341_601 - 3600));
+        let (_, st) = exim_stamp(b"2026-11-22 10:00:01 -0200 x").unwrap();
+        assert_eq!(clock().resolve(&st), Some(1_795_341_601 + 7200));
+    }
+
+    #[test]
+    fn rejects_non_stamps() {
+        assert!(exim_stamp(b"******** SERVER ********").is_err());
+        assert!(exim_stamp(b"2026-13-22 10:00:01").is_err());
+        assert!(syslog_stamp(b"Foo 22 10:00:01").is_err());
+        assert!(rfc3339_stamp(b"2026-11-22 10:00:01").is_err());
+    }
+
+    #[test]
+    fn syslog_day_forms() {
+        for s in [
+            &b"Nov  2 10:00:01 h"[..],
+            b"Nov 02 10:00:01 h",
+            b"Nov 2 10:00:01 h",
+        ] {
+            let (rest, st) = syslog_stamp(s).unwrap();
+            assert_eq!(rest, b" h");
+            assert_eq!((st.month, st.day, st.hour), (11, 2, 10));
+        }
+    }
+
+    #[test]
+    fn syslog_year_from_hint_rolls_back_after_new_year() {
+        let mut c = Clock::new(
+            Zone::Utc,
+            YearHint {
+                year: 2027,
+                month: 1,
+            },
+        );
+        let (_, dec) = syslog_stamp(b"Dec 31 23:59:59 h").unwrap();
+        let (_, jan) = syslog_stamp(b"Jan  1 00:00:00 h").unwrap();
+        assert_eq!(c.resolve(&jan).unwrap() - c.resolve(&dec).unwrap(), 1);
+        assert_eq!(
+            format_rfc3339(c.resolve(&dec).unwrap(), Zone::Utc),
+            "2026-12-31T23:59:59Z"
+        );
+    }
+
+    #[test]
+    fn rfc3339_offsets() {
+        let mut c = clock();
+        for (s, want) in [
+            (
+                &b"2026-11-22T10:00:01.123456+01:00 h"[..],
+                1_795_341_601 - 3600,
+            ),
+            (b"2026-11-22T10:00:01Z h", 1_795_341_601),
+            (b"2026-11-22T10:00:01+0100 h", 1_795_341_601 - 3600),
+        ] {
+            let (rest, st) = rfc3339_stamp(s).unwrap();
+            assert_eq!(rest, b" h");
+            assert_eq!(c.resolve(&st), Some(want));
+        }
+    }
+
+    #[test]
+    fn impossible_date_is_none() {
+        let (_, st) = exim_stamp(b"2026-02-30 10:00:01").unwrap();
+        assert_eq!(clock().resolve(&st), None);
+    }
+}

@@ -1,0 +1,15 @@
+//! Output: one module per format, all reading the same [`Report`].
+
+pub mod csv;
+pub mod events;
+pub mod json;
+pub mod table;
+
+use std::io::{self, Write};
+
+use crate::report::Report;
+
+/// Renders a report into bytes.
+pub trait Render {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+}

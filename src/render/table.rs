@@ -1,0 +1,285 @@
+//! `report` for a terminal or a mail: comfy-table tables. Every cell that
+//! holds log text goes through [`escape_control`], so a hostile reply can
+//! never reach the terminal raw.
+
+use std::io::{self, Write};
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{CellAlignment, Table};
+
+use super::Render;
+use crate::report::{KindCounts, Report};
+use crate::text::escape_control;
+
+pub struct TableRender {
+    /// Rows per ranked table.
+    pub top: usize,
+}
+
+/// Log text made safe and short for a cell.
+fn cell(s: &str, max: usize) -> String {
+    let s = escape_control(s);
+    if s.chars().count() > max {
+        s.chars()
+            .take(max - 1)
+            .chain(std::iter::once('…'))
+            .collect()
+    } else {
+        s
+    }
+}
+
+/// `2026-11-22T10:00:00+01:00` shown as `2026-11-22 10:00`.
+fn short_time(s: &str) -> String {
+    s.get(..16)
+        .map_or_else(|| s.to_string(), |t| t.replacen('T', " ", 1))
+}
+
+fn new_table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED);
+    t.set_header(header.iter().copied());
+    t
+}
+
+fn right_align(t: &mut Table, from: usize) {
+    for i in from..t.column_count() {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
+
+fn bar(n: u64, max: u64, width: usize, ch: char) -> String {
+    if max == 0 || n == 0 {
+        return String::new();
+    }
+    let len = ((n as f64 / max as f64) * width as f64).ceil() as usize;
+    std::iter::repeat_n(ch, len.clamp(1, width)).collect()
+}
+
+fn section(out: &mut dyn Write, title: &str, table: &Table) -> io::Result<()> {
+    writeln!(out, "\n{title}")?;
+    writeln!(out, "{table}")
+}
+
+fn kind_cells(k: &KindCounts) -> [String; 4] {
+    [
+        k.deferrals_421.to_string(),
+        k.suspended_421.to_string(),
+        k.replies_421.to_string(),
+        k.inbound_421.to_string(),
+    ]
+}
+
+fn human_window(secs: i64) -> String {
+    match secs {
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+impl Render for TableRender {
+    fn render(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let t = &r.totals;
+        let period = match (&r.first, &r.last) {
+            (Some(a), Some(b)) => format!("{} to {}", short_time(a), short_time(b)),
+            _ => "no timestamped lines".to_string(),
+        };
+        writeln!(
+            out,
+            "maillog421 report: {} input(s), {}, window {}",
+            r.inputs.len(),
+            period,
+            human_window(r.window_seconds)
+        )?;
+
+        let mut totals = new_table(&["", "count"]);
+        for (name, v) in [
+            ("lines read", t.lines),
+            ("lines not understood", t.unparsed_lines),
+            ("messages received", t.messages_received),
+            ("delivery attempts", t.delivery_attempts),
+            ("  delivered", t.delivered),
+            ("  deferred (any reason)", t.deferred),
+            ("  bounced", t.bounced),
+            ("421 deferrals (recipients)", t.deferrals_421),
+            ("421 suspended (cached, no attempt)", t.suspended_421),
+            ("421 host/session replies", t.replies_421),
+            ("421 sent by us (inbound)", t.inbound_421),
+        ] {
+            totals.add_row(vec![name.to_string(), v.to_string()]);
+        }
+        right_align(&mut totals, 1);
+        section(out, "Totals", &totals)?;
+
+        if r.by_domain.is_empty() {
+            writeln!(out, "\nNo recipient domain deferred mail with 421.")?;
+        } else {
+            let mut d = new_table(&[
+                "domain",
+                "421 deferrals",
+                "attempts",
+                "per 1000",
+                "windows",
+                "first",
+                "last",
+                "main cause",
+            ]);
+            for row in r.by_domain.iter().take(self.top) {
+                d.add_row(vec![
+                    cell(&row.domain, 40),
+                    row.deferrals_421.to_string(),
+                    row.delivery_attempts.to_string(),
+                    format!("{:.1}", row.rate_per_1000),
+                    row.windows.to_string(),
+                    row.first.as_deref().map(short_time).unwrap_or_default(),
+                    row.last.as_deref().map(short_time).unwrap_or_default(),
+                    row.top_category.unwrap_or("").to_string(),
+                ]);
+            }
+            right_align(&mut d, 1);
+            let more = r.by_domain.len().saturating_sub(self.top);
+            let title = if more > 0 {
+                format!("Domains deferring with 421 (top {}, {more} more)", self.top)
+            } else {
+                "Domains deferring with 421".to_string()
+            };
+            section(out, &title, &d)?;
+        }
+
+        let mut c = new_table(&[
+            "category",
+            "deferred",
+            "suspended",
+            "reply",
+            "inbound",
+            "meaning",
+        ]);
+        for row in r.by_category.iter().filter(|c| c.counts.total() > 0) {
+            let mut cells = vec![row.category.to_string()];
+            cells.extend(kind_cells(&row.counts));
+            cells.push(row.meaning.to_string());
+            c.add_row(cells);
+        }
+        if c.row_count() > 0 {
+            section(out, "421s by cause", &c)?;
+            let mut s = new_table(&["stage", "deferred", "suspended", "reply", "inbound"]);
+            for row in r.by_stage.iter().filter(|s| s.counts.total() > 0) {
+                let mut cells = vec![row.stage.to_string()];
+                cells.extend(kind_cells(&row.counts));
+                s.add_row(cells);
+            }
+            right_align(&mut s, 1);
+            section(out, "421s by SMTP stage", &s)?;
+        }
+
+        self.render_windows(r, out)?;
+
+        if !r.top_replies.is_empty() {
+            let mut x = new_table(&["count", "category", "reply (normalised)", "domains"]);
+            for row in r.top_replies.iter().take(self.top) {
+                x.add_row(vec![
+                    row.count.to_string(),
+                    row.category.to_string(),
+                    cell(&row.text, 100),
+                    cell(&row.domains.join(" "), 40),
+                ]);
+            }
+            section(out, "Top 421 replies from remote servers", &x)?;
+        }
+        if !r.top_unknown_replies.is_empty() {
+            let mut x = new_table(&["count", "reply (no rule matched)"]);
+            for row in r.top_unknown_replies.iter().take(self.top) {
+                x.add_row(vec![row.count.to_string(), cell(&row.text, 110)]);
+            }
+            section(out, "Unclassified 421 replies", &x)?;
+        }
+        if !r.inbound_clients.is_empty() {
+            let mut x = new_table(&["client", "421s we sent"]);
+            for row in r.inbound_clients.iter().take(self.top) {
+                x.add_row(vec![cell(&row.client, 60), row.inbound_421.to_string()]);
+            }
+            right_align(&mut x, 1);
+            section(out, "Inbound: clients we answered 421", &x)?;
+        }
+
+        let mut inp = new_table(&[
+            "input",
+            "format",
+            "gzip",
+            "lines",
+            "not understood",
+            "status",
+        ]);
+        for i in &r.inputs {
+            inp.add_row(vec![
+                cell(&i.path, 60),
+                i.format.map(|f| f.name()).unwrap_or("-").to_string(),
+                if i.compressed { "yes" } else { "no" }.to_string(),
+                i.lines.to_string(),
+                i.unparsed_lines.to_string(),
+                i.error
+                    .as_deref()
+                    .map_or_else(|| "ok".to_string(), |e| cell(e, 70)),
+            ]);
+        }
+        section(out, "Inputs", &inp)
+    }
+}
+
+impl TableRender {
+    fn render_windows(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
+        if r.by_window.is_empty() {
+            return Ok(());
+        }
+        // A long period shows only windows with traffic or 421s.
+        let rows: Vec<_> = if r.by_window.len() <= 200 {
+            r.by_window.iter().collect()
+        } else {
+            r.by_window
+                .iter()
+                .filter(|w| w.delivery_attempts + w.deferrals_421 + w.inbound_421 > 0)
+                .collect()
+        };
+        let max_attempts = rows.iter().map(|w| w.delivery_attempts).max().unwrap_or(0);
+        let max_421 = rows.iter().map(|w| w.deferrals_421).max().unwrap_or(0);
+        let mut w = new_table(&[
+            "window",
+            "attempts",
+            "volume",
+            "421 deferrals",
+            "per 1000",
+            "421s",
+            "inbound 421",
+        ]);
+        for row in &rows {
+            w.add_row(vec![
+                short_time(&row.start),
+                row.delivery_attempts.to_string(),
+                bar(row.delivery_attempts, max_attempts, 20, '█'),
+                row.deferrals_421.to_string(),
+                format!("{:.1}", row.rate_per_1000),
+                bar(row.deferrals_421, max_421, 20, '▒'),
+                row.inbound_421.to_string(),
+            ]);
+        }
+        for i in [1, 3, 4, 6] {
+            if let Some(c) = w.column_mut(i) {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        let title = if rows.len() < r.by_window.len() {
+            format!(
+                "Load and 421s per window ({} windows with activity of {})",
+                rows.len(),
+                r.by_window.len()
+            )
+        } else {
+            "Load and 421s per window".to_string()
+        };
+        section(out, &title, &w)
+    }
+}

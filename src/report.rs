@@ -1,0 +1,330 @@
+//! The owned, sorted view of an [`Aggregate`] that every renderer reads.
+//! Its serde form is the `report --format json` document
+//! (schema `maillog421.report.v1`, documented in the README).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::aggregate::Aggregate;
+use crate::classify::Cause;
+use crate::event::Kind;
+use crate::parse::Stage;
+use crate::parse::time::{Zone, format_rfc3339};
+use crate::scan::InputStats;
+
+pub const SCHEMA: &str = "maillog421.report.v1";
+/// Above this many windows in the period, only windows with activity are listed.
+pub const MAX_WINDOWS: i64 = 100_000;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Totals {
+    pub lines: u64,
+    pub unparsed_lines: u64,
+    pub messages_received: u64,
+    pub delivery_attempts: u64,
+    pub delivered: u64,
+    pub deferred: u64,
+    pub bounced: u64,
+    pub deferrals_421: u64,
+    pub suspended_421: u64,
+    pub replies_421: u64,
+    pub inbound_421: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DomainRow {
+    pub domain: String,
+    pub deferrals_421: u64,
+    pub suspended_421: u64,
+    pub delivery_attempts: u64,
+    pub delivered: u64,
+    pub deferred: u64,
+    pub bounced: u64,
+    /// 421 deferrals per 1,000 delivery attempts to the domain.
+    pub rate_per_1000: f64,
+    /// Windows with at least one 421 deferral.
+    pub windows: usize,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    pub categories: BTreeMap<&'static str, u64>,
+    pub top_category: Option<&'static str>,
+    pub top_reply: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KindCounts {
+    pub deferrals_421: u64,
+    pub suspended_421: u64,
+    pub replies_421: u64,
+    pub inbound_421: u64,
+}
+
+impl KindCounts {
+    fn from(a: &[u64; 4]) -> KindCounts {
+        KindCounts {
+            deferrals_421: a[Kind::Deferred.index()],
+            suspended_421: a[Kind::Suspended.index()],
+            replies_421: a[Kind::Reply.index()],
+            inbound_421: a[Kind::Inbound.index()],
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.deferrals_421 + self.suspended_421 + self.replies_421 + self.inbound_421
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CategoryRow {
+    pub category: &'static str,
+    #[serde(flatten)]
+    pub counts: KindCounts,
+    pub meaning: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StageRow {
+    pub stage: &'static str,
+    #[serde(flatten)]
+    pub counts: KindCounts,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HostRow {
+    pub host: String,
+    pub deferrals_421: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WindowRow {
+    pub start: String,
+    #[serde(skip)]
+    pub start_secs: i64,
+    pub delivery_attempts: u64,
+    pub messages_received: u64,
+    pub deferrals_421: u64,
+    pub rate_per_1000: f64,
+    pub suspended_421: u64,
+    pub replies_421: u64,
+    pub inbound_421: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReplyRow {
+    pub text: String,
+    pub count: u64,
+    pub category: &'static str,
+    pub domains: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClientRow {
+    pub client: String,
+    pub inbound_421: u64,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub schema: &'static str,
+    pub inputs: Vec<InputStats>,
+    pub window_seconds: i64,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    pub totals: Totals,
+    pub by_domain: Vec<DomainRow>,
+    pub by_category: Vec<CategoryRow>,
+    pub by_stage: Vec<StageRow>,
+    pub by_host: Vec<HostRow>,
+    /// Every window of the period, quiet ones included (unless the period
+    /// holds more than 100,000 windows: then `windows_complete` is false and
+    /// only windows with activity are listed).
+    pub by_window: Vec<WindowRow>,
+    pub windows_complete: bool,
+    pub top_replies: Vec<ReplyRow>,
+    pub top_unknown_replies: Vec<ReplyRow>,
+    pub inbound_clients: Vec<ClientRow>,
+}
+
+fn per_1000(n: u64, of: u64) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        (n as f64 * 1000.0 / of as f64 * 10.0).round() / 10.0
+    }
+}
+
+fn top_counts(map: &std::collections::HashMap<String, u64>) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v
+}
+
+impl Report {
+    pub fn build(agg: &Aggregate, inputs: Vec<InputStats>, zone: Zone) -> Report {
+        let t = &agg.totals;
+        let time = |s: Option<i64>| s.map(|s| format_rfc3339(s, zone));
+        let totals = Totals {
+            lines: t.lines,
+            unparsed_lines: t.unparsed,
+            messages_received: t.received,
+            delivery_attempts: t.attempts(),
+            delivered: t.delivered,
+            deferred: t.deferred,
+            bounced: t.bounced,
+            deferrals_421: t.by_kind[Kind::Deferred.index()],
+            suspended_421: t.by_kind[Kind::Suspended.index()],
+            replies_421: t.by_kind[Kind::Reply.index()],
+            inbound_421: t.by_kind[Kind::Inbound.index()],
+        };
+
+        let mut by_domain: Vec<DomainRow> = agg
+            .domains
+            .iter()
+            .filter(|(_, d)| {
+                d.by_kind[Kind::Deferred.index()] + d.by_kind[Kind::Suspended.index()] > 0
+            })
+            .map(|(name, d)| {
+                let deferrals = d.by_kind[Kind::Deferred.index()];
+                let categories: BTreeMap<&'static str, u64> = Cause::ALL
+                    .iter()
+                    .filter(|c| d.causes[c.index()] > 0)
+                    .map(|c| (c.name(), d.causes[c.index()]))
+                    .collect();
+                let top_category = Cause::ALL
+                    .iter()
+                    .filter(|c| d.causes[c.index()] > 0)
+                    .max_by_key(|c| (d.causes[c.index()], std::cmp::Reverse(c.index())))
+                    .map(|c| c.name());
+                DomainRow {
+                    domain: String::from_utf8_lossy(name).into_owned(),
+                    deferrals_421: deferrals,
+                    suspended_421: d.by_kind[Kind::Suspended.index()],
+                    delivery_attempts: d.attempts(),
+                    delivered: d.delivered,
+                    deferred: d.deferred,
+                    bounced: d.bounced,
+                    rate_per_1000: per_1000(deferrals, d.attempts()),
+                    windows: d.windows.len(),
+                    first: time(d.first),
+                    last: time(d.last),
+                    categories,
+                    top_category,
+                    top_reply: top_counts(&d.replies).into_iter().next().map(|(k, _)| k),
+                }
+            })
+            .collect();
+        by_domain.sort_by(|a, b| {
+            b.deferrals_421
+                .cmp(&a.deferrals_421)
+                .then(b.suspended_421.cmp(&a.suspended_421))
+                .then(b.delivery_attempts.cmp(&a.delivery_attempts))
+                .then_with(|| a.domain.cmp(&b.domain))
+        });
+
+        let by_category = Cause::ALL
+            .iter()
+            .map(|c| CategoryRow {
+                category: c.name(),
+                counts: KindCounts::from(&agg.causes[c.index()]),
+                meaning: c.meaning(),
+            })
+            .collect();
+        let by_stage = Stage::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StageRow {
+                stage: s.name(),
+                counts: KindCounts::from(&agg.stages[i]),
+            })
+            .collect();
+        let by_host = top_counts(&agg.hosts)
+            .into_iter()
+            .map(|(host, n)| HostRow {
+                host,
+                deferrals_421: n,
+            })
+            .collect();
+
+        let (by_window, windows_complete) = windows(agg, zone);
+
+        let mut replies: Vec<ReplyRow> = agg
+            .replies
+            .iter()
+            .map(|(text, r)| ReplyRow {
+                text: text.clone(),
+                count: r.count,
+                category: r.cause.unwrap_or(Cause::Unknown).name(),
+                domains: r.domains.iter().take(5).cloned().collect(),
+            })
+            .collect();
+        replies.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        let top_unknown_replies = replies
+            .iter()
+            .filter(|r| r.category == Cause::Unknown.name())
+            .cloned()
+            .collect();
+        let inbound_clients = top_counts(&agg.clients)
+            .into_iter()
+            .map(|(client, n)| ClientRow {
+                client,
+                inbound_421: n,
+            })
+            .collect();
+
+        Report {
+            schema: SCHEMA,
+            inputs,
+            window_seconds: agg.window,
+            first: time(agg.first),
+            last: time(agg.last),
+            totals,
+            by_domain,
+            by_category,
+            by_stage,
+            by_host,
+            by_window,
+            windows_complete,
+            top_replies: replies,
+            top_unknown_replies,
+            inbound_clients,
+        }
+    }
+}
+
+fn windows(agg: &Aggregate, zone: Zone) -> (Vec<WindowRow>, bool) {
+    let (Some(first), Some(last)) = (agg.first, agg.last) else {
+        return (Vec::new(), true);
+    };
+    let (from, to) = (agg.window_of(first), agg.window_of(last));
+    let complete = (to - from) / agg.window < MAX_WINDOWS;
+    let starts: Vec<i64> = if complete {
+        (0..=(to - from) / agg.window)
+            .map(|i| from + i * agg.window)
+            .collect()
+    } else {
+        let mut v: Vec<i64> = agg.windows.keys().copied().collect();
+        v.sort_unstable();
+        v
+    };
+    let rows = starts
+        .into_iter()
+        .map(|s| {
+            let w = agg.windows.get(&s).copied().unwrap_or_default();
+            let deferrals = w.by_kind[Kind::Deferred.index()];
+            WindowRow {
+                start: format_rfc3339(s, zone),
+                start_secs: s,
+                delivery_attempts: w.attempts,
+                messages_received: w.received,
+                deferrals_421: deferrals,
+                rate_per_1000: per_1000(deferrals, w.attempts),
+                suspended_421: w.by_kind[Kind::Suspended.index()],
+                replies_421: w.by_kind[Kind::Reply.index()],
+                inbound_421: w.by_kind[Kind::Inbound.index()],
+            }
+        })
+        .collect();
+    (rows, complete)
+}

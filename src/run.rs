@@ -1,0 +1,151 @@
+//! Glue: resolve inputs, scan them in parallel, merge, render, and decide
+//! the exit status. Errors go to stderr; the report is still printed.
+
+use std::io::{self, Write};
+
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+
+use crate::aggregate::Aggregate;
+use crate::cli::{Cli, Command, InputArgs, OutputFormat};
+use crate::config::ScanConfig;
+use crate::input::{Source, default_path, with_rotated};
+use crate::render::Render;
+use crate::render::csv::Csv;
+use crate::render::events::write_ndjson;
+use crate::render::json::Json;
+use crate::render::table::TableRender;
+use crate::report::Report;
+use crate::scan::{Scanned, align_offset, scan};
+
+/// Exit statuses.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_ERRORS: i32 = 2;
+
+/// The inputs the flags name, rotated siblings included.
+pub fn sources(args: &InputArgs) -> Result<Vec<Source>> {
+    let mut paths = args.paths.clone();
+    if paths.is_empty() {
+        match default_path() {
+            Some(p) => {
+                eprintln!("maillog421: reading {}", p.display());
+                paths.push(p);
+            }
+            None => bail!(
+                "no log file given and none of {} exists; name one, or - for stdin",
+                crate::input::discover::DEFAULT_PATHS.join(", ")
+            ),
+        }
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        match Source::from_arg(&p) {
+            Source::File(f) if args.rotated => {
+                out.extend(with_rotated(&f).into_iter().map(Source::File))
+            }
+            s => out.push(s),
+        }
+    }
+    Ok(out)
+}
+
+/// Scans every source (in parallel unless `threads` is 1), in input order.
+pub fn scan_all(
+    sources: &[Source],
+    cfg: &ScanConfig,
+    threads: Option<usize>,
+) -> Result<Vec<Scanned>> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .context("starting worker threads")?;
+    Ok(pool.install(|| sources.par_iter().map(|s| scan(s, cfg)).collect()))
+}
+
+/// Reports each input error and each requested unparsed example on stderr;
+/// true when any input could not be read.
+fn report_problems(scanned: &[Scanned]) -> bool {
+    let mut failed = false;
+    for s in scanned {
+        if let Some(e) = &s.error {
+            eprintln!("maillog421: {e}");
+            failed = true;
+        }
+        for (line, text) in &s.unparsed_examples {
+            eprintln!(
+                "maillog421: {}:{line}: not understood: {}",
+                s.stats.path,
+                crate::text::escape_control(text)
+            );
+        }
+    }
+    failed
+}
+
+fn merged(scanned: &[Scanned], cfg: &ScanConfig) -> Aggregate {
+    let mut agg = Aggregate::new(cfg.window, align_offset(cfg.zone));
+    for s in scanned {
+        agg.merge(&s.aggregate);
+    }
+    agg
+}
+
+/// Builds the report for already-scanned inputs.
+pub fn build_report(scanned: &[Scanned], cfg: &ScanConfig) -> Report {
+    Report::build(
+        &merged(scanned, cfg),
+        scanned.iter().map(|s| s.stats.clone()).collect(),
+        cfg.zone,
+    )
+}
+
+fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
+    let (input, window, keep_events) = match &cli.command {
+        Command::Report(a) => (&a.input, a.window, false),
+        Command::Events(a) => (a, 3600, true),
+    };
+    let cfg = input
+        .scan_config(window, keep_events)
+        .map_err(anyhow::Error::msg)?;
+    let sources = sources(input)?;
+    let scanned = scan_all(&sources, &cfg, input.threads)?;
+    let failed = report_problems(&scanned);
+    match &cli.command {
+        Command::Report(a) => {
+            let report = build_report(&scanned, &cfg);
+            match a.format {
+                OutputFormat::Table => TableRender { top: a.top }.render(&report, out)?,
+                OutputFormat::Json => Json.render(&report, out)?,
+                OutputFormat::Csv => Csv(a.by.into()).render(&report, out)?,
+            }
+        }
+        Command::Events(_) => {
+            for s in &scanned {
+                write_ndjson(&s.events, out)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed { EXIT_ERRORS } else { EXIT_OK })
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Runs a parsed command line; returns the exit status.
+pub fn run(cli: &Cli) -> i32 {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    match execute(cli, &mut out) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => EXIT_OK,
+        Err(e) => {
+            eprintln!("maillog421: {e:#}");
+            EXIT_ERRORS
+        }
+    }
+}

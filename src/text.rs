@@ -1,0 +1,138 @@
+//! Text that came from a log line, made safe and comparable for output.
+//! Reply texts are chosen by remote servers: never print them raw.
+
+/// Bytes to a `String`, invalid UTF-8 replaced by U+FFFD.
+pub fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Escapes control characters (C0, DEL, C1) so log text cannot move the
+/// cursor, change colours or retitle a terminal: `\x1b` becomes `\x1b` as
+/// four visible characters, `\t` becomes `\t`.
+pub fn escape_control(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Neutralises a CSV cell that a spreadsheet would run as a formula.
+pub fn csv_safe(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+/// A reply text normalised for grouping: Exim's literal `\n` and the
+/// continuation prefixes of multi-line replies (`421-4.7.0 `) folded into
+/// spaces, per-message tokens (ids mixing letters and digits) replaced by
+/// `*`, white space collapsed, at most 200 characters.
+pub fn reply_key(text: &[u8]) -> String {
+    let s = String::from_utf8_lossy(text).replace("\\n", " ");
+    let code = s.get(..3).unwrap_or("");
+    let mut out = String::new();
+    let mut words = s.split_whitespace().peekable();
+    while let Some(w) = words.next() {
+        if !out.is_empty() && is_continuation(w, code) {
+            // `421-4.7.0` / `421` starting a later reply line: drop it and its code.
+            if w.len() == 3 && words.peek().is_some_and(|n| is_enhanced(n)) {
+                words.next();
+            }
+            continue;
+        }
+        let word = if !out.is_empty() && is_token_id(w) {
+            "*"
+        } else {
+            w
+        };
+        push_word(&mut out, word);
+    }
+    if out.chars().count() > 200 {
+        out = out.chars().take(199).collect();
+        out.push('…');
+    }
+    out
+}
+
+fn push_word(out: &mut String, w: &str) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(w);
+}
+
+/// `421`, `421-` or `421-4.7.0` (the reply's own code) inside the text.
+fn is_continuation(w: &str, code: &str) -> bool {
+    match w.strip_prefix(code) {
+        Some("") | Some("-") => code.len() == 3,
+        Some(rest) => code.len() == 3 && rest.strip_prefix('-').is_some_and(is_enhanced),
+        None => false,
+    }
+}
+
+fn is_enhanced(w: &str) -> bool {
+    let parts: Vec<&str> = w.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn is_token_id(w: &str) -> bool {
+    w.len() >= 8
+        && w.bytes().any(|b| b.is_ascii_digit())
+        && w.bytes().any(|b| b.is_ascii_alphabetic())
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+        && !w.contains("..")
+        && w.bytes().filter(|b| *b == b'.').count() <= 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(
+            escape_control("a\x1b[31mred\x07\tb"),
+            "a\\x1b[31mred\\x07\\tb"
+        );
+        assert_eq!(escape_control("caf\u{e9}\u{9b}"), "caf\u{e9}\\x9b");
+    }
+
+    #[test]
+    fn csv_formulas_are_neutralised() {
+        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_safe("-1+2"), "'-1+2");
+        assert_eq!(csv_safe("gmail.com"), "gmail.com");
+    }
+
+    #[test]
+    fn multiline_replies_fold_into_one_key() {
+        let exim = reply_key(b"421-4.7.28 Our system has\\n421-4.7.28 detected\\n421 4.7.28 a rate q4si1448293wij.85 - gsmtp");
+        assert_eq!(exim, "421-4.7.28 Our system has detected a rate * - gsmtp");
+        let postfix = reply_key(b"421-4.7.28 Our system has 421-4.7.28 detected 421 4.7.28 a rate x9si2448293abc.12 - gsmtp");
+        assert_eq!(exim, postfix);
+    }
+
+    #[test]
+    fn plain_reply_is_kept() {
+        assert_eq!(
+            reply_key(b"421 4.3.2 All  screening ports are busy"),
+            "421 4.3.2 All screening ports are busy"
+        );
+        assert_eq!(
+            reply_key(b"421 mx.example.com busy 192.0.2.1"),
+            "421 mx.example.com busy 192.0.2.1"
+        );
+    }
+}
