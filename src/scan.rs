@@ -114,7 +114,6 @@ fn read_lines(
     out.stats.format = Some(format);
     let agg = &mut out.aggregate;
     let mut line_no: u64 = 0;
-    let mut in_entry = false;
     loop {
         let line = match lines.next_line() {
             Ok(Some(l)) => l,
@@ -125,12 +124,13 @@ fn read_lines(
         let parsed = format.parse_line(line);
         let (stamp, mta, record) = match parsed {
             Parsed::Entry { stamp, mta, record } => (stamp, mta, record),
-            Parsed::Continuation if in_entry => {
+            // Decided by the line alone (no state across lines), so a file
+            // or chunk may start with the continuation of an earlier entry.
+            Parsed::Continuation => {
                 agg.line(None);
                 continue;
             }
-            Parsed::Continuation | Parsed::Unparsed => {
-                in_entry = false;
+            Parsed::Unparsed => {
                 agg.line(None);
                 agg.unparsed();
                 if out.unparsed_examples.len() < cfg.unparsed_examples {
@@ -140,7 +140,6 @@ fn read_lines(
                 continue;
             }
         };
-        in_entry = true;
         let Some(time) = clock.resolve(&stamp) else {
             agg.line(None);
             agg.unparsed();

@@ -42,8 +42,8 @@ fn new_table(header: &[&str]) -> Table {
     t
 }
 
-fn right_align(t: &mut Table, from: usize) {
-    for i in from..t.column_count() {
+fn right_align(t: &mut Table, columns: std::ops::Range<usize>) {
+    for i in columns {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
         }
@@ -112,7 +112,7 @@ impl Render for TableRender {
         ] {
             totals.add_row(vec![name.to_string(), v.to_string()]);
         }
-        right_align(&mut totals, 1);
+        right_align(&mut totals, 1..2);
         section(out, "Totals", &totals)?;
 
         if r.by_domain.is_empty() {
@@ -140,7 +140,7 @@ impl Render for TableRender {
                     row.top_category.unwrap_or("").to_string(),
                 ]);
             }
-            right_align(&mut d, 1);
+            right_align(&mut d, 1..5);
             let more = r.by_domain.len().saturating_sub(self.top);
             let title = if more > 0 {
                 format!("Domains deferring with 421 (top {}, {more} more)", self.top)
@@ -165,6 +165,7 @@ impl Render for TableRender {
             c.add_row(cells);
         }
         if c.row_count() > 0 {
+            right_align(&mut c, 1..5);
             section(out, "421s by cause", &c)?;
             let mut s = new_table(&["stage", "deferred", "suspended", "reply", "inbound"]);
             for row in r.by_stage.iter().filter(|s| s.counts.total() > 0) {
@@ -172,7 +173,7 @@ impl Render for TableRender {
                 cells.extend(kind_cells(&row.counts));
                 s.add_row(cells);
             }
-            right_align(&mut s, 1);
+            right_align(&mut s, 1..5);
             section(out, "421s by SMTP stage", &s)?;
         }
 
@@ -202,7 +203,7 @@ impl Render for TableRender {
             for row in r.inbound_clients.iter().take(self.top) {
                 x.add_row(vec![cell(&row.client, 60), row.inbound_421.to_string()]);
             }
-            right_align(&mut x, 1);
+            right_align(&mut x, 1..2);
             section(out, "Inbound: clients we answered 421", &x)?;
         }
 
@@ -266,11 +267,9 @@ impl TableRender {
                 row.inbound_421.to_string(),
             ]);
         }
-        for i in [1, 3, 4, 6] {
-            if let Some(c) = w.column_mut(i) {
-                c.set_cell_alignment(CellAlignment::Right);
-            }
-        }
+        right_align(&mut w, 1..2);
+        right_align(&mut w, 3..5);
+        right_align(&mut w, 6..7);
         let title = if rows.len() < r.by_window.len() {
             format!(
                 "Load and 421s per window ({} windows with activity of {})",

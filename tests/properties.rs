@@ -1,0 +1,110 @@
+//! Properties: parsers never panic on arbitrary bytes, and reading inputs
+//! split apart then merging gives the same aggregate as reading them whole
+//! (so parallel reading equals `--threads 1`).
+
+use maillog421::config::ScanConfig;
+use maillog421::input::Source;
+use maillog421::parse::Format;
+use maillog421::parse::time::Zone;
+use maillog421::run::{build_report, scan_all};
+use proptest::prelude::*;
+
+const EXIM: &[&str] = &[
+    "2026-11-22 10:00:01 1tA2b3-000AbC-1x <= a@example.org H=mx.example.org [192.0.2.1] P=esmtp S=4213",
+    "2026-11-22 10:00:02 1tA2b3-000AbC-1x == b@example.net R=dnslookup T=remote_smtp defer (-45) H=mx.example.net [192.0.2.10]: SMTP error from remote mail server after RCPT TO:<b@example.net>: 421 4.7.0 Too many concurrent connections",
+    "2026-11-22 10:05:03 1tA2b3-000AbC-1x H=mx.example.net [192.0.2.10]: SMTP error from remote mail server after end of data: 421-4.7.28 rate\\n421 4.7.28 limited - gsmtp",
+    "2026-11-22 10:20:04.123 [42] 1tA2b3-000AbC-1x => c@example.com R=dnslookup T=remote_smtp H=mx.example.com [192.0.2.11]:25 C=\"250 OK\"",
+    "2026-11-22 11:00:05 1tA2b3-000AbC-1x ** d@example.com R=dnslookup T=remote_smtp H=mx.example.com [192.0.2.11]: SMTP error from remote mail server after RCPT TO:<d@example.com>: 550 5.1.1 unknown",
+    "2026-11-22 12:00:06 SMTP command timeout on connection from (helo) [192.0.2.5] D=5m",
+    "  continued text",
+    "******** not a log line",
+];
+
+const POSTFIX: &[&str] = &[
+    "Nov 22 10:00:01 mx1 postfix/smtp[1]: 4217E3011B47: to=<a@example.net>, relay=mx.example.net[192.0.2.1]:25, delay=1, delays=1/0/0/0, dsn=4.7.0, status=deferred (host mx.example.net[192.0.2.1] said: 421 4.7.0 Try later (in reply to MAIL FROM command))",
+    "Nov 22 10:30:02 mx1 postfix/smtp[1]: 4217E3011B47: to=<a@example.net>, relay=mx.example.net[192.0.2.1]:25, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)",
+    "Nov 22 11:00:03 mx1 postfix/smtpd[2]: timeout after DATA from h.example[192.0.2.9]",
+    "Nov 22 11:00:04 mx1 postfix/cleanup[3]: ABC123DEF: message-id=<x@y>",
+    "Nov 22 12:00:05 mx1 dovecot: imap-login: Login: user=<u>",
+    "garbage line",
+];
+
+fn line_from(pool: &'static [&'static str]) -> impl Strategy<Value = String> {
+    prop::sample::select(pool).prop_map(str::to_string)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parsers_never_panic_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let _ = Format::Exim.parse_line(&bytes);
+        let _ = Format::Postfix.parse_line(&bytes);
+    }
+
+    #[test]
+    fn parsers_never_panic_on_cut_or_mutated_lines(
+        line in prop_oneof![line_from(EXIM), line_from(POSTFIX)],
+        cut in 0usize..400,
+        junk in prop::collection::vec(any::<u8>(), 0..20),
+    ) {
+        let mut b = line.into_bytes();
+        b.truncate(cut.min(b.len()));
+        b.extend_from_slice(&junk);
+        let _ = Format::Exim.parse_line(&b);
+        let _ = Format::Postfix.parse_line(&b);
+    }
+}
+
+fn write_files(dir: &std::path::Path, parts: &[Vec<String>]) -> Vec<Source> {
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, lines)| {
+            let p = dir.join(format!("part{i}.log"));
+            std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+            Source::File(p)
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Any sequence of lines split at any line boundaries into files gives the
+    /// same report as the whole, with one thread or two.
+    #[test]
+    fn split_inputs_merge_to_the_whole(
+        exim in any::<bool>(),
+        picks in prop::collection::vec(0usize..8, 1..60),
+        cuts in prop::collection::vec(0usize..60, 0..4),
+    ) {
+        let pool = if exim { EXIM } else { POSTFIX };
+        let lines: Vec<String> = picks.iter().map(|i| pool[i % pool.len()].to_string()).collect();
+        let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (lines.len() + 1)).collect();
+        bounds.push(0);
+        bounds.push(lines.len());
+        bounds.sort_unstable();
+        let parts: Vec<Vec<String>> = bounds.windows(2).map(|w| lines[w[0]..w[1]].to_vec()).filter(|p| !p.is_empty()).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = ScanConfig {
+            zone: Zone::Utc,
+            year: Some(2026),
+            format: Some(if exim { Format::Exim } else { Format::Postfix }),
+            ..ScanConfig::default()
+        };
+        let whole = write_files(&dir.path().join(""), std::slice::from_ref(&lines));
+        let split_dir = dir.path().join("split");
+        std::fs::create_dir(&split_dir).unwrap();
+        let split = write_files(&split_dir, &parts);
+        let one = build_report(&scan_all(&whole, &cfg, Some(1)).unwrap(), &cfg);
+        for threads in [Some(1), Some(2)] {
+            let many = build_report(&scan_all(&split, &cfg, threads).unwrap(), &cfg);
+            prop_assert_eq!(&one.totals, &many.totals);
+            prop_assert_eq!(&one.by_domain, &many.by_domain);
+            prop_assert_eq!(&one.by_window, &many.by_window);
+            prop_assert_eq!(&one.by_category, &many.by_category);
+            prop_assert_eq!(&one.top_replies, &many.top_replies);
+        }
+    }
+}
