@@ -72,9 +72,9 @@ pub struct InputArgs {
     /// Force the log format instead of detecting it per file.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
-    /// The year the logs end in, for syslog stamps that carry none
-    /// (default: from each file's modification time; a month later than
-    /// that time's month belongs to the year before).
+    /// The year of syslog stamps, which carry none (default: the year of
+    /// each file's modification time, and the year before for months later
+    /// than that time's month, so a Dec 31 line in a January file is right).
     #[arg(long)]
     pub year: Option<i32>,
     /// Time zone of stamps without one, and of the output: `local`, `utc`

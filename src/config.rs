@@ -10,7 +10,7 @@ use crate::parse::time::Zone;
 pub struct ScanConfig {
     /// Force a format instead of detecting it per file.
     pub format: Option<Format>,
-    /// `--year`: the year the logs end in (syslog stamps carry none).
+    /// `--year`: the year of syslog stamps (which carry none).
     pub year: Option<i32>,
     pub zone: Zone,
     /// Window length in seconds.

@@ -51,12 +51,12 @@ pub fn align_offset(zone: Zone) -> i64 {
     }
 }
 
+/// `--year Y` puts every syslog stamp in Y; otherwise the file's mtime (or
+/// now, for stdin) decides, rolling months after the mtime's back a year.
 fn year_hint(cfg: &ScanConfig, mtime: Option<i64>) -> YearHint {
-    let from_mtime = YearHint::from_unix(mtime.unwrap_or_else(|| chrono::Utc::now().timestamp()));
     match cfg.year {
-        Some(year) if year == from_mtime.year => from_mtime,
         Some(year) => YearHint { year, month: 12 },
-        None => from_mtime,
+        None => YearHint::from_unix(mtime.unwrap_or_else(|| chrono::Utc::now().timestamp())),
     }
 }
 

@@ -24,7 +24,11 @@ const EHLO_RESPONSE: &[u8] = b"(EHLO response was: ";
 pub fn parse_line(line: &[u8]) -> Parsed<'_> {
     let line = super::trim_cr(line);
     let Ok((rest, stamp)) = exim_stamp(line) else {
-        return if line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+        // Exim writes some entries with raw newlines: indented text, or the
+        // later lines of a multi-line SMTP reply (`421 4.7.0 ...`).
+        return if line.first().is_some_and(|b| *b == b' ' || *b == b'\t')
+            || super::reply::code_at(line).is_some()
+        {
             Parsed::Continuation
         } else {
             Parsed::Unparsed
@@ -488,6 +492,10 @@ mod tests {
     #[test]
     fn continuation_and_junk() {
         assert_eq!(parse_line(b"  Suggested action: x"), Parsed::Continuation);
+        assert_eq!(
+            parse_line(b"421 4.7.0 second line of a reply)"),
+            Parsed::Continuation
+        );
         assert_eq!(parse_line(b"******** SERVER ********"), Parsed::Unparsed);
         assert_eq!(parse_line(b""), Parsed::Unparsed);
     }

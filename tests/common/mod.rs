@@ -1,0 +1,58 @@
+//! Runs the built binary from the crate root with a fixed zone.
+
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("fixtures").join(rel)
+}
+
+/// `maillog421 ARGS` in the crate root, TZ=UTC, NO_COLOR set.
+pub fn cmd(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_maillog421"));
+    c.current_dir(root())
+        .env("TZ", "UTC")
+        .env("NO_COLOR", "1")
+        .args(args);
+    c
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(args: &[&str]) -> Output {
+    let o = cmd(args).output().expect("binary runs");
+    Output {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let o = run(args);
+    assert_eq!(o.code, 0, "stderr: {}", o.stderr);
+    serde_json::from_str(&o.stdout).expect("valid JSON")
+}
+
+pub fn events(args: &[&str]) -> Vec<serde_json::Value> {
+    let o = run(args);
+    assert_eq!(o.code, 0, "stderr: {}", o.stderr);
+    o.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("valid JSON line"))
+        .collect()
+}
+
+pub fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
