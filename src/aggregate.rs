@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::classify::Cause;
 use crate::event::{Event, Kind};
 use crate::parse::{Outcome, Stage, domain_of};
-use crate::text::reply_key;
+use crate::text::{client_key, reply_key};
 
 /// Counts over all inputs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -135,7 +135,7 @@ pub struct Aggregate {
     pub hosts: HashMap<String, u64>,
     /// Outbound 421 replies (deferred, suspended, reply kinds) by normalised text.
     pub replies: HashMap<String, ReplyStats>,
-    /// Inbound 421s by client.
+    /// Inbound 421s by client (without port).
     pub clients: HashMap<String, u64>,
     scratch: Vec<u8>,
 }
@@ -227,7 +227,7 @@ impl Aggregate {
         if ev.kind == Kind::Inbound {
             *self
                 .clients
-                .entry(String::from_utf8_lossy(ev.party).into_owned())
+                .entry(client_key(&String::from_utf8_lossy(ev.party)))
                 .or_default() += 1;
             return;
         }

@@ -34,7 +34,7 @@ pub fn csv_safe(s: &str) -> String {
 /// A reply text normalised for grouping: Exim's literal `\n` and the
 /// continuation prefixes of multi-line replies (`421-4.7.0 `) folded into
 /// spaces, per-message tokens (ids mixing letters and digits) replaced by
-/// `*`, white space collapsed, at most 200 characters.
+/// `*`, standalone numbers by `#`, white space collapsed, at most 200 characters.
 pub fn reply_key(text: &[u8]) -> String {
     let s = String::from_utf8_lossy(text).replace("\\n", " ");
     let code = s.get(..3).unwrap_or("");
@@ -48,12 +48,14 @@ pub fn reply_key(text: &[u8]) -> String {
             }
             continue;
         }
-        let word = if !out.is_empty() && is_token_id(w) {
-            "*"
+        let word = if out.is_empty() {
+            w.to_string()
+        } else if is_token_id(w) {
+            "*".to_string()
         } else {
-            w
+            number_to_hash(w)
         };
-        push_word(&mut out, word);
+        push_word(&mut out, &word);
     }
     if out.chars().count() > 200 {
         out = out.chars().take(199).collect();
@@ -67,6 +69,27 @@ fn push_word(out: &mut String, w: &str) {
         out.push(' ');
     }
     out.push_str(w);
+}
+
+/// A standalone number (`15]`, `(10).`) becomes `#` so per-connection
+/// counters do not split one reply into many.
+fn number_to_hash(w: &str) -> String {
+    let core = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    if !core.is_empty() && core.bytes().all(|b| b.is_ascii_digit()) {
+        w.replacen(core, "#", 1)
+    } else {
+        w.to_string()
+    }
+}
+
+/// A client as logged, without its port (`[192.0.2.5]:4321` → `[192.0.2.5]`).
+pub fn client_key(client: &str) -> String {
+    match client.rfind("]:") {
+        Some(p) if client[p + 2..].bytes().all(|b| b.is_ascii_digit()) => {
+            client[..p + 1].to_string()
+        }
+        _ => client.to_string(),
+    }
 }
 
 /// `421`, `421-` or `421-4.7.0` (the reply's own code) inside the text.
@@ -122,6 +145,19 @@ mod tests {
         assert_eq!(exim, "421-4.7.28 Our system has detected a rate * - gsmtp");
         let postfix = reply_key(b"421-4.7.28 Our system has 421-4.7.28 detected 421 4.7.28 a rate x9si2448293abc.12 - gsmtp");
         assert_eq!(exim, postfix);
+    }
+
+    #[test]
+    fn counters_and_ports_do_not_split_groups() {
+        assert_eq!(
+            reply_key(b"421-4.7.28 [192.0.2.1 15] rate (10)."),
+            reply_key(b"421-4.7.28 [192.0.2.1 17] rate (3).")
+        );
+        assert_eq!(client_key("[192.0.2.99]:61204"), "[192.0.2.99]");
+        assert_eq!(
+            client_key("H=h.example [192.0.2.5]"),
+            "H=h.example [192.0.2.5]"
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Inputs: which files to read ([`discover`]), opening them with gzip
-//! sniffed by magic bytes ([`open`]), and cutting them into lines with
+//! sniffed by magic bytes ([`mod@open`]), and cutting them into lines with
 //! one reused buffer ([`lines`]).
 
 pub mod discover;

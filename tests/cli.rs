@@ -1,0 +1,456 @@
+//! The binary as a user meets it: snapshots of the table and JSON for a
+//! fixture, and what happens on bad input, rotation, stdin and hostile text.
+
+mod common;
+
+use std::io::Write;
+
+use common::*;
+
+#[test]
+fn report_table_snapshot_exim() {
+    let o = run(&["report", "--tz", "utc", "fixtures/exim/mainlog"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stderr, "");
+    insta::assert_snapshot!("report_table_exim_mainlog", o.stdout);
+}
+
+#[test]
+fn report_json_snapshot_postfix() {
+    let o = run(&[
+        "report",
+        "--format",
+        "json",
+        "--tz",
+        "utc",
+        "--year",
+        "2026",
+        "--top",
+        "5",
+        "fixtures/postfix/maillog",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    insta::assert_snapshot!("report_json_postfix_maillog", o.stdout);
+}
+
+#[test]
+fn json_has_the_documented_fields() {
+    let r = json(&[
+        "report",
+        "--format",
+        "json",
+        "--tz",
+        "utc",
+        "fixtures/exim/mainlog",
+    ]);
+    assert_eq!(r["schema"], "maillog421.report.v1");
+    assert_eq!(r["window_seconds"], 3600);
+    assert_eq!(r["inputs"][0]["format"], "exim");
+    assert_eq!(r["inputs"][0]["compressed"], false);
+    for f in [
+        "lines",
+        "delivery_attempts",
+        "delivered",
+        "deferred",
+        "bounced",
+        "deferrals_421",
+        "suspended_421",
+        "replies_421",
+        "inbound_421",
+    ] {
+        assert!(r["totals"][f].is_u64(), "totals.{f}");
+    }
+    let d = &r["by_domain"][0];
+    for f in [
+        "domain",
+        "deferrals_421",
+        "delivery_attempts",
+        "windows",
+        "first",
+        "last",
+        "categories",
+    ] {
+        assert!(!d[f].is_null(), "by_domain[].{f}");
+    }
+    assert_eq!(r["by_category"].as_array().unwrap().len(), 9);
+    assert_eq!(r["by_stage"].as_array().unwrap().len(), 6);
+    // Every window of the period, quiet ones included.
+    let windows = r["by_window"].as_array().unwrap();
+    assert!(windows.iter().any(|w| w["delivery_attempts"] == 0));
+    let starts: Vec<&str> = windows
+        .iter()
+        .map(|w| w["start"].as_str().unwrap())
+        .collect();
+    assert!(starts.windows(2).all(|p| p[0] < p[1]));
+    let sum: u64 = windows
+        .iter()
+        .map(|w| w["deferrals_421"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, r["totals"]["deferrals_421"].as_u64().unwrap());
+}
+
+#[test]
+fn window_and_since_until() {
+    let all = json(&[
+        "report",
+        "--format",
+        "json",
+        "--tz",
+        "utc",
+        "--window",
+        "15m",
+        "fixtures/exim/mainlog",
+    ]);
+    assert_eq!(all["window_seconds"], 900);
+    let part = json(&[
+        "report",
+        "--format",
+        "json",
+        "--tz",
+        "utc",
+        "--since",
+        "2026-11-22T10:00:00Z",
+        "--until",
+        "2026-11-22T11:00:00Z",
+        "fixtures/exim/mainlog",
+    ]);
+    let n = part["totals"]["deferrals_421"].as_u64().unwrap();
+    assert!(n > 0 && n < all["totals"]["deferrals_421"].as_u64().unwrap());
+    assert!(part["first"].as_str().unwrap() >= "2026-11-22T10:00:00Z");
+    assert!(part["last"].as_str().unwrap() < "2026-11-22T11:00:00Z");
+}
+
+#[test]
+fn events_are_ndjson_with_file_and_line() {
+    let ev = events(&["events", "--tz", "utc", "fixtures/postfix/mail.log-rfc3339"]);
+    assert!(!ev.is_empty());
+    for e in &ev {
+        for f in [
+            "time",
+            "direction",
+            "kind",
+            "mta",
+            "id",
+            "recipient",
+            "domain",
+            "host",
+            "ip",
+            "stage",
+            "code",
+            "enhanced",
+            "category",
+            "text",
+            "file",
+            "line",
+        ] {
+            assert!(!e[f].is_null(), "missing {f} in {e}");
+        }
+        assert_eq!(e["code"], 421);
+        assert_eq!(e["mta"], "postfix");
+        assert!(e["time"].as_str().unwrap().starts_with("2026-11-2"));
+    }
+}
+
+#[test]
+fn rotated_set_is_read_oldest_first_including_gzip() {
+    let ev = events(&[
+        "events",
+        "--tz",
+        "utc",
+        "--rotated",
+        "fixtures/rotated/exim/mainlog",
+    ]);
+    let files: Vec<&str> = ev.iter().map(|e| e["file"].as_str().unwrap()).collect();
+    let first_of = |suffix: &str| files.iter().position(|f| f.ends_with(suffix)).unwrap();
+    assert!(first_of("mainlog.2.gz") < first_of("mainlog.1"));
+    assert!(first_of("mainlog.1") < first_of("/mainlog"));
+    let r = json(&[
+        "report",
+        "--format",
+        "json",
+        "--tz",
+        "utc",
+        "--rotated",
+        "fixtures/rotated/postfix/maillog",
+    ]);
+    let inputs: Vec<(&str, bool)> = r["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["path"].as_str().unwrap(),
+                i["compressed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("fixtures/rotated/postfix/maillog-20261121.gz", true),
+            ("fixtures/rotated/postfix/maillog-20261122.gz", true),
+            ("fixtures/rotated/postfix/maillog", false)
+        ]
+    );
+}
+
+#[test]
+fn gzip_by_magic_and_every_member() {
+    let r = json(&[
+        "report",
+        "--format",
+        "json",
+        "fixtures/gzip/exim-no-gz-name",
+    ]);
+    assert_eq!(r["inputs"][0]["compressed"], true);
+    assert!(r["totals"]["deferrals_421"].as_u64().unwrap() > 0);
+    // All of this file's 421s are in its second gzip member.
+    let ev = events(&["events", "fixtures/gzip/multi-member.log.gz"]);
+    assert_eq!(ev.len(), 3);
+}
+
+#[test]
+fn threads_one_equals_default() {
+    let args = [
+        "report",
+        "--format",
+        "json",
+        "--tz",
+        "utc",
+        "--rotated",
+        "fixtures/rotated/exim/mainlog",
+        "fixtures/postfix/maillog",
+        "fixtures/exim/mainlog-rich",
+    ];
+    let par = run(&args);
+    let mut one_args = args.to_vec();
+    one_args.extend(["--threads", "1"]);
+    let one = run(&one_args);
+    assert_eq!(par.code, 0);
+    assert_eq!(par.stdout, one.stdout);
+}
+
+#[test]
+fn stdin_dash() {
+    let input = std::fs::read(fixture("exim/mainlog")).unwrap();
+    let o = cmd(&["report", "--format", "json", "--tz", "utc", "-"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let file = json(&[
+        "report",
+        "--format",
+        "json",
+        "--tz",
+        "utc",
+        "fixtures/exim/mainlog",
+    ]);
+    assert_eq!(r["inputs"][0]["path"], "<stdin>");
+    assert_eq!(r["totals"], file["totals"]);
+}
+
+#[test]
+fn missing_file_and_directory_are_reported_and_the_rest_still_counts() {
+    let o = run(&[
+        "report",
+        "--format",
+        "json",
+        "/nonexistent/maillog",
+        "fixtures",
+        "fixtures/exim/mainlog",
+    ]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("/nonexistent/maillog: cannot open"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("fixtures: is a directory"),
+        "{}",
+        o.stderr
+    );
+    let r: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert!(r["totals"]["deferrals_421"].as_u64().unwrap() > 0);
+    assert!(
+        r["inputs"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot open")
+    );
+}
+
+#[test]
+fn truncated_gzip_names_the_file_and_keeps_what_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = std::fs::read(fixture("exim/mainlog")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&plain).unwrap();
+    let gz = gz.finish().unwrap();
+    let path = dir.path().join("mainlog.1.gz");
+    std::fs::write(&path, &gz[..gz.len() * 2 / 3]).unwrap();
+    let p = path_str(&path);
+    let o = run(&["report", "--format", "json", "--tz", "utc", &p]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains(&p) && o.stderr.contains("truncated"),
+        "{}",
+        o.stderr
+    );
+    let r: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let lines = r["totals"]["lines"].as_u64().unwrap();
+    assert!(lines > 50, "lines read before the cut still count: {lines}");
+}
+
+#[test]
+fn unknown_lines_are_counted_and_shown_with_verbose() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mainlog");
+    let mut text = std::fs::read(fixture("exim/mainlog")).unwrap();
+    text.extend_from_slice(b"\x00\xff\xfebinary garbage\nthis is not a log line\n");
+    std::fs::write(&path, text).unwrap();
+    let p = path_str(&path);
+    let o = run(&["report", "--format", "json", "--verbose", &p]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let r: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(r["totals"]["unparsed_lines"], 2);
+    assert_eq!(r["inputs"][0]["unparsed_lines"], 2);
+    assert!(
+        o.stderr.contains(&format!("{p}:")) && o.stderr.contains("this is not a log line"),
+        "{}",
+        o.stderr
+    );
+}
+
+fn hostile_log() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "2026-11-22 10:00:01 1tA2b3-000AbC-1x == bob@=cmd.example R=dnslookup T=remote_smtp defer (-45) H=mx.example.net [192.0.2.10]: SMTP error from remote mail server after RCPT TO:<bob@=cmd.example>: 421 4.3.0 busy \x1b]0;pwned\x07\x1b[2J <script>alert(1)</script>\n";
+    std::fs::write(dir.path().join("mainlog"), line).unwrap();
+    dir
+}
+
+#[test]
+fn hostile_reply_text_never_reaches_the_terminal_raw() {
+    let dir = hostile_log();
+    let o = run(&["report", &path_str(&dir.path().join("mainlog"))]);
+    assert_eq!(o.code, 0);
+    assert!(
+        !o.stdout.contains('\x1b') && !o.stdout.contains('\x07'),
+        "raw control characters in table output"
+    );
+    assert!(o.stdout.contains("\\x1b]0;pwned\\x07"));
+}
+
+#[test]
+fn csv_neutralises_formulas_and_json_stays_valid() {
+    let dir = hostile_log();
+    let p = path_str(&dir.path().join("mainlog"));
+    let o = run(&["report", "--format", "csv", "--by", "domain", &p]);
+    assert_eq!(o.code, 0);
+    let mut lines = o.stdout.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "domain,deferrals_421,suspended_421,delivery_attempts,rate_per_1000,windows,first,last,top_category,top_reply"
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("'=cmd.example,1,0,1,1000,1,")
+    );
+    let ev = events(&["events", &p]);
+    assert!(ev[0]["text"].as_str().unwrap().contains("\u{1b}]0;pwned"));
+}
+
+#[test]
+fn csv_other_tables() {
+    let o = run(&[
+        "report",
+        "--format",
+        "csv",
+        "--by",
+        "window",
+        "--tz",
+        "utc",
+        "fixtures/exim/mainlog",
+    ]);
+    assert!(
+        o.stdout
+            .starts_with("start,delivery_attempts,messages_received,deferrals_421,")
+    );
+    let o = run(&[
+        "report",
+        "--format",
+        "csv",
+        "--by",
+        "category",
+        "fixtures/exim/mainlog",
+    ]);
+    assert_eq!(o.stdout.lines().count(), 10);
+}
+
+#[test]
+fn new_year_file_takes_its_years_from_mtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("maillog");
+    std::fs::copy(fixture("newyear/maillog"), &path).unwrap();
+    // Written on 2027-01-01 00:30 UTC: the Dec 31 lines are from 2026.
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_798_763_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+    let ev = events(&["events", "--tz", "utc", &path_str(&path)]);
+    let times: Vec<&str> = ev.iter().map(|e| e["time"].as_str().unwrap()).collect();
+    assert!(
+        times.iter().any(|t| t.starts_with("2026-12-31T23:")),
+        "{times:?}"
+    );
+    assert!(
+        times.iter().any(|t| t.starts_with("2027-01-01T00:")),
+        "{times:?}"
+    );
+    assert!(times.windows(2).all(|p| p[0] <= p[1]), "{times:?}");
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_maillog421"))
+        .args([
+            "report",
+            "--window",
+            "1m",
+            "fixtures/exim/mainlog",
+            "fixtures/postfix/maillog",
+        ])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+}
+
+#[test]
+fn help_names_every_subcommand_and_exit_codes() {
+    let o = run(&["--help"]);
+    assert!(o.stdout.contains("report") && o.stdout.contains("events"));
+    let o = run(&["report", "--help"]);
+    assert!(o.stdout.contains("--rotated") && o.stdout.contains("Examples:"));
+    let o = run(&["report", "--window", "1w", "fixtures/exim/mainlog"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("unit must be s, m, h or d"));
+}
