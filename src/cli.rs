@@ -225,6 +225,7 @@ impl InputArgs {
             until,
             keep_events,
             unparsed_examples: if self.verbose { 5 } else { 0 },
+            ..ScanConfig::default()
         })
     }
 }

@@ -22,6 +22,8 @@ pub struct ScanConfig {
     pub keep_events: bool,
     /// How many unparsed lines to keep as examples per input (`--verbose`).
     pub unparsed_examples: usize,
+    /// Plain files of at least this many bytes are read in parallel chunks.
+    pub chunk_min: u64,
 }
 
 impl Default for ScanConfig {
@@ -35,6 +37,7 @@ impl Default for ScanConfig {
             until: None,
             keep_events: false,
             unparsed_examples: 0,
+            chunk_min: crate::scan::CHUNK_MIN,
         }
     }
 }

@@ -1,8 +1,16 @@
 //! The pipeline for one input: open, detect the format, parse every line,
 //! turn 421 lines into events and fold everything into an [`Aggregate`].
+//!
+//! A large plain file is cut into newline-aligned chunks read in parallel.
+//! Every line is judged alone (no state crosses lines), so the chunks'
+//! aggregates merge into exactly what one pass gives; event line numbers are
+//! shifted by the line counts of the chunks before them.
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::aggregate::Aggregate;
@@ -13,6 +21,9 @@ use crate::input::{LineReader, Source, open};
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed, Record};
 use crate::render::events::OwnedEvent;
+
+/// Plain files at least this big are read in parallel chunks.
+pub const CHUNK_MIN: u64 = 32 << 20;
 
 /// What reading one input gave.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -36,6 +47,49 @@ pub struct Scanned {
     /// `(line number, text)` of the first unparsed lines.
     pub unparsed_examples: Vec<(u64, String)>,
     pub error: Option<InputError>,
+}
+
+/// What one stretch of lines gave; line numbers are relative to its start.
+struct Part {
+    aggregate: Aggregate,
+    events: Vec<OwnedEvent>,
+    unparsed_examples: Vec<(u64, String)>,
+    error: Option<InputError>,
+}
+
+impl Part {
+    fn new(cfg: &ScanConfig) -> Part {
+        Part {
+            aggregate: Aggregate::new(cfg.window, align_offset(cfg.zone)),
+            events: Vec::new(),
+            unparsed_examples: Vec::new(),
+            error: None,
+        }
+    }
+
+    /// Appends a later part, shifting its line numbers.
+    fn append(&mut self, mut later: Part, keep_examples: usize) {
+        let base = self.aggregate.totals.lines;
+        for e in &mut later.events {
+            e.line += base;
+        }
+        self.events.append(&mut later.events);
+        for (line, text) in later.unparsed_examples {
+            if self.unparsed_examples.len() < keep_examples {
+                self.unparsed_examples.push((line + base, text));
+            }
+        }
+        if self.error.is_none()
+            && let Some(InputError::Read { path, line, source }) = later.error
+        {
+            self.error = Some(InputError::Read {
+                path,
+                line: line + base,
+                source,
+            });
+        }
+        self.aggregate.merge(&later.aggregate);
+    }
 }
 
 /// The offset the window grid is aligned with: the zone's offset now.
@@ -63,66 +117,168 @@ fn year_hint(cfg: &ScanConfig, mtime: Option<i64>) -> YearHint {
 /// Reads one input to its end (or its first read error).
 pub fn scan(source: &Source, cfg: &ScanConfig) -> Scanned {
     let path = source.display();
-    let mut out = Scanned {
-        stats: InputStats {
-            path: path.clone(),
-            format: None,
-            compressed: false,
-            lines: 0,
-            unparsed_lines: 0,
-            error: None,
-        },
-        aggregate: Aggregate::new(cfg.window, align_offset(cfg.zone)),
-        events: Vec::new(),
-        unparsed_examples: Vec::new(),
+    let mut stats = InputStats {
+        path: path.clone(),
+        format: None,
+        compressed: false,
+        lines: 0,
+        unparsed_lines: 0,
         error: None,
     };
-    let opened = match open(source) {
-        Ok(o) => o,
+    let part = match open(source) {
         Err(e) => {
-            out.stats.error = Some(e.to_string());
-            out.error = Some(e);
-            return out;
+            let mut p = Part::new(cfg);
+            p.error = Some(e);
+            p
+        }
+        Ok(opened) => {
+            stats.compressed = opened.compressed;
+            let hint = year_hint(cfg, opened.mtime);
+            let mut lines = LineReader::new(opened.reader);
+            match detect(&mut lines, &path, cfg) {
+                Err(e) => {
+                    let mut p = Part::new(cfg);
+                    p.error = Some(e);
+                    p
+                }
+                Ok(format) => {
+                    stats.format = Some(format);
+                    match (source, opened.size) {
+                        (Source::File(file), Some(size))
+                            if !opened.compressed
+                                && size >= cfg.chunk_min
+                                && rayon::current_num_threads() > 1 =>
+                        {
+                            drop(lines);
+                            read_chunks(file, size, &path, format, hint, cfg)
+                        }
+                        _ => read_part(lines, &path, format, hint, cfg),
+                    }
+                }
+            }
         }
     };
-    out.stats.compressed = opened.compressed;
-    let clock = Clock::new(cfg.zone, year_hint(cfg, opened.mtime));
-    if let Err(e) = read_lines(opened.reader, &path, cfg, clock, &mut out) {
-        out.stats.error = Some(e.to_string());
-        out.error = Some(e);
+    stats.lines = part.aggregate.totals.lines;
+    stats.unparsed_lines = part.aggregate.totals.unparsed;
+    stats.error = part.error.as_ref().map(ToString::to_string);
+    Scanned {
+        stats,
+        aggregate: part.aggregate,
+        events: part.events,
+        unparsed_examples: part.unparsed_examples,
+        error: part.error,
     }
-    out.stats.lines = out.aggregate.totals.lines;
-    out.stats.unparsed_lines = out.aggregate.totals.unparsed;
-    out
 }
 
-fn read_lines(
-    reader: Box<dyn Read + Send>,
+fn detect<R: Read>(
+    lines: &mut LineReader<R>,
     path: &str,
     cfg: &ScanConfig,
-    mut clock: Clock,
-    out: &mut Scanned,
-) -> Result<(), InputError> {
-    let mut lines = LineReader::new(reader);
-    let format = match cfg.format {
-        Some(f) => f,
-        None => {
-            let head = lines.peek(50).map_err(|e| InputError::read(path, 0, e))?;
-            Format::detect(head.split(|b| *b == b'\n'))
+) -> Result<Format, InputError> {
+    if let Some(f) = cfg.format {
+        return Ok(f);
+    }
+    let head = lines.peek(50).map_err(|e| InputError::read(path, 0, e))?;
+    Ok(Format::detect(head.split(|b| *b == b'\n')))
+}
+
+/// Newline-aligned chunk boundaries of a file: `[0, b1, b2, ..., size]`.
+fn chunk_bounds(file: &Path, size: u64, chunks: u64) -> std::io::Result<Vec<u64>> {
+    let mut f = File::open(file)?;
+    let mut bounds = vec![0];
+    let mut buf = vec![0u8; 64 * 1024];
+    for k in 1..chunks {
+        let mut pos = size * k / chunks;
+        if pos <= *bounds.last().unwrap_or(&0) {
+            continue;
+        }
+        f.seek(SeekFrom::Start(pos))?;
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                pos = size;
+                break;
+            }
+            if let Some(nl) = memchr::memchr(b'\n', &buf[..n]) {
+                pos += nl as u64 + 1;
+                break;
+            }
+            pos += n as u64;
+        }
+        if pos < size && pos > *bounds.last().unwrap_or(&0) {
+            bounds.push(pos);
+        }
+    }
+    bounds.push(size);
+    Ok(bounds)
+}
+
+fn read_chunks(
+    file: &Path,
+    size: u64,
+    path: &str,
+    format: Format,
+    hint: YearHint,
+    cfg: &ScanConfig,
+) -> Part {
+    let chunks = (rayon::current_num_threads() as u64 * 4)
+        .min(size / (8 << 20))
+        .max(4);
+    let bounds = match chunk_bounds(file, size, chunks) {
+        Ok(b) => b,
+        Err(e) => {
+            let mut p = Part::new(cfg);
+            p.error = Some(InputError::read(path, 0, e));
+            return p;
         }
     };
-    out.stats.format = Some(format);
+    let parts: Vec<Part> = bounds
+        .par_windows(2)
+        .map(|w| {
+            let reader = File::open(file).and_then(|mut f| {
+                f.seek(SeekFrom::Start(w[0]))?;
+                Ok(f.take(w[1] - w[0]))
+            });
+            match reader {
+                Ok(r) => read_part(LineReader::new(r), path, format, hint, cfg),
+                Err(e) => {
+                    let mut p = Part::new(cfg);
+                    p.error = Some(InputError::read(path, 0, e));
+                    p
+                }
+            }
+        })
+        .collect();
+    let mut whole = Part::new(cfg);
+    for p in parts {
+        whole.append(p, cfg.unparsed_examples);
+    }
+    whole
+}
+
+/// Parses every line of a reader into a [`Part`] (line numbers from 1).
+fn read_part<R: Read>(
+    mut lines: LineReader<R>,
+    path: &str,
+    format: Format,
+    hint: YearHint,
+    cfg: &ScanConfig,
+) -> Part {
+    let mut out = Part::new(cfg);
+    let mut clock = Clock::new(cfg.zone, hint);
     let agg = &mut out.aggregate;
     let mut line_no: u64 = 0;
     loop {
         let line = match lines.next_line() {
             Ok(Some(l)) => l,
             Ok(None) => break,
-            Err(e) => return Err(InputError::read(path, line_no, e)),
+            Err(e) => {
+                out.error = Some(InputError::read(path, line_no, e));
+                break;
+            }
         };
         line_no += 1;
-        let parsed = format.parse_line(line);
-        let (stamp, mta, record) = match parsed {
+        let (stamp, mta, record) = match format.parse_line(line) {
             Parsed::Entry { stamp, mta, record } => (stamp, mta, record),
             // Decided by the line alone (no state across lines), so a file
             // or chunk may start with the continuation of an earlier entry.
@@ -163,5 +319,5 @@ fn read_lines(
             }
         }
     }
-    Ok(())
+    out
 }

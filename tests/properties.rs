@@ -98,6 +98,15 @@ proptest! {
         std::fs::create_dir(&split_dir).unwrap();
         let split = write_files(&split_dir, &parts);
         let one = build_report(&scan_all(&whole, &cfg, Some(1)).unwrap(), &cfg);
+        // Whole file in chunks of a few bytes (chunk_min forces chunking).
+        let chunked_cfg = ScanConfig { chunk_min: 1, keep_events: true, ..cfg.clone() };
+        let chunked = scan_all(&whole, &chunked_cfg, Some(2)).unwrap();
+        let serial = scan_all(&whole, &ScanConfig { keep_events: true, ..cfg.clone() }, Some(1)).unwrap();
+        prop_assert_eq!(&chunked[0].events, &serial[0].events);
+        let chunked = build_report(&chunked, &cfg);
+        prop_assert_eq!(&one.totals, &chunked.totals);
+        prop_assert_eq!(&one.by_window, &chunked.by_window);
+        prop_assert_eq!(&one.by_domain, &chunked.by_domain);
         for threads in [Some(1), Some(2)] {
             let many = build_report(&scan_all(&split, &cfg, threads).unwrap(), &cfg);
             prop_assert_eq!(&one.totals, &many.totals);

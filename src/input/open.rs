@@ -16,13 +16,15 @@ pub struct Opened {
     pub compressed: bool,
     /// Modification time (Unix seconds), for the year of syslog stamps.
     pub mtime: Option<i64>,
+    /// Size in bytes of a regular file (not of stdin).
+    pub size: Option<u64>,
 }
 
 /// Opens a source, sniffing gzip.
 pub fn open(source: &Source) -> Result<Opened, InputError> {
     let name = source.display();
-    let (inner, mtime): (Box<dyn Read + Send>, Option<i64>) = match source {
-        Source::Stdin => (Box::new(io::stdin()), None),
+    let (inner, mtime, size): (Box<dyn Read + Send>, Option<i64>, Option<u64>) = match source {
+        Source::Stdin => (Box::new(io::stdin()), None, None),
         Source::File(path) => {
             let meta = std::fs::metadata(path).map_err(|e| InputError::open(&name, e))?;
             if meta.is_dir() {
@@ -34,7 +36,7 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
                 .ok()
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                 .map(|d| d.as_secs() as i64);
-            (Box::new(file), mtime)
+            (Box::new(file), mtime, meta.is_file().then_some(meta.len()))
         }
     };
     let mut buffered = BufReader::with_capacity(256 * 1024, inner);
@@ -51,5 +53,6 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
         reader,
         compressed,
         mtime,
+        size,
     })
 }

@@ -177,6 +177,15 @@ impl Render for TableRender {
             section(out, "421s by SMTP stage", &s)?;
         }
 
+        if !r.by_host.is_empty() {
+            let mut h = new_table(&["remote host", "421 deferrals"]);
+            for row in r.by_host.iter().take(self.top) {
+                h.add_row(vec![cell(&row.host, 60), row.deferrals_421.to_string()]);
+            }
+            right_align(&mut h, 1..2);
+            section(out, "Remote hosts answering 421", &h)?;
+        }
+
         self.render_windows(r, out)?;
 
         if !r.top_replies.is_empty() {
