@@ -2,7 +2,9 @@
 //! associative and commutative, so inputs read in parallel give the same
 //! result as one thread.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::classify::Cause;
 use crate::event::{Event, Kind};
@@ -117,7 +119,7 @@ pub struct ReplyStats {
 }
 
 /// Everything the report needs, folded line by line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Aggregate {
     pub window: i64,
     /// Seconds added to Unix time before cutting windows (local midnight).
@@ -125,7 +127,8 @@ pub struct Aggregate {
     pub totals: Totals,
     pub first: Option<i64>,
     pub last: Option<i64>,
-    pub domains: HashMap<Box<[u8]>, DomainStats>,
+    domain_index: HashMap<Box<[u8]>, usize>,
+    domain_stats: Vec<DomainStats>,
     pub windows: HashMap<i64, WindowStats>,
     /// 421 events by cause, by kind.
     pub causes: [[u64; 4]; 9],
@@ -148,13 +151,14 @@ impl Aggregate {
             totals: Totals::default(),
             first: None,
             last: None,
-            domains: HashMap::new(),
-            windows: HashMap::new(),
+            domain_index: HashMap::default(),
+            domain_stats: Vec::new(),
+            windows: HashMap::default(),
             causes: [[0; 4]; 9],
             stages: [[0; 4]; 6],
-            hosts: HashMap::new(),
-            replies: HashMap::new(),
-            clients: HashMap::new(),
+            hosts: HashMap::default(),
+            replies: HashMap::default(),
+            clients: HashMap::default(),
             scratch: Vec::new(),
         }
     }
@@ -183,20 +187,43 @@ impl Aggregate {
         self.windows.entry(w).or_default().received += 1;
     }
 
-    /// Looks a domain up by its lowercased bytes, allocating only when new.
+    /// Looks a domain up by its lowercased bytes (one hash lookup), allocating
+    /// only when it is new.
     fn domain_mut(&mut self, rcpt: &[u8]) -> &mut DomainStats {
-        self.scratch.clear();
-        self.scratch
-            .extend(domain_of(rcpt).iter().map(u8::to_ascii_lowercase));
-        if !self.domains.contains_key(self.scratch.as_slice()) {
-            self.domains.insert(
-                self.scratch.clone().into_boxed_slice(),
-                DomainStats::default(),
-            );
+        let d = domain_of(rcpt);
+        if !d.iter().any(u8::is_ascii_uppercase) {
+            return self.domain_mut_exact(d);
         }
-        self.domains
-            .get_mut(self.scratch.as_slice())
-            .expect("inserted above")
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        scratch.extend(d.iter().map(u8::to_ascii_lowercase));
+        let i = self.domain_slot(&scratch);
+        self.scratch = scratch;
+        &mut self.domain_stats[i]
+    }
+
+    fn domain_slot(&mut self, key: &[u8]) -> usize {
+        match self.domain_index.get(key) {
+            Some(&i) => i,
+            None => {
+                self.domain_index
+                    .insert(key.into(), self.domain_stats.len());
+                self.domain_stats.push(DomainStats::default());
+                self.domain_stats.len() - 1
+            }
+        }
+    }
+
+    fn domain_mut_exact(&mut self, key: &[u8]) -> &mut DomainStats {
+        let i = self.domain_slot(key);
+        &mut self.domain_stats[i]
+    }
+
+    /// Domains (lowercased bytes) with their stats, in no particular order.
+    pub fn domains(&self) -> impl Iterator<Item = (&[u8], &DomainStats)> {
+        self.domain_index
+            .iter()
+            .map(|(k, &i)| (&k[..], &self.domain_stats[i]))
     }
 
     /// A delivery attempt for one recipient.
@@ -265,8 +292,8 @@ impl Aggregate {
         self.totals.merge(&o.totals);
         self.first = min_opt(self.first, o.first);
         self.last = max_opt(self.last, o.last);
-        for (k, v) in &o.domains {
-            self.domains.entry(k.clone()).or_default().merge(v);
+        for (k, v) in o.domains() {
+            self.domain_mut_exact(k).merge(v);
         }
         for (k, v) in &o.windows {
             let w = self.windows.entry(*k).or_default();

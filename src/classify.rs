@@ -5,6 +5,9 @@
 //! for rate limits and busy, Exchange 4.3.2 for connection limits), so a
 //! phrase or provider signature in the text always wins over the code.
 
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use serde::Serialize;
 
 /// Why a server answered 421.
@@ -207,17 +210,23 @@ pub fn cause_of_enhanced(enhanced: &[u8]) -> Option<Cause> {
     }
 }
 
-/// ASCII case-insensitive substring search.
-fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
-}
+/// All phrases in one case-insensitive automaton: one pass over the text.
+static PHRASES: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(RULES.iter().map(|r| r.phrase))
+        .expect("rule phrases build an automaton")
+});
 
-/// The rule matching a reply text, if any.
+/// The rule matching a reply text, if any: of all phrases found anywhere in
+/// the text, the one earliest in [`RULES`].
 pub fn matching_rule(text: &[u8]) -> Option<&'static Rule> {
-    RULES
-        .iter()
-        .find(|r| contains_ci(text, r.phrase.as_bytes()))
+    PHRASES
+        .find_overlapping_iter(text)
+        .map(|m| m.pattern().as_usize())
+        .min()
+        .map(|i| &RULES[i])
 }
 
 /// The cause of a 421 reply: the text first, then the enhanced code.

@@ -155,7 +155,7 @@ fn per_1000(n: u64, of: u64) -> f64 {
     }
 }
 
-fn top_counts(map: &std::collections::HashMap<String, u64>) -> Vec<(String, u64)> {
+fn top_counts(map: &rustc_hash::FxHashMap<String, u64>) -> Vec<(String, u64)> {
     let mut v: Vec<(String, u64)> = map.iter().map(|(k, v)| (k.clone(), *v)).collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     v
@@ -180,8 +180,7 @@ impl Report {
         };
 
         let mut by_domain: Vec<DomainRow> = agg
-            .domains
-            .iter()
+            .domains()
             .filter(|(_, d)| {
                 d.by_kind[Kind::Deferred.index()] + d.by_kind[Kind::Suspended.index()] > 0
             })

@@ -115,14 +115,14 @@ fn flagged<'a>(id: &'a [u8], flag: &[u8], rest: &'a [u8]) -> Option<Record<'a>> 
     };
     let rcpt = recipient(rest);
     let (mut host, mut ip) = (None, None);
-    if let Some(p) = memmem::find(rest, b" H=")
+    if let Some(p) = super::finder!(b" H=").find(rest)
         && let Some((h, i, _)) = host_ip(&rest[p + 3..])
     {
         (host, ip) = (Some(h), Some(i));
     }
     let mut reply = None;
     if outcome == Outcome::Deferred
-        && memmem::find(rest, b"421").is_some()
+        && super::finder!(b"421").find(rest).is_some()
         && let Some((r, h)) = remote_reply(rest)
         && r.code == 421
     {
@@ -168,7 +168,7 @@ fn recipient(rest: &[u8]) -> &[u8] {
 /// Also returns the host when the text names it.
 #[allow(clippy::type_complexity)]
 fn remote_reply(rest: &[u8]) -> Option<(Reply<'_>, Option<(&[u8], &[u8])>)> {
-    if let Some(p) = memmem::find(rest, SMTP_ERROR) {
+    if let Some(p) = super::finder!(SMTP_ERROR).find(rest) {
         let after = &rest[p + SMTP_ERROR.len()..];
         let (cmd, tail) = split_command(after)?;
         let stage = Stage::from_command(cmd);
@@ -181,7 +181,7 @@ fn remote_reply(rest: &[u8]) -> Option<(Reply<'_>, Option<(&[u8], &[u8])>)> {
         }
         return reply_at(tail, stage).map(|reply| (reply, None));
     }
-    if let Some(p) = memmem::find(rest, EHLO_RESPONSE) {
+    if let Some(p) = super::finder!(EHLO_RESPONSE).find(rest) {
         let r = &rest[p + EHLO_RESPONSE.len()..];
         let r = r.strip_suffix(b")").unwrap_or(r);
         return reply_at(r, Stage::Ehlo).map(|reply| (reply, None));
@@ -198,14 +198,14 @@ fn split_command(s: &[u8]) -> Option<(&[u8], &[u8])> {
         }
         _ => 0,
     };
-    let colon = from + memmem::find(&s[from..], b": ")?;
+    let colon = from + super::finder!(b": ").find(&s[from..])?;
     Some((&s[..colon], &s[colon + 2..]))
 }
 
 /// A host-level line: `H=host [ip]: SMTP error ...: 421 ...` or the older
 /// `SMTP error from remote mail server after ...: host H [ip]: 421 ...`.
 fn host_level<'a>(id: &'a [u8], rest: &'a [u8]) -> Option<Record<'a>> {
-    memmem::find(rest, b"421")?;
+    super::finder!(b"421").find(rest)?;
     let (reply, named) = remote_reply(rest)?;
     if reply.code != 421 {
         return None;
@@ -275,7 +275,7 @@ fn inbound(rest: &[u8]) -> Option<Inbound<'_>> {
         });
     }
     if let Some(r) = rest.strip_prefix(b"Connection from ") {
-        let p = memmem::find(r, b" refused: ")?;
+        let p = super::finder!(b" refused: ").find(r)?;
         let why = &r[p + 10..];
         let (text, cause): (&'static [u8], _) = if why.starts_with(b"too many connections") {
             (
@@ -297,7 +297,7 @@ fn inbound(rest: &[u8]) -> Option<Inbound<'_>> {
         });
     }
     if let Some(r) = rest.strip_prefix(b"temporarily refused connection from ") {
-        let p = memmem::find(r, b": not in reserve list")?;
+        let p = super::finder!(b": not in reserve list").find(r)?;
         let reply = implied(
             b"421 Too many concurrent SMTP connections; please try again later",
             Stage::Connect,
@@ -309,7 +309,7 @@ fn inbound(rest: &[u8]) -> Option<Inbound<'_>> {
         });
     }
     if rest.ends_with(b": too many messages in one connection") {
-        let p = memmem::find(rest, b"rejected MAIL command")?;
+        let p = super::finder!(b"rejected MAIL command").find(rest)?;
         let client = if p > 0 {
             rest[..p].trim_ascii_end()
         } else {

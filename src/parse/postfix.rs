@@ -6,8 +6,6 @@
 //!   (`timeout after`, `too many errors after`, connection limits, `COMMAND
 //!   TIME LIMIT`, ...) and `reject: ...: 421` lines.
 
-use memchr::memmem;
-
 use super::reply::{Stage, host_ip, reply_at, split_in_reply_to};
 use super::{Delivery, HostReply, Inbound, Outcome, Record, Reply};
 use crate::classify::Cause;
@@ -67,7 +65,7 @@ fn delivery<'a>(id: &'a [u8], body: &'a [u8]) -> Option<Record<'a>> {
         Some(r) => &r[..memchr::memchr(b'>', r)?],
         None => &rest[..memchr::memchr(b',', rest)?],
     };
-    let st = memmem::find(body, b", status=")? + 9;
+    let st = super::finder!(b", status=").find(body)? + 9;
     let word_end = st
         + body[st..]
             .iter()
@@ -81,14 +79,14 @@ fn delivery<'a>(id: &'a [u8], body: &'a [u8]) -> Option<Record<'a>> {
         _ => return Some(Record::Other),
     };
     let (mut host, mut ip) = (None, None);
-    if let Some(p) = memmem::find(body, b", relay=")
+    if let Some(p) = super::finder!(b", relay=").find(body)
         && let Some((h, i, _)) = host_ip(&body[p + 8..])
     {
         (host, ip) = (Some(h), Some(i));
     }
     let mut reply = None;
     let mut suspended = false;
-    if outcome == Outcome::Deferred && memmem::find(&body[word_end..], b"421").is_some() {
+    if outcome == Outcome::Deferred && super::finder!(b"421").find(&body[word_end..]).is_some() {
         let reason = body[word_end..]
             .strip_prefix(b" (")
             .unwrap_or(&body[word_end..]);
@@ -148,7 +146,7 @@ fn implied(text: &'static [u8], enhanced: Option<&'static [u8]>, stage: Stage) -
 
 /// `... after CMD from CLIENT`: the command's stage and the client.
 fn after_from(s: &[u8]) -> Option<(Stage, &[u8])> {
-    let p = memmem::find(s, b" from ")?;
+    let p = super::finder!(b" from ").find(s)?;
     Some((
         Stage::from_command(s.strip_prefix(b"after ")?.get(..p - 6)?),
         &s[p + 6..],
@@ -157,18 +155,20 @@ fn after_from(s: &[u8]) -> Option<(Stage, &[u8])> {
 
 /// `warning: ... limit exceeded: N from CLIENT for service S`: the client.
 fn limit_client(s: &[u8]) -> Option<&[u8]> {
-    let p = memmem::find(s, b" from ")? + 6;
-    let end = memmem::find(&s[p..], b" for service").map_or(s.len(), |e| p + e);
+    let p = super::finder!(b" from ").find(s)? + 6;
+    let end = super::finder!(b" for service")
+        .find(&s[p..])
+        .map_or(s.len(), |e| p + e);
     Some(&s[p..end])
 }
 
 /// `reject: CMD from CLIENT: 421 ...` (after `NOQUEUE: ` or a queue id).
 fn explicit_reject(body: &[u8]) -> Option<Inbound<'_>> {
     let r = body.strip_prefix(b"reject: ")?;
-    let from = memmem::find(r, b" from ")?;
+    let from = super::finder!(b" from ").find(r)?;
     let stage = Stage::from_command(&r[..from]);
     let r = &r[from + 6..];
-    let colon = memmem::find(r, b": ")?;
+    let colon = super::finder!(b": ").find(r)?;
     let reply = reply_at(&r[colon + 2..], stage)?;
     (reply.code == 421).then_some(Inbound {
         client: &r[..colon],
@@ -245,7 +245,7 @@ fn postscreen(body: &[u8]) -> Option<Inbound<'_>> {
         ),
     ] {
         if let Some(r) = body.strip_prefix(prefix) {
-            let (client, stage) = match memmem::find(r, b" after ") {
+            let (client, stage) = match super::finder!(b" after ").find(r) {
                 Some(p) => (&r[..p], Stage::from_command(&r[p + 7..])),
                 None => (r, Stage::Unknown),
             };
@@ -257,7 +257,7 @@ fn postscreen(body: &[u8]) -> Option<Inbound<'_>> {
         }
     }
     if let Some(r) = body.strip_prefix(b"reject: CONNECT from ") {
-        let colon = memmem::find(r, b": ")?;
+        let colon = super::finder!(b": ").find(r)?;
         let why = &r[colon + 2..];
         let (text, enhanced, cause): (&'static [u8], &'static [u8], _) =
             if why.starts_with(b"too many connections") {
