@@ -5,6 +5,7 @@
 pub mod discover;
 pub mod lines;
 pub mod open;
+pub mod pipe;
 
 pub use discover::{Source, default_path, with_rotated};
 pub use lines::LineReader;

@@ -45,7 +45,9 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
         .map_err(|e| InputError::read(&name, 0, e))?;
     let compressed = head.starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn Read + Send> = if compressed {
-        Box::new(MultiGzDecoder::new(buffered))
+        Box::new(super::pipe::ThreadedReader::new(Box::new(
+            MultiGzDecoder::new(buffered),
+        )))
     } else {
         Box::new(buffered)
     };
