@@ -6,7 +6,7 @@
 //! Exim's own SMTP server sends (`SMTP command timeout on ...`).
 
 use memchr::memmem;
-use nom::bytes::complete::{tag, take_while_m_n, take_while1};
+use nom::bytes::complete::{tag, take_while1};
 use nom::combinator::opt;
 use nom::sequence::delimited;
 use nom::{IResult, Parser};
@@ -60,25 +60,36 @@ fn skip_pid(body: &[u8]) -> &[u8] {
     }
 }
 
-fn b62(n: usize) -> impl Fn(&[u8]) -> Res<'_, &[u8]> {
-    move |i| take_while_m_n(n, n, |b: u8| b.is_ascii_alphanumeric()).parse(i)
+fn is_b62(b: &[u8]) -> bool {
+    b.iter().all(u8::is_ascii_alphanumeric)
 }
 
 /// A message id (`1tA2b3-000AbC-1x` or Exim 4.97's `1tA2b3-00000000AbC-1xyz`)
-/// and the space after it.
+/// and the space after it: fixed shapes, checked by position.
 fn message_id(i: &[u8]) -> Res<'_, &[u8]> {
-    let start = i;
-    let (i, _) = b62(6)(i)?;
-    let (i, _) = tag("-").parse(i)?;
-    let (i, long) = match b62(11)(i) {
-        Ok((i, _)) => (i, true),
-        Err(_) => (b62(6)(i)?.0, false),
+    let fail = || {
+        Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::Verify,
+        )))
     };
-    let (i, _) = tag("-").parse(i)?;
-    let (i, _) = if long { b62(4)(i)? } else { b62(2)(i)? };
-    let id = &start[..start.len() - i.len()];
-    let (i, _) = tag(" ").parse(i)?;
-    Ok((i, id))
+    let len = if i.len() > 16 && i[6] == b'-' && i[13] == b'-' && i[16] == b' ' {
+        16
+    } else if i.len() > 23 && i[6] == b'-' && i[18] == b'-' && i[23] == b' ' {
+        23
+    } else {
+        return fail();
+    };
+    let id = &i[..len];
+    let (a, b, c) = (
+        &id[..6],
+        &id[7..len - if len == 16 { 3 } else { 5 }],
+        &id[len - if len == 16 { 2 } else { 4 }..],
+    );
+    if !(is_b62(a) && is_b62(b) && is_b62(c)) {
+        return fail();
+    }
+    Ok((&i[len + 1..], id))
 }
 
 /// The record of an Exim log body (what follows stamp and pid). Also used
