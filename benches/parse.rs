@@ -1,6 +1,6 @@
 //! Throughput of the line parsers alone and of the whole per-file pipeline
 //! (read, parse, classify, aggregate), on the bundled fixtures repeated to
-//! about 16 MiB. Run: `cargo bench --bench parse`.
+//! about 16 MiB, in bytes/s and lines/s. Run: `cargo bench --bench parse`.
 
 use std::hint::black_box;
 use std::io::Write;
@@ -55,6 +55,29 @@ fn bench(c: &mut Criterion) {
         };
         g.bench_function(format!("{name}_scan"), |b| {
             b.iter(|| black_box(scan(&source, &cfg).aggregate.totals))
+        });
+    }
+    g.finish();
+    // The same parsers counted in lines per second.
+    let mut g = c.benchmark_group("parse_lines_per_sec");
+    for (name, fixture, format) in [
+        ("exim", "exim/mainlog", Format::Exim),
+        ("postfix", "postfix/maillog", Format::Postfix),
+    ] {
+        let data = repeated(fixture);
+        let lines = data.split(|b| *b == b'\n').count() as u64;
+        g.throughput(Throughput::Elements(lines));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                data.split(|b| *b == b'\n')
+                    .filter(|l| {
+                        matches!(
+                            format.parse_line(black_box(l)),
+                            maillog421::parse::Parsed::Entry { .. }
+                        )
+                    })
+                    .count()
+            })
         });
     }
     g.finish();
