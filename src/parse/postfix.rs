@@ -23,7 +23,10 @@ fn queue_id(msg: &[u8]) -> (&[u8], &[u8]) {
         let hex_upper = id
             .iter()
             .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b));
-        if id == b"NOQUEUE" || id.iter().any(u8::is_ascii_digit) && (hex_upper || n >= 10) {
+        // Short ids are upper-case hex and may be all letters (`FBCBECAEDF`);
+        // long ids mix cases and digits.
+        let long = n >= 10 && id.iter().any(u8::is_ascii_digit);
+        if id == b"NOQUEUE" || hex_upper || long {
             return (id, &msg[n + 2..]);
         }
     }
@@ -354,6 +357,18 @@ mod tests {
         ] {
             assert_eq!(delivery(line).reply, None, "{line}");
         }
+    }
+
+    #[test]
+    fn queue_ids_of_every_shape() {
+        for (line, id) in [
+            ("Nov  1 16:00:41 mx1 postfix/smtp[2]: FBCBECAEDF: to=<a@example.com>, relay=none, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)", "FBCBECAEDF"),
+            ("Nov  1 16:00:41 mx1 postfix/smtp[2]: 4217E3011B47: to=<a@example.com>, relay=none, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)", "4217E3011B47"),
+            ("Nov  1 16:00:41 mx1 postfix/smtp[2]: 4JgyGN3kgGzMCn: to=<a@example.com>, relay=none, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)", "4JgyGN3kgGzMCn"),
+        ] {
+            assert_eq!(delivery(line).id, id.as_bytes(), "{line}");
+        }
+        assert_eq!(queue_id(b"warning: x"), (&b""[..], &b"warning: x"[..]));
     }
 
     #[test]
