@@ -362,9 +362,18 @@ mod tests {
     #[test]
     fn queue_ids_of_every_shape() {
         for (line, id) in [
-            ("Nov  1 16:00:41 mx1 postfix/smtp[2]: FBCBECAEDF: to=<a@example.com>, relay=none, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)", "FBCBECAEDF"),
-            ("Nov  1 16:00:41 mx1 postfix/smtp[2]: 4217E3011B47: to=<a@example.com>, relay=none, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)", "4217E3011B47"),
-            ("Nov  1 16:00:41 mx1 postfix/smtp[2]: 4JgyGN3kgGzMCn: to=<a@example.com>, relay=none, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)", "4JgyGN3kgGzMCn"),
+            (
+                "Nov  1 16:00:41 mx1 postfix/smtp[2]: FBCBECAEDF: to=<a@example.com>, relay=none, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)",
+                "FBCBECAEDF",
+            ),
+            (
+                "Nov  1 16:00:41 mx1 postfix/smtp[2]: 4217E3011B47: to=<a@example.com>, relay=none, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)",
+                "4217E3011B47",
+            ),
+            (
+                "Nov  1 16:00:41 mx1 postfix/smtp[2]: 4JgyGN3kgGzMCn: to=<a@example.com>, relay=none, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 ok)",
+                "4JgyGN3kgGzMCn",
+            ),
         ] {
             assert_eq!(delivery(line).id, id.as_bytes(), "{line}");
         }
