@@ -499,7 +499,7 @@ const USERS: &[&str] = &[
 
 enum Sink {
     Plain(BufWriter<File>),
-    Gz(GzEncoder<BufWriter<File>>),
+    Gz(Box<GzEncoder<BufWriter<File>>>),
 }
 
 struct Out {
@@ -529,7 +529,7 @@ impl Out {
         let f = File::create(&path).unwrap_or_else(|e| die(&format!("{}: {e}", path.display())));
         let bw = BufWriter::with_capacity(1 << 20, f);
         self.sink = Some(if self.rotate > 0 && self.part < self.rotate {
-            Sink::Gz(GzBuilder::new().write(bw, Compression::default()))
+            Sink::Gz(Box::new(GzBuilder::new().write(bw, Compression::default())))
         } else {
             Sink::Plain(bw)
         });

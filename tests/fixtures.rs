@@ -9,27 +9,6 @@ use std::collections::BTreeMap;
 
 use common::*;
 
-fn tsv(name: &str) -> Vec<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(fixture(name)).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split('\t')
-        .map(String::from)
-        .collect();
-    lines
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            header
-                .iter()
-                .cloned()
-                .zip(l.split('\t').map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 #[test]
 fn every_fixture_event_and_nothing_else() {
     let want = tsv("expected-events.tsv");

@@ -16,27 +16,6 @@ use std::io::Read;
 
 use common::*;
 
-fn tsv(name: &str) -> Vec<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(fixture(name)).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split('\t')
-        .map(String::from)
-        .collect();
-    lines
-        .filter(|l| !l.is_empty())
-        .map(|l| {
-            header
-                .iter()
-                .cloned()
-                .zip(l.split('\t').map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 /// The physical lines of a fixture, gzip or not.
 fn lines_of(rel: &str) -> Vec<String> {
     let raw = std::fs::read(fixture(rel)).unwrap();

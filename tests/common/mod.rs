@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub fn root() -> PathBuf {
@@ -55,4 +56,26 @@ pub fn events(args: &[&str]) -> Vec<serde_json::Value> {
 
 pub fn path_str(p: &Path) -> String {
     p.to_string_lossy().into_owned()
+}
+
+/// A tab-separated fixture file (header row first) as one map per row.
+pub fn tsv(name: &str) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split('\t')
+        .map(String::from)
+        .collect();
+    lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(l.split('\t').map(String::from))
+                .collect()
+        })
+        .collect()
 }
