@@ -79,3 +79,19 @@ pub fn tsv(name: &str) -> Vec<BTreeMap<String, String>> {
         })
         .collect()
 }
+
+/// A report's delivery totals equal a row of an `expected-totals.tsv`.
+pub fn assert_totals(report: &serde_json::Value, truth: &BTreeMap<String, String>, file: &str) {
+    for (ours, theirs) in [
+        ("delivered", "delivered"),
+        ("deferred", "deferred"),
+        ("bounced", "bounced"),
+        ("messages_received", "received"),
+    ] {
+        assert_eq!(
+            report["totals"][ours].as_u64().unwrap().to_string(),
+            truth[theirs],
+            "{file}: {ours}"
+        );
+    }
+}
