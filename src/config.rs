@@ -1,7 +1,6 @@
 //! Settings shared by the pipeline stages, built from the command line in
 //! `cli.rs`; nothing below here knows about clap.
 
-use crate::input::Source;
 use crate::parse::Format;
 use crate::parse::time::Zone;
 
@@ -40,11 +39,4 @@ impl Default for ScanConfig {
             chunk_min: crate::scan::CHUNK_MIN,
         }
     }
-}
-
-/// Everything one run reads.
-#[derive(Debug, Clone)]
-pub struct Inputs {
-    pub sources: Vec<Source>,
-    pub threads: Option<usize>,
 }

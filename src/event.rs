@@ -22,8 +22,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [Kind::Deferred, Kind::Suspended, Kind::Reply, Kind::Inbound];
-
     pub fn index(self) -> usize {
         self as usize
     }

@@ -19,8 +19,6 @@ pub struct LineReader<R> {
     eof: bool,
     /// Skipping the rest of an overlong line.
     skipping: bool,
-    /// Bytes consumed from the stream (decompressed), for error messages.
-    pub offset: u64,
 }
 
 impl<R: Read> LineReader<R> {
@@ -32,7 +30,6 @@ impl<R: Read> LineReader<R> {
             end: 0,
             eof: false,
             skipping: false,
-            offset: 0,
         }
     }
 
@@ -84,7 +81,6 @@ impl<R: Read> LineReader<R> {
             if let Some(nl) = memchr::memchr(b'\n', avail) {
                 let s = self.start;
                 self.start += nl + 1;
-                self.offset += nl as u64 + 1;
                 if self.skipping {
                     self.skipping = false;
                     continue;
@@ -94,7 +90,6 @@ impl<R: Read> LineReader<R> {
             if avail.len() >= MAX_LINE {
                 let s = self.start;
                 self.start = self.end;
-                self.offset += avail.len() as u64;
                 if self.skipping {
                     continue;
                 }
@@ -106,7 +101,6 @@ impl<R: Read> LineReader<R> {
                     return Ok(None);
                 }
                 let s = self.start;
-                self.offset += (self.end - s) as u64;
                 self.start = self.end;
                 if std::mem::take(&mut self.skipping) {
                     return Ok(None);

@@ -73,20 +73,17 @@ fn message_id(i: &[u8]) -> Res<'_, &[u8]> {
             nom::error::ErrorKind::Verify,
         )))
     };
-    let len = if i.len() > 16 && i[6] == b'-' && i[13] == b'-' && i[16] == b' ' {
-        16
+    // Part lengths: 6-6-2 (classic) or 6-11-4 (Exim 4.97+).
+    let (mid, tail) = if i.len() > 16 && i[6] == b'-' && i[13] == b'-' && i[16] == b' ' {
+        (6, 2)
     } else if i.len() > 23 && i[6] == b'-' && i[18] == b'-' && i[23] == b' ' {
-        23
+        (11, 4)
     } else {
         return fail();
     };
+    let len = 6 + 1 + mid + 1 + tail;
     let id = &i[..len];
-    let (a, b, c) = (
-        &id[..6],
-        &id[7..len - if len == 16 { 3 } else { 5 }],
-        &id[len - if len == 16 { 2 } else { 4 }..],
-    );
-    if !(is_b62(a) && is_b62(b) && is_b62(c)) {
+    if !(is_b62(&id[..6]) && is_b62(&id[7..7 + mid]) && is_b62(&id[len - tail..])) {
         return fail();
     }
     Ok((&i[len + 1..], id))

@@ -149,11 +149,9 @@ fn implied(text: &'static [u8], enhanced: Option<&'static [u8]>, stage: Stage) -
 
 /// `... after CMD from CLIENT`: the command's stage and the client.
 fn after_from(s: &[u8]) -> Option<(Stage, &[u8])> {
-    let p = super::finder!(b" from ").find(s)?;
-    Some((
-        Stage::from_command(s.strip_prefix(b"after ")?.get(..p - 6)?),
-        &s[p + 6..],
-    ))
+    let rest = s.strip_prefix(b"after ")?;
+    let p = super::finder!(b" from ").find(rest)?;
+    Some((Stage::from_command(&rest[..p]), &rest[p + 6..]))
 }
 
 /// `warning: ... limit exceeded: N from CLIENT for service S`: the client.
@@ -357,6 +355,19 @@ mod tests {
         ] {
             assert_eq!(delivery(line).reply, None, "{line}");
         }
+    }
+
+    #[test]
+    fn odd_smtpd_lines_never_panic() {
+        // ` from ` right after `after`: once an integer underflow.
+        assert_eq!(
+            record("Nov 22 10:00:01 mx1 postfix/smtpd[1]: timeout after from h[192.0.2.1]"),
+            Record::Other
+        );
+        assert_eq!(
+            record("Nov 22 10:00:01 mx1 postfix/smtpd[1]: too many errors after"),
+            Record::Other
+        );
     }
 
     #[test]
