@@ -74,8 +74,10 @@ pub struct DomainStats {
     pub bounced: u64,
     /// 421 events by kind (inbound never lands here).
     pub by_kind: [u64; 4],
-    /// Windows (start times) with a 421 deferral.
-    pub windows: BTreeSet<i64>,
+    /// Windows with a delivery attempt or a 421 deferral, by start time.
+    pub windows: Vec<DomainWindow>,
+    /// The first remote host seen for the domain (its MX), for the provider roll-up.
+    pub host: Option<Box<str>>,
     pub first: Option<i64>,
     pub last: Option<i64>,
     /// 421 deferrals by cause.
@@ -94,12 +96,49 @@ impl DomainStats {
         self.deferred += o.deferred;
         self.bounced += o.bounced;
         add_arr(&mut self.by_kind, &o.by_kind);
-        self.windows.extend(o.windows.iter().copied());
+        for w in &o.windows {
+            let mine = window_slot(&mut self.windows, w.start);
+            mine.attempts += w.attempts;
+            mine.deferrals_421 += w.deferrals_421;
+        }
+        if self.host.is_none() {
+            self.host.clone_from(&o.host);
+        }
         self.first = min_opt(self.first, o.first);
         self.last = max_opt(self.last, o.last);
         add_arr(&mut self.causes, &o.causes);
         merge_counts(&mut self.replies, &o.replies);
     }
+}
+
+/// One domain in one window.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DomainWindow {
+    pub start: i64,
+    pub attempts: u32,
+    pub deferrals_421: u32,
+}
+
+/// The slot for window `start` in a list sorted by start. Logs are in time
+/// order, so the last slot is the usual answer.
+fn window_slot(list: &mut Vec<DomainWindow>, start: i64) -> &mut DomainWindow {
+    let i = match list.last() {
+        Some(w) if w.start == start => list.len() - 1,
+        _ => match list.binary_search_by_key(&start, |w| w.start) {
+            Ok(i) => i,
+            Err(i) => {
+                list.insert(
+                    i,
+                    DomainWindow {
+                        start,
+                        ..DomainWindow::default()
+                    },
+                );
+                i
+            }
+        },
+    };
+    &mut list[i]
 }
 
 /// Per time window.
@@ -108,6 +147,8 @@ pub struct WindowStats {
     pub attempts: u64,
     pub received: u64,
     pub by_kind: [u64; 4],
+    /// 421 deferrals by cause.
+    pub causes: [u64; 9],
 }
 
 /// A normalised reply text and what it was seen with.
@@ -227,7 +268,7 @@ impl Aggregate {
     }
 
     /// A delivery attempt for one recipient.
-    pub fn delivery(&mut self, time: i64, outcome: Outcome, rcpt: &[u8]) {
+    pub fn delivery(&mut self, time: i64, outcome: Outcome, rcpt: &[u8], host: Option<&[u8]>) {
         match outcome {
             Outcome::Delivered => self.totals.delivered += 1,
             Outcome::Deferred => self.totals.deferred += 1,
@@ -241,6 +282,12 @@ impl Aggregate {
             Outcome::Deferred => d.deferred += 1,
             Outcome::Bounced => d.bounced += 1,
         }
+        window_slot(&mut d.windows, w).attempts += 1;
+        if d.host.is_none()
+            && let Some(h) = host.filter(|h| !h.is_empty())
+        {
+            d.host = Some(String::from_utf8_lossy(h).to_ascii_lowercase().into());
+        }
     }
 
     /// A 421 event (its delivery line, if any, was counted by [`Aggregate::delivery`]).
@@ -250,7 +297,11 @@ impl Aggregate {
         self.causes[ev.cause.index()][k] += 1;
         self.stages[stage_index(ev.stage())][k] += 1;
         let w = self.window_of(ev.time);
-        self.windows.entry(w).or_default().by_kind[k] += 1;
+        let ws = self.windows.entry(w).or_default();
+        ws.by_kind[k] += 1;
+        if ev.kind == Kind::Deferred {
+            ws.causes[ev.cause.index()] += 1;
+        }
         if ev.kind == Kind::Inbound {
             *self
                 .clients
@@ -280,7 +331,7 @@ impl Aggregate {
         }
         let d = self.domain_mut(ev.party);
         d.by_kind[k] += 1;
-        d.windows.insert(w);
+        window_slot(&mut d.windows, w).deferrals_421 += 1;
         d.first = min_opt(d.first, Some(ev.time));
         d.last = max_opt(d.last, Some(ev.time));
         d.causes[ev.cause.index()] += 1;
@@ -300,6 +351,7 @@ impl Aggregate {
             w.attempts += v.attempts;
             w.received += v.received;
             add_arr(&mut w.by_kind, &v.by_kind);
+            add_arr(&mut w.causes, &v.causes);
         }
         for (a, b) in self.causes.iter_mut().zip(&o.causes) {
             add_arr(a, b);

@@ -57,6 +57,9 @@ pub enum CsvBy {
     Category,
     Stage,
     Window,
+    /// The stuck recipients, oldest first.
+    Pending,
+    Provider,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -105,6 +108,9 @@ pub struct ReportArgs {
     /// Rows in ranked tables.
     #[arg(long, default_value_t = 20)]
     pub top: usize,
+    /// Rows in the table of stuck (still pending) recipients, oldest first.
+    #[arg(long, default_value_t = 10)]
+    pub stuck: usize,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
     /// Which table `--format csv` writes.
@@ -237,6 +243,8 @@ impl From<CsvBy> for By {
             CsvBy::Category => By::Category,
             CsvBy::Stage => By::Stage,
             CsvBy::Window => By::Window,
+            CsvBy::Pending => By::Pending,
+            CsvBy::Provider => By::Provider,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! binary calls.
 
 pub mod aggregate;
+pub mod analysis;
 pub mod classify;
 pub mod cli;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod input;
 pub mod parse;
 pub mod render;
 pub mod report;
+pub mod retry;
 pub mod run;
 pub mod scan;
 pub mod text;

@@ -6,11 +6,16 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::aggregate::Aggregate;
+use crate::aggregate::{Aggregate, DomainStats};
+use crate::analysis::load::{Load, load};
+use crate::analysis::offenders::{self, Grid, Repeat, repeat};
+use crate::analysis::per_1000;
+use crate::analysis::provider::provider_of;
 use crate::classify::Cause;
 use crate::event::Kind;
 use crate::parse::Stage;
 use crate::parse::time::{Zone, format_rfc3339};
+use crate::retry::{DomainOutcomes, Outcomes, percentile};
 use crate::scan::InputStats;
 
 pub const SCHEMA: &str = "maillog421.report.v1";
@@ -50,6 +55,73 @@ pub struct DomainRow {
     pub categories: BTreeMap<&'static str, u64>,
     pub top_category: Option<&'static str>,
     pub top_reply: Option<String>,
+    /// Who runs the domain's mail servers (see the provider roll-up).
+    pub provider: String,
+    /// What became of the domain's (message, recipient) pairs that met a 421.
+    pub retries: Retries,
+    pub repeat: Repeat,
+}
+
+/// Retry outcomes over all (message id, recipient) pairs that met a 421.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Retries {
+    pub with_421: u64,
+    pub recovered: u64,
+    pub bounced: u64,
+    pub pending: u64,
+    pub recovery_share: Option<f64>,
+    pub time_to_delivery_p50_s: Option<u32>,
+    pub time_to_delivery_p90_s: Option<u32>,
+    /// Delivery lines per recovered pair, from its first 421 to delivery.
+    pub attempts_p50: Option<u32>,
+    pub attempts_p90: Option<u32>,
+}
+
+impl Retries {
+    fn from(d: &DomainOutcomes) -> Retries {
+        Retries {
+            with_421: d.with_421(),
+            recovered: d.recovered,
+            bounced: d.bounced,
+            pending: d.pending,
+            recovery_share: share(d.recovered, d.with_421()),
+            time_to_delivery_p50_s: percentile(&d.time_to_delivery, 50),
+            time_to_delivery_p90_s: percentile(&d.time_to_delivery, 90),
+            attempts_p50: percentile(&d.attempts, 50),
+            attempts_p90: percentile(&d.attempts, 90),
+        }
+    }
+}
+
+/// A pair still deferred at the end of the logs.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PendingRow {
+    pub id: String,
+    pub recipient: String,
+    pub domain: String,
+    pub first_421: String,
+    pub last_attempt: String,
+    /// Seconds from the first 421 to the end of the logs.
+    pub age_s: i64,
+    pub last_reply: String,
+}
+
+/// Domains grouped by who runs their mail servers.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProviderRow {
+    pub provider: String,
+    /// Domains with a 421, the most first.
+    pub domains: Vec<String>,
+    pub deferrals_421: u64,
+    pub suspended_421: u64,
+    /// Attempts to every domain of the provider seen in the logs.
+    pub delivery_attempts: u64,
+    pub rate_per_1000: f64,
+    pub recovered: u64,
+    pub bounced: u64,
+    pub pending: u64,
+    /// Domains of the provider that keep returning 421.
+    pub keeps_returning: usize,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -145,14 +217,16 @@ pub struct Report {
     pub top_replies: Vec<ReplyRow>,
     pub top_unknown_replies: Vec<ReplyRow>,
     pub inbound_clients: Vec<ClientRow>,
+    pub retries: Retries,
+    /// Every pending pair, the oldest first 421 first.
+    pub pending: Vec<PendingRow>,
+    pub repeat_offender_rule: &'static str,
+    pub by_provider: Vec<ProviderRow>,
+    pub load: Load,
 }
 
-fn per_1000(n: u64, of: u64) -> f64 {
-    if of == 0 {
-        0.0
-    } else {
-        (n as f64 * 1000.0 / of as f64 * 10.0).round() / 10.0
-    }
+fn share(n: u64, of: u64) -> Option<f64> {
+    (of > 0).then(|| (n as f64 / of as f64 * 1000.0).round() / 1000.0)
 }
 
 fn top_counts(map: &rustc_hash::FxHashMap<String, u64>) -> Vec<(String, u64)> {
@@ -162,7 +236,12 @@ fn top_counts(map: &rustc_hash::FxHashMap<String, u64>) -> Vec<(String, u64)> {
 }
 
 impl Report {
-    pub fn build(agg: &Aggregate, inputs: Vec<InputStats>, zone: Zone) -> Report {
+    pub fn build(
+        agg: &Aggregate,
+        outcomes: &Outcomes,
+        inputs: Vec<InputStats>,
+        zone: Zone,
+    ) -> Report {
         let t = &agg.totals;
         let time = |s: Option<i64>| s.map(|s| format_rfc3339(s, zone));
         let totals = Totals {
@@ -178,49 +257,15 @@ impl Report {
             replies_421: t.by_kind[Kind::Reply.index()],
             inbound_421: t.by_kind[Kind::Inbound.index()],
         };
-
-        let mut by_domain: Vec<DomainRow> = agg
-            .domains()
-            .filter(|(_, d)| {
-                d.by_kind[Kind::Deferred.index()] + d.by_kind[Kind::Suspended.index()] > 0
-            })
-            .map(|(name, d)| {
-                let deferrals = d.by_kind[Kind::Deferred.index()];
-                let categories: BTreeMap<&'static str, u64> = Cause::ALL
-                    .iter()
-                    .filter(|c| d.causes[c.index()] > 0)
-                    .map(|c| (c.name(), d.causes[c.index()]))
-                    .collect();
-                let top_category = Cause::ALL
-                    .iter()
-                    .filter(|c| d.causes[c.index()] > 0)
-                    .max_by_key(|c| (d.causes[c.index()], std::cmp::Reverse(c.index())))
-                    .map(|c| c.name());
-                DomainRow {
-                    domain: String::from_utf8_lossy(name).into_owned(),
-                    deferrals_421: deferrals,
-                    suspended_421: d.by_kind[Kind::Suspended.index()],
-                    delivery_attempts: d.attempts(),
-                    delivered: d.delivered,
-                    deferred: d.deferred,
-                    bounced: d.bounced,
-                    rate_per_1000: per_1000(deferrals, d.attempts()),
-                    windows: d.windows.len(),
-                    first: time(d.first),
-                    last: time(d.last),
-                    categories,
-                    top_category,
-                    top_reply: top_counts(&d.replies).into_iter().next().map(|(k, _)| k),
-                }
-            })
-            .collect();
-        by_domain.sort_by(|a, b| {
-            b.deferrals_421
-                .cmp(&a.deferrals_421)
-                .then(b.suspended_421.cmp(&a.suspended_421))
-                .then(b.delivery_attempts.cmp(&a.delivery_attempts))
-                .then_with(|| a.domain.cmp(&b.domain))
-        });
+        let grid = Grid {
+            window: agg.window,
+            align: agg.align,
+            midpoint: match (agg.first, agg.last) {
+                (Some(a), Some(b)) if agg.window_of(b) > agg.window_of(a) => Some(a + (b - a) / 2),
+                _ => None,
+            },
+        };
+        let by_domain = domain_rows(agg, outcomes, grid, zone);
 
         let by_category = Cause::ALL
             .iter()
@@ -272,6 +317,34 @@ impl Report {
             })
             .collect();
 
+        let end = agg.last.unwrap_or(0);
+        let pending = outcomes
+            .pending
+            .iter()
+            .map(|p| PendingRow {
+                id: p.id.clone(),
+                recipient: p.recipient.clone(),
+                domain: p.domain.clone(),
+                first_421: format_rfc3339(p.first_421, zone),
+                last_attempt: format_rfc3339(p.last_attempt, zone),
+                age_s: (end - p.first_421).max(0),
+                last_reply: crate::text::reply_key(p.last_reply.as_bytes()),
+            })
+            .collect();
+
+        let mut stats: Vec<(&[u8], &DomainStats)> = agg
+            .domains()
+            .filter(|(_, d)| d.by_kind[Kind::Deferred.index()] > 0)
+            .collect();
+        stats.sort_by(|a, b| {
+            let n = |d: &DomainStats| d.by_kind[Kind::Deferred.index()];
+            n(b.1).cmp(&n(a.1)).then(a.0.cmp(b.0))
+        });
+        let domain_windows: Vec<(String, &[crate::aggregate::DomainWindow])> = stats
+            .iter()
+            .map(|(n, d)| (String::from_utf8_lossy(n).into_owned(), &d.windows[..]))
+            .collect();
+
         Report {
             schema: SCHEMA,
             inputs,
@@ -279,6 +352,7 @@ impl Report {
             first: time(agg.first),
             last: time(agg.last),
             totals,
+            by_provider: provider_rows(agg, &by_domain),
             by_domain,
             by_category,
             by_stage,
@@ -288,8 +362,113 @@ impl Report {
             top_replies: replies,
             top_unknown_replies,
             inbound_clients,
+            retries: Retries::from(&outcomes.total()),
+            pending,
+            repeat_offender_rule: offenders::RULE,
+            load: load(agg, &domain_windows, zone),
         }
     }
+}
+
+/// Domains with a 421 deferral or suspension, the most first.
+fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, grid: Grid, zone: Zone) -> Vec<DomainRow> {
+    let time = |s: Option<i64>| s.map(|s| format_rfc3339(s, zone));
+    let none = DomainOutcomes::default();
+    let mut rows: Vec<DomainRow> = agg
+        .domains()
+        .filter(|(_, d)| d.by_kind[Kind::Deferred.index()] + d.by_kind[Kind::Suspended.index()] > 0)
+        .map(|(name, d)| {
+            let domain = String::from_utf8_lossy(name).into_owned();
+            let deferrals = d.by_kind[Kind::Deferred.index()];
+            let categories: BTreeMap<&'static str, u64> = Cause::ALL
+                .iter()
+                .filter(|c| d.causes[c.index()] > 0)
+                .map(|c| (c.name(), d.causes[c.index()]))
+                .collect();
+            let top_category = Cause::ALL
+                .iter()
+                .filter(|c| d.causes[c.index()] > 0)
+                .max_by_key(|c| (d.causes[c.index()], std::cmp::Reverse(c.index())))
+                .map(|c| c.name());
+            let repeat = repeat(&d.windows, grid);
+            DomainRow {
+                provider: provider_of(&domain, d.host.as_deref()),
+                deferrals_421: deferrals,
+                suspended_421: d.by_kind[Kind::Suspended.index()],
+                delivery_attempts: d.attempts(),
+                delivered: d.delivered,
+                deferred: d.deferred,
+                bounced: d.bounced,
+                rate_per_1000: per_1000(deferrals, d.attempts()),
+                windows: repeat.windows_with_421,
+                first: time(d.first),
+                last: time(d.last),
+                categories,
+                top_category,
+                top_reply: top_counts(&d.replies).into_iter().next().map(|(k, _)| k),
+                retries: Retries::from(outcomes.domains.get(&domain).unwrap_or(&none)),
+                repeat,
+                domain,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.deferrals_421
+            .cmp(&a.deferrals_421)
+            .then(b.suspended_421.cmp(&a.suspended_421))
+            .then(b.delivery_attempts.cmp(&a.delivery_attempts))
+            .then_with(|| a.domain.cmp(&b.domain))
+    });
+    rows
+}
+
+/// The provider roll-up: every domain seen counts toward its provider's
+/// attempts; providers with no 421 are left out.
+fn provider_rows(agg: &Aggregate, by_domain: &[DomainRow]) -> Vec<ProviderRow> {
+    let mut rows: BTreeMap<String, ProviderRow> = BTreeMap::new();
+    for (name, d) in agg.domains() {
+        let domain = String::from_utf8_lossy(name);
+        let p = provider_of(&domain, d.host.as_deref());
+        let row = rows.entry(p.clone()).or_insert_with(|| ProviderRow {
+            provider: p,
+            domains: Vec::new(),
+            deferrals_421: 0,
+            suspended_421: 0,
+            delivery_attempts: 0,
+            rate_per_1000: 0.0,
+            recovered: 0,
+            bounced: 0,
+            pending: 0,
+            keeps_returning: 0,
+        });
+        row.delivery_attempts += d.attempts();
+    }
+    for d in by_domain {
+        if let Some(row) = rows.get_mut(&d.provider) {
+            row.domains.push(d.domain.clone());
+            row.deferrals_421 += d.deferrals_421;
+            row.suspended_421 += d.suspended_421;
+            row.recovered += d.retries.recovered;
+            row.bounced += d.retries.bounced;
+            row.pending += d.retries.pending;
+            row.keeps_returning += usize::from(d.repeat.keeps_returning);
+        }
+    }
+    let mut out: Vec<ProviderRow> = rows
+        .into_values()
+        .filter(|r| r.deferrals_421 + r.suspended_421 > 0)
+        .map(|mut r| {
+            r.rate_per_1000 = per_1000(r.deferrals_421, r.delivery_attempts);
+            r
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.deferrals_421
+            .cmp(&a.deferrals_421)
+            .then(b.suspended_421.cmp(&a.suspended_421))
+            .then_with(|| a.provider.cmp(&b.provider))
+    });
+    out
 }
 
 fn windows(agg: &Aggregate, zone: Zone) -> (Vec<WindowRow>, bool) {

@@ -16,6 +16,7 @@ use crate::render::events::write_ndjson;
 use crate::render::json::Json;
 use crate::render::table::TableRender;
 use crate::report::Report;
+use crate::retry::{Outcomes, Tracker};
 use crate::scan::{Scanned, align_offset, scan};
 
 /// Exit statuses.
@@ -90,10 +91,30 @@ fn merged(scanned: &[Scanned], cfg: &ScanConfig) -> Aggregate {
     agg
 }
 
-/// Builds the report for already-scanned inputs.
-pub fn build_report(scanned: &[Scanned], cfg: &ScanConfig) -> Report {
+/// Follows the retry state through the inputs in time order (by first
+/// stamp, then last stamp), whatever order they were named in; inputs that
+/// span the same seconds keep the order they were named in. Takes each
+/// input's tracker.
+pub fn retry_outcomes(scanned: &mut [Scanned]) -> Outcomes {
+    let mut order: Vec<&mut Scanned> = scanned.iter_mut().collect();
+    order.sort_by_key(|s| {
+        let a = &s.aggregate;
+        (a.first.unwrap_or(i64::MAX), a.last.unwrap_or(i64::MAX))
+    });
+    let mut all = Tracker::new();
+    for s in order {
+        all.absorb(std::mem::take(&mut s.retries));
+    }
+    all.finish()
+}
+
+/// Builds the report for already-scanned inputs (their retry trackers are
+/// used up).
+pub fn build_report(scanned: &mut [Scanned], cfg: &ScanConfig) -> Report {
+    let outcomes = retry_outcomes(scanned);
     Report::build(
         &merged(scanned, cfg),
+        &outcomes,
         scanned.iter().map(|s| s.stats.clone()).collect(),
         cfg.zone,
     )
@@ -108,13 +129,17 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
         .scan_config(window, keep_events)
         .map_err(anyhow::Error::msg)?;
     let sources = sources(input)?;
-    let scanned = scan_all(&sources, &cfg, input.threads)?;
+    let mut scanned = scan_all(&sources, &cfg, input.threads)?;
     let failed = report_problems(&scanned);
     match &cli.command {
         Command::Report(a) => {
-            let report = build_report(&scanned, &cfg);
+            let report = build_report(&mut scanned, &cfg);
             match a.format {
-                OutputFormat::Table => TableRender { top: a.top }.render(&report, out)?,
+                OutputFormat::Table => TableRender {
+                    top: a.top,
+                    stuck: a.stuck,
+                }
+                .render(&report, out)?,
                 OutputFormat::Json => Json.render(&report, out)?,
                 OutputFormat::Csv => Csv(a.by.into()).render(&report, out)?,
             }

@@ -21,6 +21,7 @@ use crate::input::{LineReader, Source, open};
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed, Record};
 use crate::render::events::OwnedEvent;
+use crate::retry::Tracker;
 
 /// Plain files at least this big are read in parallel chunks.
 pub const CHUNK_MIN: u64 = 32 << 20;
@@ -43,6 +44,8 @@ pub struct InputStats {
 pub struct Scanned {
     pub stats: InputStats,
     pub aggregate: Aggregate,
+    /// Retry state, to be laid over the inputs before this one in time order.
+    pub retries: Tracker,
     pub events: Vec<OwnedEvent>,
     /// `(line number, text)` of the first unparsed lines.
     pub unparsed_examples: Vec<(u64, String)>,
@@ -52,6 +55,7 @@ pub struct Scanned {
 /// What one stretch of lines gave; line numbers are relative to its start.
 struct Part {
     aggregate: Aggregate,
+    retries: Tracker,
     events: Vec<OwnedEvent>,
     unparsed_examples: Vec<(u64, String)>,
     error: Option<InputError>,
@@ -61,6 +65,7 @@ impl Part {
     fn new(cfg: &ScanConfig) -> Part {
         Part {
             aggregate: Aggregate::new(cfg.window, align_offset(cfg.zone)),
+            retries: Tracker::new(),
             events: Vec::new(),
             unparsed_examples: Vec::new(),
             error: None,
@@ -89,6 +94,7 @@ impl Part {
             });
         }
         self.aggregate.merge(&later.aggregate);
+        self.retries.absorb(later.retries);
     }
 }
 
@@ -164,6 +170,7 @@ pub fn scan(source: &Source, cfg: &ScanConfig) -> Scanned {
     Scanned {
         stats,
         aggregate: part.aggregate,
+        retries: part.retries,
         events: part.events,
         unparsed_examples: part.unparsed_examples,
         error: part.error,
@@ -307,8 +314,17 @@ fn read_part<R: Read>(
         }
         agg.line(Some(time));
         match record {
-            Record::Arrival => agg.arrival(time),
-            Record::Delivery(d) => agg.delivery(time, d.outcome, d.rcpt),
+            Record::Arrival(id) => {
+                agg.arrival(time);
+                out.retries.arrival(id);
+            }
+            Record::Delivery(d) => {
+                agg.delivery(time, d.outcome, d.rcpt, d.host);
+                out.retries
+                    .delivery(d.id, d.rcpt, d.outcome, time, d.reply.as_ref());
+            }
+            Record::Ended(id) => out.retries.ended(id, time),
+            Record::Expired(id) => out.retries.expired(id, time),
             Record::HostReply(_) | Record::Inbound(_) | Record::Other => {}
         }
         if let Some(ev) = Event::from_record(time, mta, &record) {

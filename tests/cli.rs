@@ -352,7 +352,7 @@ fn csv_neutralises_formulas_and_json_stays_valid() {
     let mut lines = o.stdout.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "domain,deferrals_421,suspended_421,delivery_attempts,rate_per_1000,windows,first,last,top_category,top_reply"
+        "domain,deferrals_421,suspended_421,delivery_attempts,rate_per_1000,windows,first,last,top_category,top_reply,provider,met_421,recovered,bounced_after_421,pending,keeps_returning"
     );
     assert!(
         lines

@@ -103,6 +103,9 @@ pub fn body_record(body: &[u8]) -> Record<'_> {
     {
         return record;
     }
+    if !id.is_empty() && rest == b"Completed" {
+        return Record::Ended(id);
+    }
     if let Some(record) = host_level(id, rest) {
         return record;
     }
@@ -115,7 +118,7 @@ pub fn body_record(body: &[u8]) -> Record<'_> {
 /// Lines with a flag after the id.
 fn flagged<'a>(id: &'a [u8], flag: &[u8], rest: &'a [u8]) -> Option<Record<'a>> {
     let outcome = match flag {
-        b"<=" | b"(=" => return Some(Record::Arrival),
+        b"<=" | b"(=" => return Some(Record::Arrival(id)),
         b"=>" | b"->" | b">>" | b"*>" => Outcome::Delivered,
         b"==" => Outcome::Deferred,
         b"**" => Outcome::Bounced,

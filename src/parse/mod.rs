@@ -91,7 +91,12 @@ pub struct Inbound<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Record<'a> {
     /// A message entered the queue (Exim `<=`, Postfix cleanup `message-id=`).
-    Arrival,
+    Arrival(&'a [u8]),
+    /// A message's life ended: Exim `Completed`, Postfix qmgr `removed`.
+    Ended(&'a [u8]),
+    /// Postfix qmgr `from=<...>, status=expired, returned to sender`: every
+    /// recipient still queued was given up.
+    Expired(&'a [u8]),
     Delivery(Delivery<'a>),
     HostReply(HostReply<'a>),
     Inbound(Inbound<'a>),

@@ -54,7 +54,11 @@ pub fn message_record<'a>(program: &[u8], msg: &'a [u8]) -> Option<Record<'a>> {
         return Some(Record::HostReply(r));
     }
     match service(program) {
-        b"cleanup" if body.starts_with(b"message-id=") => Some(Record::Arrival),
+        b"cleanup" if body.starts_with(b"message-id=") => Some(Record::Arrival(id)),
+        b"qmgr" if !id.is_empty() && body == b"removed" => Some(Record::Ended(id)),
+        b"qmgr" if !id.is_empty() && super::finder!(b", status=expired").find(body).is_some() => {
+            Some(Record::Expired(id))
+        }
         b"smtpd" => Some(smtpd(body).map_or(Record::Other, Record::Inbound)),
         b"postscreen" => Some(postscreen(body).map_or(Record::Other, Record::Inbound)),
         _ => Some(Record::Other),
@@ -483,7 +487,17 @@ mod tests {
     fn arrivals_and_verify_probes() {
         assert_eq!(
             record("Nov 22 10:00:01 mx1 postfix/cleanup[2]: ABC123DEF: message-id=<x@y>"),
-            Record::Arrival
+            Record::Arrival(b"ABC123DEF")
+        );
+        assert_eq!(
+            record("Nov 22 10:00:09 mx1 postfix/qmgr[3]: ABC123DEF: removed"),
+            Record::Ended(b"ABC123DEF")
+        );
+        assert_eq!(
+            record(
+                "Nov 27 10:00:09 mx1 postfix/qmgr[3]: ABC123DEF: from=<a@src.example>, status=expired, returned to sender"
+            ),
+            Record::Expired(b"ABC123DEF")
         );
         assert_eq!(
             record(

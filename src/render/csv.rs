@@ -1,4 +1,4 @@
-//! `report --format csv --by domain|category|stage|window`: one table with a
+//! `report --format csv --by domain|category|stage|window|pending|provider`: one table with a
 //! fixed header. Cells a spreadsheet would run as formulas are neutralised.
 
 use std::io::{self, Write};
@@ -14,6 +14,8 @@ pub enum By {
     Category,
     Stage,
     Window,
+    Pending,
+    Provider,
 }
 
 pub struct Csv(pub By);
@@ -39,6 +41,12 @@ impl Render for Csv {
                     "last",
                     "top_category",
                     "top_reply",
+                    "provider",
+                    "met_421",
+                    "recovered",
+                    "bounced_after_421",
+                    "pending",
+                    "keeps_returning",
                 ]
                 .map(String::from)
                 .to_vec())?;
@@ -54,6 +62,12 @@ impl Render for Csv {
                         opt(&d.last),
                         d.top_category.unwrap_or("").to_string(),
                         opt(&d.top_reply),
+                        d.provider.clone(),
+                        d.retries.with_421.to_string(),
+                        d.retries.recovered.to_string(),
+                        d.retries.bounced.to_string(),
+                        d.retries.pending.to_string(),
+                        d.repeat.keeps_returning.to_string(),
                     ])?;
                 }
             }
@@ -122,6 +136,60 @@ impl Render for Csv {
                         x.suspended_421.to_string(),
                         x.replies_421.to_string(),
                         x.inbound_421.to_string(),
+                    ])?;
+                }
+            }
+            By::Pending => {
+                row([
+                    "id",
+                    "recipient",
+                    "domain",
+                    "first_421",
+                    "last_attempt",
+                    "age_s",
+                    "last_reply",
+                ]
+                .map(String::from)
+                .to_vec())?;
+                for p in &r.pending {
+                    row(vec![
+                        p.id.clone(),
+                        p.recipient.clone(),
+                        p.domain.clone(),
+                        p.first_421.clone(),
+                        p.last_attempt.clone(),
+                        p.age_s.to_string(),
+                        p.last_reply.clone(),
+                    ])?;
+                }
+            }
+            By::Provider => {
+                row([
+                    "provider",
+                    "domains",
+                    "deferrals_421",
+                    "suspended_421",
+                    "delivery_attempts",
+                    "rate_per_1000",
+                    "recovered",
+                    "bounced_after_421",
+                    "pending",
+                    "repeat_domains",
+                ]
+                .map(String::from)
+                .to_vec())?;
+                for p in &r.by_provider {
+                    row(vec![
+                        p.provider.clone(),
+                        p.domains.join(" "),
+                        p.deferrals_421.to_string(),
+                        p.suspended_421.to_string(),
+                        p.delivery_attempts.to_string(),
+                        p.rate_per_1000.to_string(),
+                        p.recovered.to_string(),
+                        p.bounced.to_string(),
+                        p.pending.to_string(),
+                        p.keeps_returning.to_string(),
                     ])?;
                 }
             }

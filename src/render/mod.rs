@@ -4,6 +4,7 @@ pub mod csv;
 pub mod events;
 pub mod json;
 pub mod table;
+mod table_answers;
 
 use std::io::{self, Write};
 

@@ -14,10 +14,12 @@ use crate::text::escape_control;
 pub struct TableRender {
     /// Rows per ranked table.
     pub top: usize,
+    /// Rows of the pending (stuck) recipients table.
+    pub stuck: usize,
 }
 
 /// Log text made safe and short for a cell.
-fn cell(s: &str, max: usize) -> String {
+pub(super) fn cell(s: &str, max: usize) -> String {
     let s = escape_control(s);
     if s.chars().count() > max {
         s.chars()
@@ -30,19 +32,19 @@ fn cell(s: &str, max: usize) -> String {
 }
 
 /// `2026-11-22T10:00:00+01:00` shown as `2026-11-22 10:00`.
-fn short_time(s: &str) -> String {
+pub(super) fn short_time(s: &str) -> String {
     s.get(..16)
         .map_or_else(|| s.to_string(), |t| t.replacen('T', " ", 1))
 }
 
-fn new_table(header: &[&str]) -> Table {
+pub(super) fn new_table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(header.iter().copied());
     t
 }
 
-fn right_align(t: &mut Table, columns: std::ops::Range<usize>) {
+pub(super) fn right_align(t: &mut Table, columns: std::ops::Range<usize>) {
     for i in columns {
         if let Some(c) = t.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
@@ -58,7 +60,7 @@ fn bar(n: u64, max: u64, width: usize, ch: char) -> String {
     std::iter::repeat_n(ch, len.clamp(1, width)).collect()
 }
 
-fn section(out: &mut dyn Write, title: &str, table: &Table) -> io::Result<()> {
+pub(super) fn section(out: &mut dyn Write, title: &str, table: &Table) -> io::Result<()> {
     writeln!(out, "\n{title}")?;
     writeln!(out, "{table}")
 }
@@ -149,6 +151,8 @@ impl Render for TableRender {
             };
             section(out, &title, &d)?;
         }
+        self.render_retries(r, out)?;
+        self.render_offenders(r, out)?;
 
         let mut c = new_table(&[
             "category",
@@ -187,6 +191,7 @@ impl Render for TableRender {
         }
 
         self.render_windows(r, out)?;
+        self.render_load(r, out)?;
 
         if !r.top_replies.is_empty() {
             let mut x = new_table(&["count", "category", "reply (normalised)", "domains"]);

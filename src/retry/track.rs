@@ -1,0 +1,335 @@
+//! Following (message id, recipient) pairs through the lines of one stretch.
+//!
+//! A message whose arrival is in the stretch is *fresh*: nothing came before
+//! it, so only pairs that met a 421 are followed, and its pairs are settled
+//! when its life ends (Exim `Completed`, Postfix `removed`) and then dropped.
+//! A message seen without its arrival began earlier: every delivery line of
+//! it is summarised, so the summary can be laid over the earlier stretch's
+//! state when the trackers compose ([`Tracker::absorb`]).
+
+use rustc_hash::FxHashMap as HashMap;
+
+use super::outcome::{Outcomes, Pending};
+use crate::parse::{Outcome, Reply, domain_of};
+
+/// Longest reply text kept for a pending pair.
+const MAX_REPLY: usize = 300;
+
+/// A message id as a fixed-size key: no allocation per message. Exim ids
+/// are at most 23 bytes, Postfix queue ids shorter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct IdKey([u8; 24]);
+
+impl IdKey {
+    fn new(id: &[u8]) -> IdKey {
+        let mut k = [0u8; 24];
+        let n = id.len().min(k.len());
+        k[..n].copy_from_slice(&id[..n]);
+        IdKey(k)
+    }
+
+    fn text(&self) -> String {
+        let n = self.0.iter().position(|b| *b == 0).unwrap_or(self.0.len());
+        String::from_utf8_lossy(&self.0[..n]).into_owned()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    Delivered,
+    Bounced,
+}
+
+/// What one pair did within a stretch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PairLog {
+    rcpt: Box<[u8]>,
+    first_421: Option<i64>,
+    /// Delivery lines from the first 421 on (both included).
+    attempts_since: u32,
+    /// Delivery lines in the stretch, up to the end.
+    attempts: u32,
+    last_attempt: Option<i64>,
+    last_reply: Option<Box<str>>,
+    end: Option<(End, i64)>,
+}
+
+impl PairLog {
+    fn new(rcpt: &[u8]) -> PairLog {
+        PairLog {
+            rcpt: rcpt.to_ascii_lowercase().into(),
+            first_421: None,
+            attempts_since: 0,
+            attempts: 0,
+            last_attempt: None,
+            last_reply: None,
+            end: None,
+        }
+    }
+
+    fn record(&mut self, outcome: Outcome, time: i64, reply: Option<&Reply<'_>>) {
+        if self.end.is_some() {
+            return;
+        }
+        if let Some(r) = reply {
+            self.first_421.get_or_insert(time);
+            let text = &r.text[..r.text.len().min(MAX_REPLY)];
+            self.last_reply = Some(String::from_utf8_lossy(text).into());
+        }
+        self.attempts += 1;
+        if self.first_421.is_some() {
+            self.attempts_since += 1;
+        }
+        self.last_attempt = Some(time);
+        self.end = match outcome {
+            Outcome::Delivered => Some((End::Delivered, time)),
+            Outcome::Bounced => Some((End::Bounced, time)),
+            Outcome::Deferred => None,
+        };
+    }
+
+    /// This stretch's log followed by a later one.
+    fn then(self, later: PairLog) -> PairLog {
+        if self.end.is_some() {
+            return self;
+        }
+        PairLog {
+            rcpt: self.rcpt,
+            first_421: self.first_421.or(later.first_421),
+            attempts_since: if self.first_421.is_some() {
+                self.attempts_since + later.attempts
+            } else {
+                later.attempts_since
+            },
+            attempts: self.attempts + later.attempts,
+            last_attempt: later.last_attempt.or(self.last_attempt),
+            last_reply: later.last_reply.or(self.last_reply),
+            end: later.end,
+        }
+    }
+
+    fn give_up(&mut self, time: i64) {
+        if self.end.is_none() {
+            self.end = Some((End::Bounced, time));
+        }
+    }
+}
+
+/// How a message's log closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Close {
+    /// Its life ended (`Completed`, `removed`): open pairs were given up.
+    Ended(i64),
+    /// Its id arrived again (a reused Postfix queue id): open pairs stay pending.
+    Superseded,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MsgLog {
+    /// Its arrival is in the stretch.
+    fresh: bool,
+    pairs: Vec<PairLog>,
+    /// Postfix `status=expired`: every pair open at this time was given up.
+    expired: Option<i64>,
+    close: Option<Close>,
+}
+
+impl MsgLog {
+    fn new(fresh: bool) -> MsgLog {
+        MsgLog {
+            fresh,
+            pairs: Vec::new(),
+            expired: None,
+            close: None,
+        }
+    }
+
+    fn pair(&self, rcpt: &[u8]) -> Option<usize> {
+        self.pairs
+            .iter()
+            .position(|p| p.rcpt.eq_ignore_ascii_case(rcpt))
+    }
+
+    fn give_up(&mut self, time: i64) {
+        for p in &mut self.pairs {
+            p.give_up(time);
+        }
+    }
+}
+
+/// Retry state of one stretch of lines (or of everything composed so far).
+#[derive(Debug, Default)]
+pub struct Tracker {
+    open: HashMap<IdKey, MsgLog>,
+    /// Closed logs of messages that began before the stretch, in order.
+    carry: Vec<(IdKey, MsgLog)>,
+    outcomes: Outcomes,
+}
+
+impl Tracker {
+    pub fn new() -> Tracker {
+        Tracker::default()
+    }
+
+    /// A message entered the queue.
+    pub fn arrival(&mut self, id: &[u8]) {
+        let key = IdKey::new(id);
+        if let Some(old) = self.open.insert(key, MsgLog::new(true)) {
+            self.close(key, old, Close::Superseded);
+        }
+    }
+
+    /// A delivery line; `reply` is the 421 that deferred it, if any.
+    pub fn delivery(
+        &mut self,
+        id: &[u8],
+        rcpt: &[u8],
+        outcome: Outcome,
+        time: i64,
+        reply: Option<&Reply<'_>>,
+    ) {
+        if id.is_empty() {
+            return;
+        }
+        let msg = self
+            .open
+            .entry(IdKey::new(id))
+            .or_insert_with(|| MsgLog::new(false));
+        // The common case: a fresh message with nothing followed.
+        if msg.fresh && reply.is_none() && msg.pairs.is_empty() {
+            return;
+        }
+        let i = match msg.pair(rcpt) {
+            Some(i) => i,
+            None if msg.fresh && reply.is_none() => return,
+            None => {
+                msg.pairs.push(PairLog::new(rcpt));
+                msg.pairs.len() - 1
+            }
+        };
+        msg.pairs[i].record(outcome, time, reply);
+    }
+
+    /// Postfix gave up every recipient still queued.
+    pub fn expired(&mut self, id: &[u8], time: i64) {
+        let msg = self
+            .open
+            .entry(IdKey::new(id))
+            .or_insert_with(|| MsgLog::new(false));
+        msg.give_up(time);
+        msg.expired.get_or_insert(time);
+    }
+
+    /// A message's life ended.
+    pub fn ended(&mut self, id: &[u8], time: i64) {
+        let key = IdKey::new(id);
+        let log = self.open.remove(&key).unwrap_or_else(|| MsgLog::new(false));
+        self.close(key, log, Close::Ended(time));
+    }
+
+    fn close(&mut self, key: IdKey, mut log: MsgLog, how: Close) {
+        if let Close::Ended(t) = how {
+            log.give_up(t);
+        }
+        log.close = Some(how);
+        if log.fresh {
+            self.settle(key, log);
+        } else {
+            // Its earlier history may hold pairs this close settles.
+            self.carry.push((key, log));
+        }
+    }
+
+    /// Counts the outcome of every pair of a log with nothing before it.
+    fn settle(&mut self, key: IdKey, log: MsgLog) {
+        for p in log.pairs {
+            let Some(first) = p.first_421 else { continue };
+            let domain = String::from_utf8_lossy(domain_of(&p.rcpt)).into_owned();
+            let d = self.outcomes.domain(&domain);
+            match p.end {
+                Some((End::Delivered, t)) => {
+                    d.recovered += 1;
+                    d.time_to_delivery
+                        .push(u32::try_from((t - first).max(0)).unwrap_or(u32::MAX));
+                    d.attempts.push(p.attempts_since);
+                }
+                Some((End::Bounced, _)) => d.bounced += 1,
+                None => {
+                    d.pending += 1;
+                    self.outcomes.pending.push(Pending {
+                        id: key.text(),
+                        recipient: String::from_utf8_lossy(&p.rcpt).into_owned(),
+                        domain,
+                        first_421: first,
+                        last_attempt: p.last_attempt.unwrap_or(first),
+                        last_reply: p.last_reply.map(String::from).unwrap_or_default(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Lays a later stretch's tracker over this one.
+    pub fn absorb(&mut self, later: Tracker) {
+        self.outcomes.merge(later.outcomes);
+        for (key, log) in later.carry.into_iter().chain(later.open) {
+            self.compose(key, log);
+        }
+    }
+
+    fn compose(&mut self, key: IdKey, log: MsgLog) {
+        let earlier = self.open.remove(&key);
+        if log.fresh {
+            if let Some(old) = earlier {
+                self.close(key, old, Close::Superseded);
+            }
+            match log.close {
+                Some(_) => self.settle(key, log),
+                None => {
+                    self.open.insert(key, log);
+                }
+            }
+            return;
+        }
+        let Some(mut earlier) = earlier else {
+            match log.close {
+                Some(_) => self.carry.push((key, log)),
+                None => {
+                    self.open.insert(key, log);
+                }
+            }
+            return;
+        };
+        for p in log.pairs {
+            match earlier.pair(&p.rcpt) {
+                Some(i) => {
+                    let before = std::mem::replace(&mut earlier.pairs[i], PairLog::new(b""));
+                    earlier.pairs[i] = before.then(p);
+                }
+                None => earlier.pairs.push(p),
+            }
+        }
+        if let Some(t) = log.expired {
+            earlier.give_up(t);
+            earlier.expired.get_or_insert(t);
+        }
+        match log.close {
+            Some(how) => self.close(key, earlier, how),
+            None => {
+                self.open.insert(key, earlier);
+            }
+        }
+    }
+
+    /// Settles every pair still followed (open ones are pending) and returns
+    /// the outcomes, pending pairs oldest first.
+    pub fn finish(mut self) -> Outcomes {
+        let carry = std::mem::take(&mut self.carry);
+        let open = std::mem::take(&mut self.open);
+        for (key, log) in carry.into_iter().chain(open) {
+            self.settle(key, log);
+        }
+        self.outcomes.sort();
+        self.outcomes
+    }
+}
