@@ -1,27 +1,52 @@
 //! genlog: synthetic Exim `mainlog` / Postfix `maillog` traffic with a known 421 truth.
 //!
 //! ```sh
-//! cargo run --release --example genlog -- exim|postfix SIZE_MB OUT [--seed N] [--rotate K]
+//! cargo run --release --example genlog -- exim|postfix SIZE_MB OUT [--messages N] [--seed N] [--rotate K] [--truth PATH]
+//! cargo run --release --example genlog -- exim 0 - --messages 10000000 | maillog421 report -
 //! ```
 //!
 //! Writes realistic mail traffic (consecutive days from 2026-11-01, a daily load curve with busy
-//! hours 09-17, 421 bursts in busy hours) to OUT until it holds SIZE_MB MiB, and `OUT.truth.json`:
-//! the counts of what was written, by the README's definitions (`lines`, `delivered`, `deferred`,
-//! `bounced`, `messages_received`, `deferrals_421`, `suspended_421`, `replies_421`, `inbound_421`,
-//! `by_category` of the `deferrals_421`). Output is a deterministic function of the arguments;
-//! memory is constant (streamed through a `BufWriter`).
+//! hours 09-17, 421 bursts in busy hours, one long 421 outage a day at a small domain) to OUT
+//! until it holds SIZE_MB MiB or, with `--messages N`, until N messages have arrived (from the
+//! internet or local senders; the bounces the MTA writes come on top), whichever comes first.
+//! SIZE_MB 0 means no size limit (with `--messages` only). The period lasts 30 days at most and
+//! ends in the middle of its last day. OUT `-` is standard output.
+//!
+//! Every message's life ends in the log once each of its recipients is delivered or bounced: Exim
+//! `ID Completed`, Postfix `QID: removed`. A deferred recipient group (the recipients of one
+//! domain) is retried 4 times, 10 min, 15 min, 30 min and 1 h apart (plus up to 5 min), and an
+//! hour after the last try the MTA gives up: Exim `ID ** RCPT R=dnslookup T=remote_smtp: retry
+//! timeout exceeded`, Postfix `status=bounced` per recipient or, for some last groups, qmgr's
+//! `QID: from=<S>, status=expired, returned to sender`; then the bounce to the sender. A group
+//! that finds the retry queue full (`MAX_RETRIES`) is given up at once, so nothing vanishes.
+//! Groups still queued at the end have no end line (pending). Ids are never reused.
+//!
+//! The truth goes to `OUT.truth.json`, or `--truth PATH`; with OUT `-` and no `--truth`, to stderr
+//! as one JSON line. It holds the counts of what was written, by the README's definitions
+//! (`lines`, `delivered`, `deferred`, `bounced`, `messages_received`, `deferrals_421`,
+//! `suspended_421`, `replies_421`, `inbound_421`, `by_category` of the `deferrals_421`), and
+//! `retries`: the (message, recipient) pairs that met a deferred or suspended 421
+//! (`with_421`), each `recovered` (delivered later), `bounced` or `pending` at the end, and
+//! `time_to_delivery_p50_s` / `time_to_delivery_p90_s` (nearest rank, whole seconds from the first
+//! 421 to delivery; null without a recovered pair) over the recovered ones. Also `messages` (the
+//! arrivals), `bytes`, `files`, `outbound_delivery_lines`, `format`, `seed`. Output is a
+//! deterministic function of the arguments; memory is constant for any size (streamed through a
+//! `BufWriter`, the retry queue bounded).
 //!
 //! `--rotate K` writes `OUT.K.gz` (oldest) ... `OUT.1.gz` and `OUT` instead of one file, the
-//! period split into K+1 consecutive parts of about equal size (gzip without name or time, like
-//! `gzip -n`), and one truth file for the whole set. Each file's modification time is its last
-//! stamp (UTC), so even without `--year` the syslog stamps get the year 2026.
+//! period split into K+1 consecutive parts of about equal size (or message count, by whichever
+//! limit ends the run; gzip without name or time, like `gzip -n`), and one truth file for the
+//! whole set. Each file's modification time is its last stamp (UTC), so even without `--year` the
+//! syslog stamps get the year 2026.
 
+use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use chrono::{Datelike, NaiveDate};
@@ -500,9 +525,11 @@ const USERS: &[&str] = &[
 enum Sink {
     Plain(BufWriter<File>),
     Gz(Box<GzEncoder<BufWriter<File>>>),
+    Stdout(BufWriter<std::io::StdoutLock<'static>>),
 }
 
 struct Out {
+    /// `-`: standard output (never rotated)
     base: PathBuf,
     rotate: u32,
     /// index of the current part, 0 = oldest
@@ -524,7 +551,18 @@ impl Out {
         }
     }
 
+    fn stdout(&self) -> bool {
+        self.base.as_os_str() == "-"
+    }
+
     fn open(&mut self) {
+        if self.stdout() {
+            let w = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            self.sink = Some(Sink::Stdout(w));
+            self.files.push("-".into());
+            self.path = self.base.clone();
+            return;
+        }
         let path = self.part_path(self.part);
         let f = File::create(&path).unwrap_or_else(|e| die(&format!("{}: {e}", path.display())));
         let bw = BufWriter::with_capacity(1 << 20, f);
@@ -541,6 +579,7 @@ impl Out {
         let res = match self.sink.as_mut().unwrap() {
             Sink::Plain(w) => w.write_all(b),
             Sink::Gz(w) => w.write_all(b),
+            Sink::Stdout(w) => w.write_all(b),
         };
         if let Err(e) = res {
             die(&format!("{}: {e}", self.path.display()));
@@ -551,6 +590,12 @@ impl Out {
     fn close(&mut self) {
         let Some(sink) = self.sink.take() else { return };
         let res = match sink {
+            Sink::Stdout(mut w) => {
+                if let Err(e) = w.flush() {
+                    die(&format!("-: {e}"));
+                }
+                return;
+            }
             Sink::Plain(w) => w.into_inner().map_err(|e| e.into_error()),
             Sink::Gz(w) => w
                 .finish()
@@ -589,6 +634,7 @@ struct Truth {
     i421: u64,
     cat: [u64; 9],
     outbound_lines: u64,
+    retries: RetryTruth,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -609,16 +655,34 @@ struct Burst {
     hit: bool,
 }
 
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
+/// One domain's recipients of a message, waiting in the retry queue.
 struct Retry {
     due: i64,
     seq: u64,
-    id: String,
-    sender: String,
-    size: u32,
+    msg: Rc<Msg>,
     dom: usize,
     rcpts: Vec<String>,
+    /// delivery attempts made so far; `ATTEMPTS` means the next turn gives up
     attempts: u32,
+    /// stamp of the group's first 421 line (its recipients always share their fate)
+    first_421: Option<i64>,
+}
+
+impl PartialEq for Retry {
+    fn eq(&self, o: &Self) -> bool {
+        (self.due, self.seq) == (o.due, o.seq)
+    }
+}
+impl Eq for Retry {}
+impl PartialOrd for Retry {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Retry {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.due, self.seq).cmp(&(o.due, o.seq))
+    }
 }
 
 enum Outcome {
@@ -630,16 +694,63 @@ enum Outcome {
     RetryNotReached,
 }
 
+/// An outbound message.
 struct Msg {
     id: String,
     sender: String,
     size: u32,
+    arrived: i64,
+    /// its recipient groups in the retry queue: its life ends (`Completed`, `removed`) at 0
+    open: Cell<u32>,
 }
 
 const P421_BASE: f64 = 0.005;
 const P4XX: f64 = 0.025;
 const P_BOUNCE: f64 = 0.01;
+/// Delivery attempts of a recipient group before the MTA gives up on it (retry timeout).
+const ATTEMPTS: u32 = 5;
+/// Delay before the retry after the n-th failed attempt (plus up to 5 minutes); the last one is
+/// the delay before giving up.
+const RETRY_DELAY: [i64; ATTEMPTS as usize] = [600, 900, 1800, 3600, 3600];
+/// Bound of the retry queue: a group that finds it full is given up at once.
 const MAX_RETRIES: usize = 20_000;
+/// Postfix: share of the last groups of a message given up by qmgr's message-level
+/// `status=expired, returned to sender` (the others: `status=bounced` per recipient).
+const P_EXPIRED: f64 = 0.4;
+
+/// What the retry truth counts: (message, recipient) pairs that met a 421.
+#[derive(Default)]
+struct RetryTruth {
+    with_421: u64,
+    recovered: u64,
+    bounced: u64,
+    /// time to delivery of the recovered pairs: count per whole second
+    ttd: Vec<u64>,
+}
+
+impl RetryTruth {
+    fn recover(&mut self, first_421: i64, t: i64) {
+        let d = (t - first_421).max(0) as usize;
+        if self.ttd.len() <= d {
+            self.ttd.resize(d + 1, 0);
+        }
+        self.ttd[d] += 1;
+        self.recovered += 1;
+    }
+
+    /// Nearest-rank percentile: the ceil(p/100*n)-th smallest time to delivery.
+    fn percentile(&self, p: u64) -> Option<u64> {
+        let rank = (p * self.recovered).div_ceil(100).max(1);
+        let mut seen = 0;
+        for (secs, &n) in self.ttd.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return Some(secs as u64);
+            }
+        }
+        None
+    }
+}
 
 struct Generator {
     fmt: Fmt,
@@ -652,6 +763,9 @@ struct Generator {
     line: String,
     day_cached: i64,
     day_str: String,
+    /// the stamp (and host) that starts every line of second `stamp_t`
+    stamp: String,
+    stamp_t: i64,
     /// YYYYMMDD of the current day, for message ids
     ymd: u32,
     bursts: Vec<Burst>,
@@ -675,33 +789,38 @@ macro_rules! emit {
 
 impl Generator {
     fn begin(&mut self) {
-        let day = (self.t - self.base).div_euclid(86400);
-        if day != self.day_cached {
-            self.day_cached = day;
-            let date =
-                NaiveDate::from_ymd_opt(2026, 11, 1).unwrap() + chrono::Days::new(day as u64);
-            self.day_str = match self.fmt {
-                Fmt::Exim => date.format("%Y-%m-%d").to_string(),
-                Fmt::Postfix => {
-                    format!("{} {:>2}", date.format("%b"), date.day())
-                }
-            };
-            self.ymd = date.year() as u32 * 10000 + date.month() * 100 + date.day();
-            self.cleanup_pid = 2000 + self.rng.below(28000) as u32;
+        if self.t != self.stamp_t {
+            self.stamp_t = self.t;
+            let day = (self.t - self.base).div_euclid(86400);
+            if day != self.day_cached {
+                self.day_cached = day;
+                let date =
+                    NaiveDate::from_ymd_opt(2026, 11, 1).unwrap() + chrono::Days::new(day as u64);
+                self.day_str = match self.fmt {
+                    Fmt::Exim => date.format("%Y-%m-%d").to_string(),
+                    Fmt::Postfix => {
+                        format!("{} {:>2}", date.format("%b"), date.day())
+                    }
+                };
+                self.ymd = date.year() as u32 * 10000 + date.month() * 100 + date.day();
+                self.cleanup_pid = 2000 + self.rng.below(28000) as u32;
+            }
+            let s = (self.t - self.base).rem_euclid(86400);
+            self.stamp.clear();
+            let _ = write!(
+                self.stamp,
+                "{} {:02}:{:02}:{:02} ",
+                self.day_str,
+                s / 3600,
+                s / 60 % 60,
+                s % 60
+            );
+            if self.fmt == Fmt::Postfix {
+                self.stamp.push_str("mx1 ");
+            }
         }
-        let s = (self.t - self.base).rem_euclid(86400);
         self.line.clear();
-        let _ = write!(
-            self.line,
-            "{} {:02}:{:02}:{:02} ",
-            self.day_str,
-            s / 3600,
-            s / 60 % 60,
-            s % 60
-        );
-        if self.fmt == Fmt::Postfix {
-            self.line.push_str("mx1 ");
-        }
+        self.line.push_str(&self.stamp);
     }
 
     /// HHMMSS of the current time, as a number
@@ -787,7 +906,8 @@ impl Generator {
         }
         s.push_str(std::str::from_utf8(&buf).unwrap());
         s.push('-');
-        let mut v = self.rng.below(62u64.pow(4)) + self.seq % 62;
+        // random, then a counter: unique among the ids of one second
+        let mut v = self.rng.below(62u64.pow(3)) * 62u64.pow(3) + self.seq % 62u64.pow(3);
         for b in buf.iter_mut().rev() {
             *b = B62[(v % 62) as usize];
             v /= 62;
@@ -799,9 +919,14 @@ impl Generator {
         s
     }
 
+    /// A queue id, never repeated: a bijective scramble of the counter on 40 bits.
     fn postfix_qid(&mut self) -> String {
+        const M: u64 = 0xFF_FFFF_FFFF;
         self.seq += 1;
-        let v = (self.seq.wrapping_mul(0x9E37_79B1) ^ self.rng.below(1 << 16)) & 0xFF_FFFF_FFFF;
+        let mut v = self.seq.wrapping_mul(0x9E37_79B1) & M;
+        v ^= v >> 19;
+        v = v.wrapping_mul(0xC2B2_AE3D_27D4_EB4F) & M;
+        v ^= v >> 21;
         format!("{v:010X}")
     }
 
@@ -904,28 +1029,125 @@ impl Generator {
                 hit: false,
             });
         }
+        // one long outage a day at a small domain: its mail is retried until the MTA gives up
+        let dom = 9 + self.rng.range(50, 449) as usize; // example-051 .. example-450
+        let start = day_start + self.rng.below(16 * 3600) as i64;
+        self.bursts.push(Burst {
+            dom,
+            reply: self.rng.pick(GENERIC_421),
+            start,
+            end: start + self.rng.range(4 * 3600, 8 * 3600) as i64,
+            p: 0.95,
+            hit: false,
+        });
         let a = day_start + 9 * 3600 + self.rng.below(8 * 3600) as i64;
         let ip = self.client_ip();
         self.attack = Some((a, a + self.rng.range(60, 600) as i64, ip));
     }
 
-    fn schedule(&mut self, msg: &Msg, dom: usize, rcpts: Vec<String>, attempts: u32) {
-        if self.retries.len() >= MAX_RETRIES || attempts >= 4 {
-            return;
+    /// A failed attempt (the `attempts`-th) of a recipient group: queue it for the next retry,
+    /// or after the last attempt for giving up. Returns true when the group is finished: the
+    /// queue was full, so it was given up at once (visibly: memory stays bounded, truth exact).
+    fn defer(
+        &mut self,
+        msg: &Rc<Msg>,
+        dom: usize,
+        rcpts: Vec<String>,
+        attempts: u32,
+        first_421: Option<i64>,
+    ) -> bool {
+        if self.retries.len() >= MAX_RETRIES {
+            self.give_up(msg, rcpts, first_421, false);
+            return true;
         }
         self.seq += 1;
-        let delay =
-            [600, 900, 1800, 3600][attempts.min(3) as usize] as i64 + self.rng.below(300) as i64;
+        let i = (attempts as usize - 1).min(RETRY_DELAY.len() - 1);
+        let delay = RETRY_DELAY[i] + self.rng.below(300) as i64;
+        msg.open.set(msg.open.get() + 1);
         self.retries.push(Reverse(Retry {
             due: self.t + delay,
             seq: self.seq,
-            id: msg.id.clone(),
-            sender: msg.sender.clone(),
-            size: msg.size,
+            msg: msg.clone(),
             dom,
             rcpts,
-            attempts: attempts + 1,
+            attempts,
+            first_421,
         }));
+        false
+    }
+
+    /// The next queue entry due by now, if any (its message's `open` already counts it out).
+    fn due_retry(&mut self) -> Option<Retry> {
+        let Reverse(top) = self.retries.peek()?;
+        if top.due > self.t {
+            return None;
+        }
+        let Reverse(rt) = self.retries.pop()?;
+        rt.msg.open.set(rt.msg.open.get() - 1);
+        Some(rt)
+    }
+
+    /// The MTA gives up on a recipient group (retry timeout, or a full queue): Exim `**` lines
+    /// `retry timeout exceeded`, Postfix `status=bounced` per recipient or, with `whole`, qmgr's
+    /// message-level `status=expired, returned to sender`; then the bounce to the sender.
+    fn give_up(&mut self, msg: &Msg, rcpts: Vec<String>, first_421: Option<i64>, whole: bool) {
+        let id = &msg.id;
+        match self.fmt {
+            Fmt::Exim => {
+                for rc in &rcpts {
+                    emit!(
+                        self,
+                        "{id} ** {rc} R=dnslookup T=remote_smtp: retry timeout exceeded"
+                    );
+                    self.truth.bounced += 1;
+                    self.truth.outbound_lines += 1;
+                }
+                self.exim_bounce_msg(msg);
+            }
+            Fmt::Postfix if whole => {
+                emit!(
+                    self,
+                    "postfix/qmgr[1104]: {id}: from=<{}>, status=expired, returned to sender",
+                    msg.sender
+                );
+                self.pf_bounce_msg(msg);
+            }
+            Fmt::Postfix => {
+                let epid = self.pid();
+                let d = self.t - msg.arrived;
+                for rc in &rcpts {
+                    emit!(
+                        self,
+                        "postfix/error[{epid}]: {id}: to=<{rc}>, relay=none, delay={d}, delays={d}/0.01/0/0, dsn=4.4.7, status=bounced (delivery time expired)"
+                    );
+                    self.truth.bounced += 1;
+                    self.truth.outbound_lines += 1;
+                }
+                self.pf_bounce_msg(msg);
+            }
+        }
+        if first_421.is_some() {
+            self.truth.retries.bounced += rcpts.len() as u64;
+        }
+    }
+
+    /// A recipient whose group met a 421 was delivered or bounced now.
+    fn settle(&mut self, first_421: Option<i64>, delivered: bool) {
+        if let Some(f) = first_421 {
+            if delivered {
+                self.truth.retries.recover(f, self.t);
+            } else {
+                self.truth.retries.bounced += 1;
+            }
+        }
+    }
+
+    /// A 421 line (deferred or suspended) named the group's recipients now.
+    fn met_421(&mut self, first_421: &mut Option<i64>, n: usize) {
+        if first_421.is_none() {
+            *first_421 = Some(self.t);
+            self.truth.retries.with_421 += n as u64;
+        }
     }
 
     fn stage_exim(&self, st: Stage, msg: &Msg, rcpt: &str, dom: &Domain) -> (String, i32) {
@@ -1004,8 +1226,34 @@ impl Generator {
         }
     }
 
-    /// One delivery attempt of the recipients of one domain. Returns true when nothing is left.
-    fn exim_attempt(&mut self, msg: &Msg, dom_i: usize, rcpts: Vec<String>, attempts: u32) -> bool {
+    /// The bounce message to the sender (`<=` from `<>`), delivered locally.
+    fn exim_bounce_msg(&mut self, msg: &Msg) {
+        let id = &msg.id;
+        let bid = self.exim_id();
+        let sz = 2900 + self.rng.below(900);
+        emit!(self, "{bid} <= <> R={id} U=Debian-exim P=local S={sz}");
+        self.truth.received += 1;
+        let user = msg.sender.split('@').next().unwrap_or("alice").to_string();
+        self.tick(1);
+        emit!(
+            self,
+            "{bid} => {user} <{user}@example.org> R=local_user T=mail_spool"
+        );
+        self.truth.delivered += 1;
+        emit!(self, "{bid} Completed");
+    }
+
+    /// One delivery attempt of the recipients of one domain, after `attempts` earlier ones.
+    /// Returns true when the group is finished (delivered, bounced or given up), false when it
+    /// waits in the retry queue.
+    fn exim_attempt(
+        &mut self,
+        msg: &Rc<Msg>,
+        dom_i: usize,
+        rcpts: Vec<String>,
+        attempts: u32,
+        mut first_421: Option<i64>,
+    ) -> bool {
         let w = self.w;
         let dom = &w.domains[dom_i];
         let (host, ip) = &dom.mx[self.rng.below(dom.mx.len() as u64) as usize];
@@ -1029,18 +1277,8 @@ impl Generator {
                         );
                         self.truth.bounced += 1;
                         self.truth.outbound_lines += 1;
-                        let bid = self.exim_id();
-                        let sz = 2900 + self.rng.below(900);
-                        emit!(self, "{bid} <= <> R={id} U=Debian-exim P=local S={sz}");
-                        self.truth.received += 1;
-                        let user = msg.sender.split('@').next().unwrap_or("alice").to_string();
-                        self.tick(1);
-                        emit!(
-                            self,
-                            "{bid} => {user} <{user}@example.org> R=local_user T=mail_spool"
-                        );
-                        self.truth.delivered += 1;
-                        emit!(self, "{bid} Completed");
+                        self.settle(first_421, false);
+                        self.exim_bounce_msg(msg);
                     } else {
                         let arrow = if first { "=>" } else { "->" };
                         first = false;
@@ -1052,6 +1290,7 @@ impl Generator {
                         );
                         self.truth.delivered += 1;
                         self.truth.outbound_lines += 1;
+                        self.settle(first_421, true);
                     }
                 }
                 true
@@ -1060,6 +1299,7 @@ impl Generator {
                 let first = rcpts[0].clone();
                 let text = self.render(reply, host, &first).replace('\n', "\\n");
                 let (words, code) = self.stage_exim(reply.stage, msg, &first, dom);
+                self.met_421(&mut first_421, rcpts.len());
                 if self.rng.chance(0.1) {
                     // older layout: host after the command
                     emit!(
@@ -1088,8 +1328,7 @@ impl Generator {
                         self.count_d421(reply);
                     }
                 }
-                self.schedule(msg, dom_i, rcpts, attempts);
-                false
+                self.defer(msg, dom_i, rcpts, attempts + 1, first_421)
             }
             Outcome::Suspended(_) | Outcome::RetryNotReached => {
                 for rc in &rcpts {
@@ -1108,8 +1347,7 @@ impl Generator {
                     self.truth.deferred += 1;
                     self.truth.outbound_lines += 1;
                 }
-                self.schedule(msg, dom_i, rcpts, attempts);
-                false
+                self.defer(msg, dom_i, rcpts, attempts + 1, first_421)
             }
             Outcome::Defer4xx(kind) => {
                 let first = rcpts[0].clone();
@@ -1166,8 +1404,7 @@ impl Generator {
                         }
                     }
                 }
-                self.schedule(msg, dom_i, rcpts, attempts);
-                false
+                self.defer(msg, dom_i, rcpts, attempts + 1, first_421)
             }
         }
     }
@@ -1198,6 +1435,8 @@ impl Generator {
             let local = self.rcpt_local();
             let addr = format!("{local}@{}", self.w.domains[d].name);
             match groups.iter_mut().find(|g| g.0 == d) {
+                // a recipient appears once per message (an MTA drops duplicates)
+                Some(g) if g.1.contains(&addr) => {}
                 Some(g) => g.1.push(addr),
                 None => groups.push((d, vec![addr])),
             }
@@ -1252,11 +1491,13 @@ impl Generator {
         let user = *self.rng.pick(USERS);
         let id = self.exim_id();
         let size = self.size();
-        let msg = Msg {
+        let msg = Rc::new(Msg {
             id: id.clone(),
             sender: format!("{user}@example.org"),
             size,
-        };
+            arrived: self.t,
+            open: Cell::new(0),
+        });
         if self.rng.chance(0.2) {
             let port = self.port();
             let mid = format!(
@@ -1274,11 +1515,10 @@ impl Generator {
         }
         self.truth.received += 1;
         let groups = self.pick_rcpts();
-        let mut done = true;
         for (d, rc) in groups {
-            done &= self.exim_attempt(&msg, d, rc, 0);
+            self.exim_attempt(&msg, d, rc, 0, None);
         }
-        if done {
+        if msg.open.get() == 0 {
             emit!(self, "{id} Completed");
         }
     }
@@ -1287,18 +1527,17 @@ impl Generator {
         let pid = 10000 + self.rng.below(50000);
         emit!(self, "Start queue run: pid={pid}");
         let mut n = 0;
-        while let Some(Reverse(top)) = self.retries.peek() {
-            if top.due > self.t || n > 2000 {
-                break;
-            }
-            let Reverse(rt) = self.retries.pop().unwrap();
+        while n <= 2000
+            && let Some(rt) = self.due_retry()
+        {
             n += 1;
-            let msg = Msg {
-                id: rt.id,
-                sender: rt.sender,
-                size: rt.size,
-            };
-            if self.exim_attempt(&msg, rt.dom, rt.rcpts, rt.attempts) && self.rng.chance(0.7) {
+            let msg = rt.msg;
+            if rt.attempts >= ATTEMPTS {
+                self.give_up(&msg, rt.rcpts, rt.first_421, false);
+            } else {
+                self.exim_attempt(&msg, rt.dom, rt.rcpts, rt.attempts, rt.first_421);
+            }
+            if msg.open.get() == 0 {
                 let id = &msg.id;
                 emit!(self, "{id} Completed");
             }
@@ -1452,15 +1691,51 @@ impl Generator {
         }
     }
 
+    /// The non-delivery notification to the sender, delivered locally.
+    fn pf_bounce_msg(&mut self, msg: &Msg) {
+        let q = &msg.id;
+        let b = self.postfix_qid();
+        let cp = self.cleanup_pid;
+        emit!(
+            self,
+            "postfix/cleanup[{cp}]: {b}: message-id=<{}{:06}.{b}@mx1.example.org>",
+            self.ymd,
+            self.hms()
+        );
+        self.truth.received += 1;
+        let bpid = self.pid();
+        emit!(
+            self,
+            "postfix/bounce[{bpid}]: {q}: sender non-delivery notification: {b}"
+        );
+        emit!(
+            self,
+            "postfix/qmgr[1104]: {b}: from=<>, size={}, nrcpt=1 (queue active)",
+            3000 + self.rng.below(2000)
+        );
+        let s = &msg.sender;
+        emit!(
+            self,
+            "postfix/lmtp[2219]: {b}: to=<{s}>, relay=mx1.example.org[private/dovecot-lmtp], delay=0.06, delays=0.01/0.01/0.01/0.03, dsn=2.0.0, status=sent (250 2.0.0 <{s}> {} Saved)",
+            self.rng.token(22)
+        );
+        self.truth.delivered += 1;
+        emit!(self, "postfix/qmgr[1104]: {b}: removed");
+    }
+
+    /// One delivery attempt of the recipients of one domain, after `attempts` earlier ones.
+    /// Returns true when the group is finished (delivered, bounced or given up), false when it
+    /// waits in the retry queue.
     fn pf_attempt(
         &mut self,
-        q: &str,
-        msg: &Msg,
+        msg: &Rc<Msg>,
         dom_i: usize,
         rcpts: Vec<String>,
         attempts: u32,
+        mut first_421: Option<i64>,
     ) -> bool {
         let w = self.w;
+        let q = &msg.id;
         let dom = &w.domains[dom_i];
         let mxi = self.rng.below(dom.mx.len() as u64) as usize;
         let (host, ip) = &dom.mx[mxi];
@@ -1478,33 +1753,8 @@ impl Generator {
                         );
                         self.truth.bounced += 1;
                         self.truth.outbound_lines += 1;
-                        let b = self.postfix_qid();
-                        let cp = self.cleanup_pid;
-                        emit!(
-                            self,
-                            "postfix/cleanup[{cp}]: {b}: message-id=<{}{:06}.{b}@mx1.example.org>",
-                            self.ymd,
-                            self.hms()
-                        );
-                        self.truth.received += 1;
-                        let bpid = self.pid();
-                        emit!(
-                            self,
-                            "postfix/bounce[{bpid}]: {q}: sender non-delivery notification: {b}"
-                        );
-                        emit!(
-                            self,
-                            "postfix/qmgr[1104]: {b}: from=<>, size={}, nrcpt=1 (queue active)",
-                            3000 + self.rng.below(2000)
-                        );
-                        let s = &msg.sender;
-                        emit!(
-                            self,
-                            "postfix/lmtp[2219]: {b}: to=<{s}>, relay=mx1.example.org[private/dovecot-lmtp], delay=0.06, delays=0.01/0.01/0.01/0.03, dsn=2.0.0, status=sent (250 2.0.0 <{s}> {} Saved)",
-                            self.rng.token(22)
-                        );
-                        self.truth.delivered += 1;
-                        emit!(self, "postfix/qmgr[1104]: {b}: removed");
+                        self.settle(first_421, false);
+                        self.pf_bounce_msg(msg);
                     } else {
                         let ok = self.ok_reply(dom, msg);
                         let dsn = if dom.prov == Prov::Microsoft {
@@ -1518,6 +1768,7 @@ impl Generator {
                         );
                         self.truth.delivered += 1;
                         self.truth.outbound_lines += 1;
+                        self.settle(first_421, true);
                     }
                 }
                 true
@@ -1557,6 +1808,7 @@ impl Generator {
                 } else {
                     text
                 };
+                self.met_421(&mut first_421, rcpts.len());
                 for rc in &rcpts {
                     let (delay, delays) = self.pf_delays();
                     emit!(
@@ -1565,12 +1817,12 @@ impl Generator {
                     );
                     self.count_d421(reply);
                 }
-                self.schedule(msg, dom_i, rcpts, attempts);
-                false
+                self.defer(msg, dom_i, rcpts, attempts + 1, first_421)
             }
             Outcome::Suspended(reply) => {
                 let text = self.render(reply, host, &rcpts[0]).replace('\n', " ");
                 let epid = self.pid();
+                self.met_421(&mut first_421, rcpts.len());
                 for rc in &rcpts {
                     emit!(
                         self,
@@ -1580,8 +1832,7 @@ impl Generator {
                     self.truth.s421 += 1;
                     self.truth.outbound_lines += 1;
                 }
-                self.schedule(msg, dom_i, rcpts, attempts);
-                false
+                self.defer(msg, dom_i, rcpts, attempts + 1, first_421)
             }
             Outcome::RetryNotReached | Outcome::Defer4xx(_) => {
                 let kind = self.rng.below(5);
@@ -1617,8 +1868,7 @@ impl Generator {
                     }
                     self.count_def();
                 }
-                self.schedule(msg, dom_i, rcpts, attempts);
-                false
+                self.defer(msg, dom_i, rcpts, attempts + 1, first_421)
             }
         }
     }
@@ -1698,11 +1948,13 @@ impl Generator {
         let user = *self.rng.pick(USERS);
         let q = self.postfix_qid();
         let size = self.size();
-        let msg = Msg {
+        let msg = Rc::new(Msg {
             id: q.clone(),
             sender: format!("{user}@example.org"),
             size,
-        };
+            arrived: self.t,
+            open: Cell::new(0),
+        });
         let groups = self.pick_rcpts();
         let nrcpt: usize = groups.iter().map(|g| g.1.len()).sum();
         let sub = self.rng.chance(0.2);
@@ -1753,37 +2005,37 @@ impl Generator {
                 7 + nrcpt
             );
         }
-        let mut done = true;
         for (d, rc) in groups {
-            done &= self.pf_attempt(&q, &msg, d, rc, 0);
+            self.pf_attempt(&msg, d, rc, 0, None);
         }
-        if done {
+        if msg.open.get() == 0 {
             emit!(self, "postfix/qmgr[1104]: {q}: removed");
         }
     }
 
     fn pf_retries(&mut self) {
         let mut n = 0;
-        while let Some(Reverse(top)) = self.retries.peek() {
-            if top.due > self.t || n > 50 {
-                break;
-            }
-            let Reverse(rt) = self.retries.pop().unwrap();
+        while n <= 50
+            && let Some(rt) = self.due_retry()
+        {
             n += 1;
-            let q = rt.id.clone();
+            let msg = rt.msg;
+            let q = &msg.id;
             emit!(
                 self,
                 "postfix/qmgr[1104]: {q}: from=<{}>, size={}, nrcpt={} (queue active)",
-                rt.sender,
-                rt.size,
+                msg.sender,
+                msg.size,
                 rt.rcpts.len()
             );
-            let msg = Msg {
-                id: rt.id,
-                sender: rt.sender,
-                size: rt.size,
-            };
-            if self.pf_attempt(&q, &msg, rt.dom, rt.rcpts, rt.attempts) {
+            if rt.attempts >= ATTEMPTS {
+                // the message-level expiry closes every open recipient: only for its last group
+                let whole = msg.open.get() == 0 && self.rng.chance(P_EXPIRED);
+                self.give_up(&msg, rt.rcpts, rt.first_421, whole);
+            } else {
+                self.pf_attempt(&msg, rt.dom, rt.rcpts, rt.attempts, rt.first_421);
+            }
+            if msg.open.get() == 0 {
                 emit!(self, "postfix/qmgr[1104]: {q}: removed");
             }
         }
@@ -1975,35 +2227,36 @@ fn load(hour: i64) -> f64 {
 }
 
 fn usage() -> ! {
-    die("usage: genlog exim|postfix SIZE_MB OUT [--seed N] [--rotate K]")
+    die(
+        "usage: genlog exim|postfix SIZE_MB OUT [--messages N] [--seed N] [--rotate K] [--truth PATH]",
+    )
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args = std::env::args().skip(1);
     let mut pos = Vec::new();
     let mut seed = 421u64;
     let mut rotate = 0u32;
-    let mut i = 0;
-    while i < args.len() {
-        match args[i].as_str() {
-            "--seed" => {
-                i += 1;
-                seed = args
-                    .get(i)
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or_else(|| usage());
+    let mut max_msgs: Option<u64> = None;
+    let mut truth_path: Option<String> = None;
+    fn value<T: std::str::FromStr>(args: &mut impl Iterator<Item = String>) -> T {
+        args.next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| usage())
+    }
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--seed" => seed = value(&mut args),
+            "--rotate" => rotate = value(&mut args),
+            "--messages" => {
+                max_msgs = Some(value(&mut args))
+                    .filter(|&n| n > 0)
+                    .or_else(|| usage())
             }
-            "--rotate" => {
-                i += 1;
-                rotate = args
-                    .get(i)
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or_else(|| usage());
-            }
+            "--truth" => truth_path = Some(value(&mut args)),
             "-h" | "--help" => usage(),
-            a => pos.push(a.to_string()),
+            _ => pos.push(a),
         }
-        i += 1;
     }
     if pos.len() != 3 {
         usage();
@@ -2016,10 +2269,15 @@ fn main() {
     let size_mb: f64 = pos[1]
         .parse()
         .ok()
-        .filter(|v: &f64| *v > 0.0)
+        .filter(|v: &f64| *v > 0.0 || (*v == 0.0 && max_msgs.is_some()))
         .unwrap_or_else(|| usage());
+    // 0: no size limit (only with --messages)
     let target = (size_mb * 1024.0 * 1024.0) as u64;
     let base_path = PathBuf::from(&pos[2]);
+    let to_stdout = pos[2] == "-";
+    if to_stdout && rotate > 0 {
+        die("--rotate needs a file OUT, not -");
+    }
 
     let world: &'static World = Box::leak(Box::new(World::new()));
     let base = NaiveDate::from_ymd_opt(2026, 11, 1)
@@ -2048,6 +2306,8 @@ fn main() {
         line: String::with_capacity(1024),
         day_cached: i64::MIN,
         day_str: String::new(),
+        stamp: String::new(),
+        stamp_t: i64::MIN,
         ymd: 20261101,
         bursts: Vec::new(),
         attack: None,
@@ -2059,27 +2319,40 @@ fn main() {
     };
     g.out.open();
 
-    // Spread the volume over a month at most (so Postfix stamps stay in Nov/Dec 2026).
-    let days_planned = ((size_mb / 32.0).ceil() as i64).clamp(1, 30);
-    let sum_w: f64 = (0..24).map(load).sum();
     let est_bytes_per_msg = match fmt {
-        Fmt::Exim => 700.0,
-        Fmt::Postfix => 1500.0,
+        Fmt::Exim => 600.0,
+        Fmt::Postfix => 1400.0,
     };
+    // Spread the volume over a month at most (so Postfix stamps stay in Nov/Dec 2026).
+    let mut est_mb = if target > 0 { size_mb } else { f64::MAX };
+    if let Some(n) = max_msgs {
+        est_mb = est_mb.min(n as f64 * est_bytes_per_msg / (1024.0 * 1024.0));
+    }
+    let days_planned = ((est_mb / 32.0).ceil() as i64).clamp(1, 30);
+    let sum_w: f64 = (0..24).map(load).sum();
+    let parts = rotate as u128 + 1;
+    // arrivals so far: one message each (from the internet or a local sender)
     let mut msgs = 0u64;
     let mut day = 0i64;
     'days: loop {
         let day_start = base + day * 86400;
         g.plan_day(day_start);
-        let remaining_days = (days_planned - day).max(1) as f64;
-        let remaining = target.saturating_sub(g.out.bytes) as f64;
+        // the period ends in the middle of its last day: busy, with messages still queued
+        let remaining_days = ((days_planned - day) as f64 - 0.5).max(0.5);
         let per_msg = if msgs > 1000 {
             g.out.bytes as f64 / msgs as f64
         } else {
             est_bytes_per_msg
         };
+        let mut n_day = f64::MAX;
+        if target > 0 {
+            n_day = target.saturating_sub(g.out.bytes) as f64 / remaining_days / per_msg;
+        }
+        if let Some(n) = max_msgs {
+            n_day = n_day.min((n - msgs) as f64 / remaining_days);
+        }
+        let n_day = n_day.max(50.0);
         let weekend = matches!((day + 6) % 7, 5 | 6); // 2026-11-01 is a Sunday
-        let n_day = (remaining / remaining_days / per_msg).max(50.0);
         let day_end = (day_start + 86400) as f64;
         let gap = |tf: f64, rng: &mut Rng| {
             let h = ((tf as i64 - day_start) / 3600).clamp(0, 23);
@@ -2100,12 +2373,14 @@ fn main() {
             g.step();
             tf = next;
             msgs += 1;
-            if g.out.bytes >= target {
+            if (target > 0 && g.out.bytes >= target) || max_msgs.is_some_and(|n| msgs >= n) {
                 break 'days;
             }
-            if rotate > 0
-                && g.out.part < rotate
-                && g.out.bytes >= target * (g.out.part as u64 + 1) / (rotate as u64 + 1)
+            // the next part starts when either limit is that far
+            let k = g.out.part as u128 + 1;
+            if g.out.part < rotate
+                && ((target > 0 && g.out.bytes as u128 * parts >= target as u128 * k)
+                    || max_msgs.is_some_and(|n| msgs as u128 * parts >= n as u128 * k))
             {
                 g.out.next_part();
             }
@@ -2118,7 +2393,16 @@ fn main() {
     }
     g.out.close();
 
+    // recipient groups still being retried: their pairs that met a 421 are pending
+    let pending: u64 = g
+        .retries
+        .iter()
+        .filter(|Reverse(r)| r.first_421.is_some())
+        .map(|Reverse(r)| r.rcpts.len() as u64)
+        .sum();
     let t = &g.truth;
+    let rt = &t.retries;
+    assert_eq!(rt.with_421, rt.recovered + rt.bounced + pending);
     let mut cats = serde_json::Map::new();
     for (i, c) in CATS.iter().enumerate() {
         cats.insert(c.to_string(), t.cat[i].into());
@@ -2134,18 +2418,37 @@ fn main() {
         "replies_421": t.r421,
         "inbound_421": t.i421,
         "by_category": cats,
+        "retries": {
+            "with_421": rt.with_421,
+            "recovered": rt.recovered,
+            "bounced": rt.bounced,
+            "pending": pending,
+            "time_to_delivery_p50_s": rt.percentile(50),
+            "time_to_delivery_p90_s": rt.percentile(90),
+        },
         "format": pos[0],
         "seed": seed,
+        "messages": msgs,
         "bytes": g.out.bytes,
         "files": g.out.files,
         "outbound_delivery_lines": t.outbound_lines,
     });
-    let tpath = format!("{}.truth.json", base_path.display());
+    let tpath = match truth_path {
+        Some(p) => Some(p),
+        None if to_stdout => None,
+        None => Some(format!("{}.truth.json", base_path.display())),
+    };
+    let Some(tpath) = tpath else {
+        // OUT is -: the truth is the one line on stderr
+        eprintln!("{truth}");
+        return;
+    };
     let mut s = serde_json::to_string_pretty(&truth).unwrap();
     s.push('\n');
     std::fs::write(&tpath, s).unwrap_or_else(|e| die(&format!("{tpath}: {e}")));
     eprintln!(
-        "genlog: {} lines, {} bytes in {} file(s); {} days; 421 deferrals {} of {} outbound delivery lines ({:.2}%)",
+        "genlog: {} messages, {} lines, {} bytes in {} file(s); {} days; 421 deferrals {} of {} outbound delivery lines ({:.2}%)",
+        msgs,
         t.lines,
         g.out.bytes,
         g.out.files.len(),

@@ -15,7 +15,7 @@ use crate::classify::Cause;
 use crate::event::Kind;
 use crate::parse::Stage;
 use crate::parse::time::{Zone, format_rfc3339};
-use crate::retry::{DomainOutcomes, Outcomes, percentile};
+use crate::retry::{DomainOutcomes, Outcomes};
 use crate::scan::InputStats;
 
 pub const SCHEMA: &str = "maillog421.report.v1";
@@ -85,10 +85,10 @@ impl Retries {
             bounced: d.bounced,
             pending: d.pending,
             recovery_share: share(d.recovered, d.with_421()),
-            time_to_delivery_p50_s: percentile(&d.time_to_delivery, 50),
-            time_to_delivery_p90_s: percentile(&d.time_to_delivery, 90),
-            attempts_p50: percentile(&d.attempts, 50),
-            attempts_p90: percentile(&d.attempts, 90),
+            time_to_delivery_p50_s: d.time_to_delivery.percentile(50),
+            time_to_delivery_p90_s: d.time_to_delivery.percentile(90),
+            attempts_p50: d.attempts.percentile(50),
+            attempts_p90: d.attempts.percentile(90),
         }
     }
 }

@@ -83,10 +83,16 @@ fn report_problems(scanned: &[Scanned]) -> bool {
     failed
 }
 
-fn merged(scanned: &[Scanned], cfg: &ScanConfig) -> Aggregate {
-    let mut agg = Aggregate::new(cfg.window, align_offset(cfg.zone));
-    for s in scanned {
-        agg.merge(&s.aggregate);
+/// All inputs' counts in one, taking them (each input's is left empty, so
+/// the counts are never held twice).
+fn merged(scanned: &mut [Scanned], cfg: &ScanConfig) -> Aggregate {
+    let empty = || Aggregate::new(cfg.window, align_offset(cfg.zone));
+    let mut parts = scanned
+        .iter_mut()
+        .map(|s| std::mem::replace(&mut s.aggregate, empty()));
+    let mut agg = parts.next().unwrap_or_else(empty);
+    for p in parts {
+        agg.merge(&p);
     }
     agg
 }

@@ -170,3 +170,203 @@ fn files_spanning_the_same_second_follow_first_then_last_stamp() {
     let r = report(&[path_str(&newer), path_str(&middle), path_str(&older)]);
     assert_eq!(retry_row(&r), ["1", "1", "0", "0", "3599", "3599"]);
 }
+
+/// The hand-designed story and load fixtures (`fixtures/retries/`, answers
+/// from its own `expected.py`), as the README there runs them: the rotated
+/// pairs named newest first.
+fn story_report(set: &str) -> Value {
+    let f = |p: &str| path_str(&fixture(&format!("retries/{p}")));
+    match set {
+        "exim" => report(&[f("exim/mainlog"), f("exim/mainlog.1")]),
+        "postfix" => {
+            let mut args = vec![
+                "report".to_string(),
+                "--tz".into(),
+                "utc".into(),
+                "--year".into(),
+                "2026".into(),
+                "--format".into(),
+                "json".into(),
+            ];
+            args.extend([f("postfix/maillog"), f("postfix/maillog-20261121.gz")]);
+            json(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        }
+        _ => report(&[f("load/mainlog")]),
+    }
+}
+
+const SETS: [&str; 3] = ["exim", "postfix", "load"];
+
+fn time_of(s: &str) -> String {
+    s.replace('Z', "+00:00")
+}
+
+#[test]
+fn story_fixtures_retry_outcomes_per_domain_and_pending() {
+    let rows = tsv("retries/expected-retries.tsv");
+    let pending = tsv("retries/expected-pending.tsv");
+    for set in SETS {
+        let r = story_report(set);
+        let domains = r["by_domain"].as_array().unwrap();
+        let mut seen = 0;
+        for row in rows.iter().filter(|x| x["set"] == set) {
+            let got = if row["domain"] == "*" {
+                &r["retries"]
+            } else {
+                seen += 1;
+                &domains
+                    .iter()
+                    .find(|d| d["domain"] == row["domain"].as_str())
+                    .unwrap_or_else(|| panic!("{set}: no domain {}", row["domain"]))["retries"]
+            };
+            for (col, key) in [
+                ("with_421", "with_421"),
+                ("recovered", "recovered"),
+                ("bounced", "bounced"),
+                ("pending", "pending"),
+                ("p50_s", "time_to_delivery_p50_s"),
+                ("p90_s", "time_to_delivery_p90_s"),
+            ] {
+                assert_eq!(num(&got[key]), row[col], "{set} {} {col}", row["domain"]);
+            }
+        }
+        let with_pairs = domains
+            .iter()
+            .filter(|d| d["retries"]["with_421"].as_u64().unwrap() > 0)
+            .count();
+        assert_eq!(with_pairs, seen, "{set}: domains with pairs");
+        let want: Vec<(String, String, String, String)> = pending
+            .iter()
+            .filter(|x| x["set"] == set)
+            .map(|x| {
+                (
+                    x["id"].clone(),
+                    x["recipient"].to_ascii_lowercase(),
+                    x["first_421"].clone(),
+                    x["last_attempt"].clone(),
+                )
+            })
+            .collect();
+        let got: Vec<(String, String, String, String)> = r["pending"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["id"].as_str().unwrap().into(),
+                    p["recipient"].as_str().unwrap().into(),
+                    time_of(p["first_421"].as_str().unwrap()),
+                    time_of(p["last_attempt"].as_str().unwrap()),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{set} pending");
+    }
+}
+
+#[test]
+fn story_fixtures_repeat_offenders() {
+    let rows = tsv("retries/expected-offenders.tsv");
+    for set in SETS {
+        let r = story_report(set);
+        let domains = r["by_domain"].as_array().unwrap();
+        let with_421: Vec<&Value> = domains
+            .iter()
+            .filter(|d| d["deferrals_421"].as_u64().unwrap() > 0)
+            .collect();
+        let want: Vec<_> = rows.iter().filter(|x| x["set"] == set).collect();
+        assert_eq!(with_421.len(), want.len(), "{set}");
+        for row in want {
+            let d = with_421
+                .iter()
+                .find(|d| d["domain"] == row["domain"].as_str())
+                .unwrap();
+            for col in [
+                "windows_with_421",
+                "windows_with_attempts",
+                "days_with_421",
+                "longest_streak",
+                "episodes",
+                "keeps_returning",
+            ] {
+                assert_eq!(
+                    d["repeat"][col].to_string(),
+                    row[col],
+                    "{set} {} {col}",
+                    row["domain"]
+                );
+            }
+        }
+    }
+    assert!(
+        rows.iter().any(|x| x["keeps_returning"] == "true")
+            && rows.iter().any(|x| x["keeps_returning"] == "false")
+    );
+}
+
+#[test]
+fn story_fixtures_load_correlation_and_episodes() {
+    let load = tsv("retries/expected-load.tsv");
+    let episodes = tsv("retries/expected-episodes.tsv");
+    for set in SETS {
+        let r = story_report(set);
+        let l = &r["load"];
+        let row = load.iter().find(|x| x["set"] == set).unwrap();
+        for (col, key) in [
+            ("windows", "windows"),
+            ("busiest", "busiest_windows"),
+            ("rate_busy_per_1000", "rate_busy_per_1000"),
+            ("rate_rest_per_1000", "rate_rest_per_1000"),
+            ("correlation", "correlation"),
+            ("episodes", "episodes_total"),
+        ] {
+            let want: f64 = row[col].parse().unwrap();
+            assert_eq!(l[key].as_f64().unwrap(), want, "{set} {col}");
+        }
+        let mut got: Vec<Vec<String>> = l["episodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                vec![
+                    time_of(e["start"].as_str().unwrap()),
+                    time_of(e["end"].as_str().unwrap()),
+                    time_of(e["peak"].as_str().unwrap()),
+                    e["deferrals_421"].to_string(),
+                    e["delivery_attempts"].to_string(),
+                ]
+            })
+            .collect();
+        got.sort();
+        let want: Vec<Vec<String>> = episodes
+            .iter()
+            .filter(|x| x["set"] == set)
+            .map(|x| {
+                ["start", "end", "peak", "deferrals_421", "attempts"]
+                    .iter()
+                    .map(|k| x[*k].clone())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(got, want, "{set} episodes");
+    }
+}
+
+#[test]
+fn load_table_says_the_421s_follow_our_load() {
+    let o = run(&[
+        "report",
+        "--tz",
+        "utc",
+        &path_str(&fixture("retries/load/mainlog")),
+    ]);
+    assert_eq!(o.code, 0);
+    assert!(o.stdout.contains(
+        "in the busiest 10% of windows (3 of 24) the 421 rate was 140.4 per 1,000 attempts, against 11.5 in the rest."
+    ), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("Correlation of attempts and 421s per window: 0.625 (moderate).")
+    );
+    assert!(o.stdout.contains("The 421s follow our own sending load"));
+}

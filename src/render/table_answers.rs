@@ -225,7 +225,7 @@ impl TableRender {
         match l.correlation {
             Some(c) => writeln!(
                 out,
-                "Correlation of attempts and 421s per window: {c:.2} ({}).",
+                "Correlation of attempts and 421s per window: {c:.3} ({}).",
                 strength(c)
             )?,
             None => writeln!(
@@ -256,7 +256,7 @@ impl TableRender {
             .iter()
             .filter_map(|d| {
                 d.correlation
-                    .map(|c| format!("{} {c:.2}", cell(&d.domain, 40)))
+                    .map(|c| format!("{} {c:.3}", cell(&d.domain, 40)))
             })
             .collect();
         if !per_domain.is_empty() {
@@ -269,7 +269,7 @@ impl TableRender {
         if let Some(c) = l.inbound_correlation {
             writeln!(
                 out,
-                "Inbound: arrivals against 421s we sent, per window: {c:.2} ({}).",
+                "Inbound: arrivals against 421s we sent, per window: {c:.3} ({}).",
                 strength(c)
             )?;
         }

@@ -1,7 +1,45 @@
 //! The finished retry answers: per domain counts and times to delivery, and
 //! the pending (stuck) pairs.
 
+use std::collections::BTreeMap;
+
 use rustc_hash::FxHashMap as HashMap;
+
+/// Counts of whole values: exact percentiles in memory bounded by the
+/// number of distinct values (seconds of delay, attempts), not of pairs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Histogram(BTreeMap<u32, u64>);
+
+impl Histogram {
+    pub fn add(&mut self, v: u32) {
+        *self.0.entry(v).or_default() += 1;
+    }
+
+    pub fn count(&self) -> u64 {
+        self.0.values().sum()
+    }
+
+    fn merge(&mut self, o: &Histogram) {
+        for (v, n) in &o.0 {
+            *self.0.entry(*v).or_default() += n;
+        }
+    }
+
+    /// Nearest-rank percentile (`p` in 0..=100): the smallest value with at
+    /// least `ceil(p/100 * n)` values at or below it.
+    pub fn percentile(&self, p: u32) -> Option<u32> {
+        let n = self.count();
+        let rank = (u64::from(p) * n).div_ceil(100).max(1);
+        let mut seen = 0;
+        for (v, c) in &self.0 {
+            seen += c;
+            if seen >= rank {
+                return Some(*v);
+            }
+        }
+        None
+    }
+}
 
 /// Per recipient domain.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -9,10 +47,10 @@ pub struct DomainOutcomes {
     pub recovered: u64,
     pub bounced: u64,
     pub pending: u64,
-    /// Seconds from the first 421 to delivery, one per recovered pair.
-    pub time_to_delivery: Vec<u32>,
-    /// Delivery lines from the first 421 to delivery, one per recovered pair.
-    pub attempts: Vec<u32>,
+    /// Seconds from the first 421 to delivery, over recovered pairs.
+    pub time_to_delivery: Histogram,
+    /// Delivery lines from the first 421 to delivery, over recovered pairs.
+    pub attempts: Histogram,
 }
 
 impl DomainOutcomes {
@@ -24,8 +62,8 @@ impl DomainOutcomes {
         self.recovered += o.recovered;
         self.bounced += o.bounced;
         self.pending += o.pending;
-        self.time_to_delivery.extend_from_slice(&o.time_to_delivery);
-        self.attempts.extend_from_slice(&o.attempts);
+        self.time_to_delivery.merge(&o.time_to_delivery);
+        self.attempts.merge(&o.attempts);
     }
 }
 
@@ -81,29 +119,29 @@ impl Outcomes {
     }
 }
 
-/// Nearest-rank percentile (`p` in 0..=100) of unsorted values.
-pub fn percentile(values: &[u32], p: u32) -> Option<u32> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut v = values.to_vec();
-    v.sort_unstable();
-    let rank = (u64::from(p) * v.len() as u64).div_ceil(100).max(1) as usize;
-    Some(v[rank.min(v.len()) - 1])
-}
-
 #[cfg(test)]
 mod tests {
-    use super::percentile;
+    use super::Histogram;
+
+    fn of(values: &[u32]) -> Histogram {
+        let mut h = Histogram::default();
+        for v in values {
+            h.add(*v);
+        }
+        h
+    }
 
     #[test]
     fn nearest_rank() {
-        assert_eq!(percentile(&[], 50), None);
-        assert_eq!(percentile(&[7], 90), Some(7));
-        assert_eq!(percentile(&[4, 1, 3, 2], 50), Some(2));
-        assert_eq!(percentile(&[4, 1, 3, 2], 90), Some(4));
+        assert_eq!(of(&[]).percentile(50), None);
+        assert_eq!(of(&[7]).percentile(90), Some(7));
+        assert_eq!(of(&[4, 1, 3, 2]).percentile(50), Some(2));
+        assert_eq!(of(&[4, 1, 3, 2]).percentile(90), Some(4));
         let ten: Vec<u32> = (1..=10).rev().collect();
-        assert_eq!(percentile(&ten, 90), Some(9));
-        assert_eq!(percentile(&ten, 100), Some(10));
+        assert_eq!(of(&ten).percentile(90), Some(9));
+        assert_eq!(of(&ten).percentile(100), Some(10));
+        // Repeated values count once each.
+        assert_eq!(of(&[5, 5, 5, 9]).percentile(75), Some(5));
+        assert_eq!(of(&[5, 5, 5, 9]).percentile(76), Some(9));
     }
 }

@@ -250,8 +250,8 @@ impl Tracker {
                 Some((End::Delivered, t)) => {
                     d.recovered += 1;
                     d.time_to_delivery
-                        .push(u32::try_from((t - first).max(0)).unwrap_or(u32::MAX));
-                    d.attempts.push(p.attempts_since);
+                        .add(u32::try_from((t - first).max(0)).unwrap_or(u32::MAX));
+                    d.attempts.add(p.attempts_since);
                 }
                 Some((End::Bounced, _)) => d.bounced += 1,
                 None => {
