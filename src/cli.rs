@@ -36,6 +36,80 @@ pub enum Command {
     /// Examples:
     ///   maillog421 events /var/log/mail.log | jq -r 'select(.category=="rate-limit") | .domain'
     Events(InputArgs),
+    /// Follow live logs like `tail -F`: each 421 as it happens, rolling
+    /// summaries, alerts and Prometheus metrics. Survives rotation (rename,
+    /// copytruncate, delete and recreate). Ends with a summary on Ctrl-C or
+    /// SIGTERM.
+    ///
+    /// Examples:
+    ///   maillog421 follow /var/log/exim4/mainlog
+    ///   maillog421 follow --alert domain:20/10m --alert total:100/5m /var/log/mail.log
+    ///   maillog421 follow --format json --metrics 127.0.0.1:9421 /var/log/maillog
+    Follow(FollowArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FollowFormat {
+    /// One line per event, coloured on a terminal (unless NO_COLOR is set).
+    Text,
+    /// The NDJSON of `events`, plus `summary`, `alert` and `recovery` objects.
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FollowArgs {
+    /// Log files to follow (default: the same search as `report`).
+    pub paths: Vec<PathBuf>,
+    /// Read each file from its start before following it.
+    #[arg(long, conflicts_with = "lookback")]
+    pub from_start: bool,
+    /// Read back this far (by the lines' stamps) before following: 30m, 1h, 1d.
+    #[arg(long, value_parser = parse_window)]
+    pub lookback: Option<i64>,
+    #[arg(long, value_enum, default_value_t = FollowFormat::Text)]
+    pub format: FollowFormat,
+    /// A rolling summary this often (wall clock); 0 turns it off.
+    #[arg(long, default_value = "5m", value_parser = parse_window_or_zero)]
+    pub every: i64,
+    /// Alert rule, repeatable: domain:N/WINDOW (N 421s from one recipient
+    /// domain within WINDOW) or total:N/WINDOW (N 421 events of any kind).
+    #[arg(long = "alert", value_parser = crate::follow::alert::parse_rule)]
+    pub alerts: Vec<crate::follow::alert::Rule>,
+    /// Serve Prometheus metrics at http://ADDR/metrics; a bare port binds
+    /// loopback (127.0.0.1).
+    #[arg(long, value_parser = parse_listen)]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Recipient domains given their own `domain` label (first come); the
+    /// rest are counted as `other`.
+    #[arg(long, default_value_t = 50)]
+    pub metrics_domains: usize,
+    /// Force the log format instead of detecting it per file.
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// The year of syslog stamps (default: this year, the year before for
+    /// months later than this one).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Time zone of stamps without one, and of the output.
+    #[arg(long, default_value = "local", value_parser = parse_zone)]
+    pub tz: Zone,
+    /// Seconds between checks when file notifications are unavailable.
+    #[arg(long, default_value_t = 0.25, hide = true)]
+    pub poll_interval: f64,
+}
+
+/// A window, or `0` for none.
+fn parse_window_or_zero(s: &str) -> Result<i64, String> {
+    if s == "0" { Ok(0) } else { parse_window(s) }
+}
+
+/// `127.0.0.1:9421`, `[::1]:9421`, or a bare port (loopback).
+pub fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(port) = s.trim_start_matches(':').parse::<u16>() {
+        return Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    s.parse()
+        .map_err(|_| format!("`{s}`: expected HOST:PORT like 127.0.0.1:9421, or a port"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

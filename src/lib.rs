@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod event;
+pub mod follow;
 pub mod input;
 pub mod parse;
 pub mod render;

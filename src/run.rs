@@ -126,19 +126,26 @@ pub fn build_report(scanned: &mut [Scanned], cfg: &ScanConfig) -> Report {
     )
 }
 
-fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
-    let (input, window, keep_events) = match &cli.command {
-        Command::Report(a) => (&a.input, a.window, false),
-        Command::Events(a) => (a, 3600, true),
-    };
+/// Reads every input whole; what `report` and `events` share.
+fn scan_inputs(
+    input: &InputArgs,
+    window: i64,
+    keep_events: bool,
+) -> Result<(ScanConfig, Vec<Scanned>, bool)> {
     let cfg = input
         .scan_config(window, keep_events)
         .map_err(anyhow::Error::msg)?;
     let sources = sources(input)?;
-    let mut scanned = scan_all(&sources, &cfg, input.threads)?;
+    let scanned = scan_all(&sources, &cfg, input.threads)?;
     let failed = report_problems(&scanned);
-    match &cli.command {
+    Ok((cfg, scanned, failed))
+}
+
+fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
+    let failed = match &cli.command {
+        Command::Follow(a) => return crate::follow::run(a, out),
         Command::Report(a) => {
+            let (cfg, mut scanned, failed) = scan_inputs(&a.input, a.window, false)?;
             let report = build_report(&mut scanned, &cfg);
             match a.format {
                 OutputFormat::Table => TableRender {
@@ -149,13 +156,16 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
                 OutputFormat::Json => Json.render(&report, out)?,
                 OutputFormat::Csv => Csv(a.by.into()).render(&report, out)?,
             }
+            failed
         }
-        Command::Events(_) => {
+        Command::Events(a) => {
+            let (_, scanned, failed) = scan_inputs(a, 3600, true)?;
             for s in &scanned {
                 write_ndjson(&s.events, out)?;
             }
+            failed
         }
-    }
+    };
     out.flush()?;
     Ok(if failed { EXIT_ERRORS } else { EXIT_OK })
 }

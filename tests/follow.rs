@@ -1,0 +1,235 @@
+//! `follow` against a log that is written while it runs: 100,000 Exim lines,
+//! 10 rotations (5 rename + create, 5 copytruncate), lines split across
+//! writes, and a file that does not exist when `follow` starts. Every 421
+//! event must come out exactly once, and the final summary must have seen
+//! every line exactly once.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const LINES: usize = 100_000;
+const ROTATIONS: usize = 10;
+
+fn spawn_follow(args: &[&str]) -> (Child, mpsc::Receiver<String>, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_maillog421"))
+        .arg("follow")
+        .args(args)
+        .env("TZ", "UTC")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("follow starts");
+    let pipe = |r: Box<dyn std::io::Read + Send>| {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(r).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    };
+    let out = pipe(Box::new(child.stdout.take().unwrap()));
+    let err = pipe(Box::new(child.stderr.take().unwrap()));
+    (child, out, err)
+}
+
+fn wait_for(rx: &mpsc::Receiver<String>, what: &str) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            let hit = l.contains(what);
+            seen.push(l);
+            if hit {
+                return seen;
+            }
+        }
+    }
+    panic!("no `{what}` within 20 s; saw {seen:?}");
+}
+
+fn terminate(child: &mut Child) -> i32 {
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    child.wait().unwrap().code().unwrap_or(-1)
+}
+
+fn stamp(i: usize) -> String {
+    let t = 1_795_400_000 + (i / 10) as i64; // 2026-11-23, ten lines a second
+    chrono::DateTime::from_timestamp(t, 0)
+        .unwrap()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// Line `i` of the test log; every 50th is a 421 deferral of a unique recipient.
+fn line(i: usize) -> String {
+    let id = format!("1vT{:03}-{:06}-AB", i % 1000, i);
+    match i % 50 {
+        0 => format!(
+            "{} {id} == u{i}@gmail.com R=dnslookup T=remote_smtp defer (-44) H=gmail-smtp-in.l.google.com [192.0.2.27]: SMTP error from remote mail server after RCPT TO:<u{i}@gmail.com>: 421-4.7.28 Gmail has detected an unusual rate of unsolicited mail originating from your IP address. - gsmtp\n",
+            stamp(i)
+        ),
+        1 | 11 | 21 | 31 | 41 => format!(
+            "{} {id} <= sender@example.org H=mail.example.org [192.0.2.1]:41421 P=esmtp S=4210\n",
+            stamp(i)
+        ),
+        _ => format!(
+            "{} {id} => r{i}@example.net R=dnslookup T=remote_smtp H=mx.example.net [198.51.100.4] C=\"250 OK id=421\"\n",
+            stamp(i)
+        ),
+    }
+}
+
+fn append(path: &Path) -> File {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap()
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// Writes the log with rotations; returns the recipients of the 421 lines.
+/// Around each rotation the follower is stopped (SIGSTOP) while lines are
+/// written before and after it, as when it is busy: the lines before a
+/// rename must still be drained from the old file, and those before a
+/// copytruncate exist only in the copy.
+fn write_log(dir: &Path, follower: u32) -> BTreeSet<String> {
+    let path = dir.join("mainlog");
+    let mut f = append(&path);
+    let mut want = BTreeSet::new();
+    let per_rotation = LINES / (ROTATIONS + 1);
+    let mut rotations = 0;
+    let mut stopped = false;
+    for i in 0..LINES {
+        if i % per_rotation == per_rotation - 300 && rotations < ROTATIONS {
+            f.flush().unwrap();
+            signal(follower, "-STOP");
+            stopped = true;
+        }
+        if i > 0 && i % per_rotation == 0 && rotations < ROTATIONS {
+            rotations += 1;
+            f.flush().unwrap();
+            if rotations % 2 == 1 {
+                // logrotate's default: rename, then the writer reopens.
+                std::fs::rename(&path, dir.join(format!("mainlog.{rotations}"))).unwrap();
+                f = append(&path);
+            } else {
+                // copytruncate, right after a burst the follower may not
+                // have read yet: those lines are only in the copy.
+                std::fs::copy(&path, dir.join(format!("mainlog-{rotations}"))).unwrap();
+                f.set_len(0).unwrap();
+            }
+        }
+        if stopped && i % per_rotation == 300 {
+            f.flush().unwrap();
+            signal(follower, "-CONT");
+            stopped = false;
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        let l = line(i);
+        if i % 50 == 0 {
+            want.insert(format!("u{i}@gmail.com"));
+        }
+        if i % 997 == 0 {
+            // A line split across two writes.
+            let (a, b) = l.split_at(l.len() / 2);
+            f.write_all(a.as_bytes()).unwrap();
+            f.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(5));
+            f.write_all(b.as_bytes()).unwrap();
+        } else {
+            f.write_all(l.as_bytes()).unwrap();
+        }
+        if i % 500 == 499 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    f.flush().unwrap();
+    assert_eq!(rotations, ROTATIONS);
+    want
+}
+
+#[test]
+fn follow_survives_ten_rotations_without_losing_or_repeating_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mainlog");
+    let (mut child, out, err) = spawn_follow(&[
+        "--format",
+        "json",
+        "--every",
+        "0",
+        "--input-format",
+        "exim",
+        log.to_str().unwrap(),
+    ]);
+    // The file does not exist yet: follow says it waits for it.
+    wait_for(&err, "does not exist yet");
+    let want = write_log(dir.path(), child.id());
+
+    let mut got: Vec<String> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while got.len() < want.len() && Instant::now() < deadline {
+        if let Ok(l) = out.recv_timeout(Duration::from_millis(200)) {
+            let v: serde_json::Value = serde_json::from_str(&l).expect("JSON line");
+            got.push(v["recipient"].as_str().unwrap_or("").to_string());
+        }
+    }
+    assert_eq!(terminate(&mut child), 0);
+    let rest: Vec<serde_json::Value> = out
+        .iter()
+        .map(|l| serde_json::from_str(&l).expect("JSON line"))
+        .collect();
+    let summary = rest
+        .iter()
+        .find(|v| v["type"] == "summary")
+        .expect("a final summary on SIGTERM");
+    got.extend(
+        rest.iter()
+            .filter(|v| v["type"].is_null())
+            .map(|v| v["recipient"].as_str().unwrap().to_string()),
+    );
+
+    let unique: BTreeSet<String> = got.iter().cloned().collect();
+    assert_eq!(unique.len(), got.len(), "an event came out twice");
+    let lost: Vec<&String> = want.difference(&unique).take(10).collect();
+    let invented: Vec<&String> = unique.difference(&want).take(10).collect();
+    assert!(
+        lost.is_empty() && invented.is_empty(),
+        "{} lost (first: {lost:?}), {} invented (first: {invented:?})",
+        want.difference(&unique).count(),
+        unique.difference(&want).count()
+    );
+    assert_eq!(summary["span"], "session");
+    assert_eq!(
+        summary["lines"], LINES as u64,
+        "every line read exactly once"
+    );
+    assert_eq!(summary["deferrals_421"], want.len() as u64);
+    assert_eq!(summary["unparsed_lines"], 0);
+    let notes: Vec<String> = err.try_iter().collect();
+    let rotated = notes.iter().filter(|n| n.contains("was rotated")).count();
+    let truncated = notes.iter().filter(|n| n.contains("was truncated")).count();
+    assert_eq!((rotated, truncated), (5, 5), "{notes:?}");
+}
