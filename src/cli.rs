@@ -93,8 +93,13 @@ pub struct FollowArgs {
     /// Time zone of stamps without one, and of the output.
     #[arg(long, default_value = "local", value_parser = parse_zone)]
     pub tz: Zone,
-    /// Seconds between checks when file notifications are unavailable.
-    #[arg(long, default_value_t = 0.25, hide = true)]
+    /// Check the files every --poll-interval instead of using file
+    /// notifications (inotify), e.g. for logs on NFS.
+    #[arg(long)]
+    pub poll: bool,
+    /// Seconds between checks when polling (with --poll, or when file
+    /// notifications are unavailable).
+    #[arg(long, default_value_t = 0.25)]
     pub poll_interval: f64,
 }
 

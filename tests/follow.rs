@@ -173,9 +173,18 @@ fn write_log(dir: &Path, follower: u32) -> BTreeSet<String> {
 
 #[test]
 fn follow_survives_ten_rotations_without_losing_or_repeating_a_line() {
+    rotations(&[]);
+}
+
+#[test]
+fn follow_survives_ten_rotations_when_polling() {
+    rotations(&["--poll", "--poll-interval", "0.05"]);
+}
+
+fn rotations(extra: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("mainlog");
-    let (mut child, out, err) = spawn_follow(&[
+    let mut args = vec![
         "--format",
         "json",
         "--every",
@@ -183,7 +192,9 @@ fn follow_survives_ten_rotations_without_losing_or_repeating_a_line() {
         "--input-format",
         "exim",
         log.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let (mut child, out, err) = spawn_follow(&args);
     // The file does not exist yet: follow says it waits for it.
     wait_for(&err, "does not exist yet");
     let want = write_log(dir.path(), child.id());
@@ -232,4 +243,121 @@ fn follow_survives_ten_rotations_without_losing_or_repeating_a_line() {
     let rotated = notes.iter().filter(|n| n.contains("was rotated")).count();
     let truncated = notes.iter().filter(|n| n.contains("was truncated")).count();
     assert_eq!((rotated, truncated), (5, 5), "{notes:?}");
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    body
+}
+
+#[test]
+fn from_start_with_alerts_and_metrics_matches_report() {
+    let log = common::fixture("exim/mainlog");
+    let (mut child, out, err) = spawn_follow(&[
+        "--from-start",
+        "--format",
+        "json",
+        "--tz",
+        "utc",
+        "--alert",
+        "domain:3/1h",
+        "--metrics",
+        "127.0.0.1:0",
+        log.to_str().unwrap(),
+    ]);
+    let notes = wait_for(&err, "metrics on http://");
+    let url = notes.last().unwrap();
+    let addr = url
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches("/metrics")
+        .to_string();
+    // The fixture is read once it is opened; wait for its last 421 event.
+    let report = common::json(&[
+        "report",
+        "--tz",
+        "utc",
+        "--format",
+        "json",
+        log.to_str().unwrap(),
+    ]);
+    let t = &report["totals"];
+    let events = t["deferrals_421"].as_u64().unwrap()
+        + t["suspended_421"].as_u64().unwrap()
+        + t["replies_421"].as_u64().unwrap()
+        + t["inbound_421"].as_u64().unwrap();
+    let mut lines: Vec<serde_json::Value> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while lines.iter().filter(|v| v["type"].is_null()).count() < events as usize
+        && Instant::now() < deadline
+    {
+        if let Ok(l) = out.recv_timeout(Duration::from_millis(100)) {
+            lines.push(serde_json::from_str(&l).unwrap());
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    lines.extend(out.try_iter().map(|l| serde_json::from_str(&l).unwrap()));
+
+    let scrape = http_get(&addr, "/metrics");
+    assert!(
+        scrape.starts_with("HTTP/1.1 200") || scrape.starts_with("HTTP/1.0 200"),
+        "{scrape}"
+    );
+    let value = |series: &str| -> u64 {
+        scrape
+            .lines()
+            .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {series} in {scrape}"))
+    };
+    assert_eq!(
+        value("maillog421_lines_total "),
+        t["lines"].as_u64().unwrap()
+    );
+    assert_eq!(
+        value("maillog421_delivery_attempts_total{outcome=\"delivered\"} "),
+        t["delivered"].as_u64().unwrap()
+    );
+    assert_eq!(
+        value(
+            "maillog421_421_events_total{kind=\"deferred\",category=\"rate-limit\",domain=\"gmail.com\"} "
+        ),
+        report["by_domain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["domain"] == "gmail.com")
+            .unwrap()["categories"]["rate-limit"]
+            .as_u64()
+            .unwrap()
+    );
+    assert!(http_get(&addr, "/other").contains(" 404 "));
+
+    // Alerts: gmail.com and yahoo.com reach 3 421s within an hour, once each
+    // per episode, and recover once the hour has passed.
+    let alerts: Vec<(&str, &str)> = lines
+        .iter()
+        .filter(|v| v["type"] == "alert" || v["type"] == "recovery")
+        .map(|v| (v["type"].as_str().unwrap(), v["domain"].as_str().unwrap()))
+        .collect();
+    assert!(alerts.contains(&("alert", "gmail.com")), "{alerts:?}");
+    assert!(alerts.contains(&("alert", "yahoo.com")), "{alerts:?}");
+    assert_eq!(
+        alerts.iter().filter(|a| a.0 == "alert").count(),
+        alerts.iter().filter(|a| a.0 == "recovery").count(),
+        "every alert here recovers by the end of the log: {alerts:?}"
+    );
+
+    assert_eq!(terminate(&mut child), 0);
+    let rest: Vec<serde_json::Value> = out
+        .iter()
+        .map(|l| serde_json::from_str(&l).unwrap())
+        .collect();
+    let summary = rest.iter().find(|v| v["type"] == "summary").unwrap();
+    assert_eq!(summary["lines"], t["lines"]);
+    assert_eq!(summary["deferrals_421"], t["deferrals_421"]);
 }

@@ -124,26 +124,24 @@ impl State {
                 fmt
             }
         };
-        let parsed = format.parse_line(line);
-        if let Some(m) = &self.metrics {
-            m.line(!matches!(parsed, Parsed::Unparsed));
-        }
-        let (stamp, mta, record) = match parsed {
-            Parsed::Entry { stamp, mta, record } => (stamp, mta, record),
+        let entry = match format.parse_line(line) {
+            Parsed::Entry { stamp, mta, record } => {
+                f.clock.resolve(&stamp).map(|time| (time, mta, record))
+            }
             Parsed::Continuation => {
                 self.period.line(None);
                 self.session.line(None);
-                return Ok(());
-            }
-            Parsed::Unparsed => {
-                for a in [&mut self.period, &mut self.session] {
-                    a.line(None);
-                    a.unparsed();
+                if let Some(m) = &self.metrics {
+                    m.line(true);
                 }
                 return Ok(());
             }
+            Parsed::Unparsed => None,
         };
-        let Some(time) = f.clock.resolve(&stamp) else {
+        if let Some(m) = &self.metrics {
+            m.line(entry.is_some());
+        }
+        let Some((time, mta, record)) = entry else {
             for a in [&mut self.period, &mut self.session] {
                 a.line(None);
                 a.unparsed();
@@ -311,7 +309,7 @@ pub fn run(args: &FollowArgs, out: &mut dyn Write) -> Result<i32> {
             let _ = tx.send(Wake::Stop);
         })?;
     }
-    let watcher = watch(&paths, tx);
+    let watcher = if args.poll { None } else { watch(&paths, tx) };
     let sleep = if watcher.is_some() {
         MAX_SLEEP
     } else {
