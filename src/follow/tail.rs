@@ -377,6 +377,25 @@ mod tests {
     }
 
     #[test]
+    fn rotated_file_compressed_before_we_look() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("maillog");
+        append(&p, "a\n");
+        let (mut t, _) = Tail::new(&p, Start::Beginning);
+        assert_eq!(lines(&mut t).0, ["a"]);
+        append(&p, "b\n");
+        let old = d.path().join("maillog-20261123");
+        std::fs::rename(&p, &old).unwrap();
+        append(&p, "c\n");
+        // logrotate's compress: a .gz is written and the rotated file removed.
+        std::fs::write(d.path().join("maillog-20261123.gz"), [0x1f, 0x8b, 8, 0]).unwrap();
+        std::fs::remove_file(&old).unwrap();
+        let (got, note) = lines(&mut t);
+        assert_eq!(got, ["b", "c"]);
+        assert_eq!(note, Some(Note::Rotated));
+    }
+
+    #[test]
     fn deleted_then_recreated_and_missing_at_start() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("mail.log");
