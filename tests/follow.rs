@@ -352,6 +352,16 @@ fn from_start_with_alerts_and_metrics_matches_report() {
         "every alert here recovers by the end of the log: {alerts:?}"
     );
 
+    // The same events as `events` gives, with the same line numbers.
+    let batch = common::events(&["events", "--tz", "utc", log.to_str().unwrap()]);
+    let lines_of = |v: &[serde_json::Value]| -> Vec<(u64, String)> {
+        v.iter()
+            .filter(|e| e["type"].is_null())
+            .map(|e| (e["line"].as_u64().unwrap(), e["recipient"].to_string()))
+            .collect()
+    };
+    assert_eq!(lines_of(&lines), lines_of(&batch));
+
     assert_eq!(terminate(&mut child), 0);
     let rest: Vec<serde_json::Value> = out
         .iter()

@@ -115,7 +115,13 @@ fn offset_for_time(path: &Path, format: Format, zone: Zone, year: YearHint, cuto
 }
 
 impl State {
-    fn line(&mut self, f: &mut Followed, line: &[u8], out: &mut dyn Write) -> io::Result<()> {
+    fn line(
+        &mut self,
+        f: &mut Followed,
+        line: &[u8],
+        line_no: u64,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let format = match f.format.or(self.forced) {
             Some(fmt) => fmt,
             None => {
@@ -171,7 +177,7 @@ impl State {
         if let Some(m) = &self.metrics {
             m.event(&ev);
         }
-        self.printer.event(&ev, &f.name, f.tail.line_no, out)?;
+        self.printer.event(&ev, &f.name, line_no, out)?;
         for a in self.alerts.event(&ev) {
             self.printer.alert(&a, out)?;
         }
@@ -320,13 +326,24 @@ pub fn run(args: &FollowArgs, out: &mut dyn Write) -> Result<i32> {
 
     loop {
         for f in &mut files {
-            let mut lines: Vec<Vec<u8>> = Vec::new();
-            let polled = f.tail.poll(&mut |l| lines.push(l.to_vec()));
-            if f.format.is_none() && state.forced.is_none() && !lines.is_empty() {
-                f.format = Some(Format::detect(lines.iter().map(Vec::as_slice)));
+            // The new lines, in one buffer: (end offset, line number) each.
+            let (mut text, mut lines) = (Vec::new(), Vec::new());
+            let polled = f.tail.poll(&mut |l, no| {
+                text.extend_from_slice(l);
+                lines.push((text.len(), no));
+            });
+            let mut start = 0;
+            let each = lines.iter().map(|&(end, no)| {
+                let l = &text[start..end];
+                start = end;
+                (l, no)
+            });
+            let each: Vec<(&[u8], u64)> = each.collect();
+            if f.format.is_none() && state.forced.is_none() && !each.is_empty() {
+                f.format = Some(Format::detect(each.iter().map(|(l, _)| *l)));
             }
-            for l in &lines {
-                state.line(f, l, out)?;
+            for (l, no) in each {
+                state.line(f, l, no, out)?;
             }
             match polled {
                 Ok(Some(n)) => {

@@ -56,7 +56,7 @@ pub struct Tail {
     detached: bool,
     buf: Vec<u8>,
     /// Lines handed out from the current file (for line numbers).
-    pub line_no: u64,
+    line_no: u64,
 }
 
 fn id_of(m: &Metadata) -> (u64, u64) {
@@ -138,7 +138,7 @@ impl Tail {
     }
 
     /// Reads the held file to its end, handing out complete lines.
-    fn drain(&mut self, out: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+    fn drain(&mut self, out: &mut dyn FnMut(&[u8], u64)) -> io::Result<()> {
         let Some(f) = self.file.as_mut() else {
             return Ok(());
         };
@@ -154,10 +154,10 @@ impl Tail {
             for nl in memchr::memchr_iter(b'\n', chunk) {
                 self.line_no += 1;
                 if self.partial.is_empty() {
-                    out(&chunk[start..nl]);
+                    out(&chunk[start..nl], self.line_no);
                 } else {
                     self.partial.extend_from_slice(&chunk[start..nl]);
-                    out(&self.partial);
+                    out(&self.partial, self.line_no);
                     self.partial.clear();
                 }
                 start = nl + 1;
@@ -167,10 +167,10 @@ impl Tail {
     }
 
     /// A held partial line whose file is finished is a line after all.
-    fn flush_partial(&mut self, out: &mut dyn FnMut(&[u8])) {
+    fn flush_partial(&mut self, out: &mut dyn FnMut(&[u8], u64)) {
         if !self.partial.is_empty() {
             self.line_no += 1;
-            out(&self.partial);
+            out(&self.partial, self.line_no);
             self.partial.clear();
         }
     }
@@ -190,7 +190,7 @@ impl Tail {
     }
 
     /// Reads what is new, follows rotation, and says what happened.
-    pub fn poll(&mut self, out: &mut dyn FnMut(&[u8])) -> io::Result<Option<Note>> {
+    pub fn poll(&mut self, out: &mut dyn FnMut(&[u8], u64)) -> io::Result<Option<Note>> {
         if self.file.is_none() {
             return Ok(if self.attach()? {
                 self.drain(out)?;
@@ -238,7 +238,10 @@ impl Tail {
 
     /// After a copytruncate: the copy beside the file whose bytes before
     /// our offset match what we read holds the lines we missed.
-    fn recover_from_copy(&mut self, out: &mut dyn FnMut(&[u8])) -> io::Result<Option<PathBuf>> {
+    fn recover_from_copy(
+        &mut self,
+        out: &mut dyn FnMut(&[u8], u64),
+    ) -> io::Result<Option<PathBuf>> {
         let Some(copy) = self.find_copy() else {
             return Ok(None);
         };
@@ -306,7 +309,7 @@ mod tests {
     fn lines(t: &mut Tail) -> (Vec<String>, Option<Note>) {
         let mut v = Vec::new();
         let note = t
-            .poll(&mut |l| v.push(String::from_utf8_lossy(l).into_owned()))
+            .poll(&mut |l, _| v.push(String::from_utf8_lossy(l).into_owned()))
             .unwrap();
         (v, note)
     }
