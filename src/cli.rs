@@ -46,6 +46,96 @@ pub enum Command {
     ///   maillog421 follow --alert domain:20/10m --alert total:100/5m /var/log/mail.log
     ///   maillog421 follow --format json --metrics 127.0.0.1:9421 /var/log/maillog
     Follow(FollowArgs),
+    /// One day's 421s as a mail-ready summary, for cron: totals, top
+    /// domains, causes, peak hours and retry outcomes against the day
+    /// before and the 7-day average, and what to do. Rotated siblings are
+    /// always read (a day spans the rotation at midnight).
+    ///
+    /// Examples:
+    ///   maillog421 summary --quiet-if-none /var/log/mail.log | mail -E -s "$(head -1)" postmaster
+    ///   maillog421 summary --day 2026-11-22 --fail-above domain:50 /var/log/exim4/mainlog
+    ///   maillog421 summary --format html -o /var/www/mail/421.html /var/log/maillog
+    Summary(SummaryArgs),
+    /// Explains a reply or a cause category: what it means, whether and when
+    /// it becomes a failure, who has to act, the Exim and Postfix settings
+    /// that matter, and what to send the receiver's support.
+    ///
+    /// Examples:
+    ///   maillog421 explain rate-limit
+    ///   maillog421 explain '421 4.7.0 Messages from 203.0.113.5 temporarily deferred due to unexpected volume'
+    ///   maillog421 explain --format json 4.7.28
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// A reply text as logged (quoted, or as several words), a log line
+    /// holding one, an enhanced code, or a category: capacity,
+    /// connection-limit, timeout, rate-limit, reputation, auth-policy,
+    /// greylisting, downstream, unknown.
+    #[arg(required = true)]
+    pub what: Vec<String>,
+    /// text (wrapped to 80 columns) or json (one object).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Text,
+    Html,
+}
+
+/// `--fail-above N` (all 421 deferrals) or `domain:N` (any one domain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailAbove {
+    Total(u64),
+    Domain(u64),
+}
+
+fn parse_fail_above(s: &str) -> Result<FailAbove, String> {
+    let bad = || format!("`{s}`: expected N or domain:N");
+    match s.strip_prefix("domain:") {
+        Some(n) => n.parse().map(FailAbove::Domain).map_err(|_| bad()),
+        None => s.parse().map(FailAbove::Total).map_err(|_| bad()),
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SummaryArgs {
+    /// Log files (their rotated siblings are read too); default: the same
+    /// search as `report`.
+    pub paths: Vec<PathBuf>,
+    /// The day: yesterday, today or YYYY-MM-DD (midnight to midnight in --tz).
+    #[arg(long, default_value = "yesterday")]
+    pub day: String,
+    /// Time zone of the day and of the output: local, utc or +HH:MM.
+    #[arg(long, default_value = "local", value_parser = parse_zone)]
+    pub tz: Zone,
+    /// The year of syslog stamps (default: from each file's modification time).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Force the log format instead of detecting it per file.
+    #[arg(long, value_enum)]
+    pub input_format: Option<InputFormat>,
+    /// The server's name in the first line (default: this machine's host name).
+    #[arg(long)]
+    pub host: Option<String>,
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Print nothing when the day had no 421 (so cron sends no mail).
+    #[arg(long)]
+    pub quiet_if_none: bool,
+    /// Exit 1 when the day's 421 deferrals exceed N, or with domain:N when
+    /// any one domain's do (for monitoring); 0 otherwise, 2 on errors.
+    #[arg(long, value_parser = parse_fail_above)]
+    pub fail_above: Option<FailAbove>,
+    /// Rows in ranked lists.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,6 +218,8 @@ pub enum OutputFormat {
     Table,
     Json,
     Csv,
+    /// One self-contained page with inline SVG charts.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -195,6 +287,9 @@ pub struct ReportArgs {
     /// Which table `--format csv` writes.
     #[arg(long, value_enum, default_value_t = CsvBy::Domain)]
     pub by: CsvBy,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
 }
 
 /// `30s`, `5m`, `1h`, `1d` as seconds.

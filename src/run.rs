@@ -127,7 +127,7 @@ pub fn build_report(scanned: &mut [Scanned], cfg: &ScanConfig) -> Report {
 }
 
 /// Reads every input whole; what `report` and `events` share.
-fn scan_inputs(
+pub(crate) fn scan_inputs(
     input: &InputArgs,
     window: i64,
     keep_events: bool,
@@ -144,9 +144,29 @@ fn scan_inputs(
 fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
     let failed = match &cli.command {
         Command::Follow(a) => return crate::follow::run(a, out),
+        Command::Summary(a) => {
+            let code = crate::summary::run(a, out)?;
+            out.flush()?;
+            return Ok(code);
+        }
+        Command::Explain(a) => {
+            crate::guidance::run(&a.what.join(" "), a.format == "json", out)?;
+            false
+        }
         Command::Report(a) => {
             let (cfg, mut scanned, failed) = scan_inputs(&a.input, a.window, false)?;
             let report = build_report(&mut scanned, &cfg);
+            let mut file;
+            let out: &mut dyn Write = match &a.output {
+                Some(p) => {
+                    file = io::BufWriter::new(
+                        std::fs::File::create(p)
+                            .with_context(|| format!("creating {}", p.display()))?,
+                    );
+                    &mut file
+                }
+                None => out,
+            };
             match a.format {
                 OutputFormat::Table => TableRender {
                     top: a.top,
@@ -155,7 +175,13 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
                 .render(&report, out)?,
                 OutputFormat::Json => Json.render(&report, out)?,
                 OutputFormat::Csv => Csv(a.by.into()).render(&report, out)?,
+                OutputFormat::Html => crate::render::html::Html {
+                    title: "maillog421 report".to_string(),
+                    top: a.top,
+                }
+                .render(&report, out)?,
             }
+            out.flush()?;
             failed
         }
         Command::Events(a) => {

@@ -2,6 +2,7 @@
 
 pub mod csv;
 pub mod events;
+pub mod html;
 pub mod json;
 pub mod table;
 mod table_answers;
