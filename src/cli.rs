@@ -52,7 +52,7 @@ pub enum Command {
     /// always read (a day spans the rotation at midnight).
     ///
     /// Examples:
-    ///   maillog421 summary --quiet-if-none /var/log/mail.log | mail -E -s "$(head -1)" postmaster
+    ///   maillog421 summary --quiet-if-none -o /tmp/421.txt /var/log/mail.log
     ///   maillog421 summary --day 2026-11-22 --fail-above domain:50 /var/log/exim4/mainlog
     ///   maillog421 summary --format html -o /var/www/mail/421.html /var/log/maillog
     Summary(SummaryArgs),
