@@ -225,6 +225,23 @@ pub struct Report {
     pub load: Load,
 }
 
+impl ProviderRow {
+    /// The first `n` domains, then `+K` for the rest.
+    pub fn domain_list(&self, n: usize) -> String {
+        let mut names = self
+            .domains
+            .iter()
+            .take(n)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if self.domains.len() > n {
+            names.push_str(&format!(" +{}", self.domains.len() - n));
+        }
+        names
+    }
+}
+
 fn share(n: u64, of: u64) -> Option<f64> {
     (of > 0).then(|| (n as f64 / of as f64 * 1000.0).round() / 1000.0)
 }

@@ -55,6 +55,15 @@ pub struct Load {
     pub episodes: Vec<Episode>,
 }
 
+impl Load {
+    /// The 421s follow our own sending load: attempts and 421s correlate
+    /// (at least 0.4) and the busiest windows' rate is at least twice the rest.
+    pub fn follows_load(&self) -> bool {
+        self.correlation.is_some_and(|c| c >= 0.4)
+            && self.rate_busy_per_1000 >= 2.0 * self.rate_rest_per_1000
+    }
+}
+
 struct Span {
     first: i64,
     last: i64,

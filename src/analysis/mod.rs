@@ -27,6 +27,16 @@ pub fn pearson(points: &[(f64, f64)]) -> Option<f64> {
     Some((sxy / (sxx * syy).sqrt() * 1000.0).round() / 1000.0)
 }
 
+/// A correlation coefficient in words.
+pub fn strength(r: f64) -> &'static str {
+    match r.abs() {
+        a if a >= 0.7 => "strong",
+        a if a >= 0.4 => "moderate",
+        a if a >= 0.2 => "weak",
+        _ => "none",
+    }
+}
+
 /// `n` per 1,000 of `of`, to one decimal.
 pub fn per_1000(n: u64, of: u64) -> f64 {
     if of == 0 {

@@ -15,6 +15,7 @@ use super::Render;
 use super::table::{cell, short_time};
 use super::table_answers::duration;
 use crate::analysis::per_1000;
+use crate::analysis::strength;
 use crate::classify::Cause;
 use crate::guidance::{Guidance, guidance};
 use crate::report::{KindCounts, Report, WindowRow};
@@ -393,7 +394,7 @@ impl Html {
                 " Too few windows to tell whether the 421s follow our own load; try a shorter --window.</p>\n",
             ),
             Some(c) => {
-                let follows = c >= 0.4 && l.rate_busy_per_1000 >= 2.0 * l.rate_rest_per_1000;
+                let follows = l.follows_load();
                 write!(
                     s,
                     " Correlation of attempts and 421s per window: {c:.3} ({}).</p>\n<p>",
@@ -474,19 +475,14 @@ impl Html {
             "<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"421 deferrals per domain\">"
         )?;
         let bottom = top_pad + rows.len() as f64 * row_h;
-        s.push_str("<g class=\"grid axis\">");
-        for i in 0..=divisions {
-            let v = step * i;
-            let x = label_w + v as f64 / top as f64 * plot_w;
-            write!(
-                s,
-                "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{top_pad}\" y2=\"{bottom}\"/>\
-                 <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-                bottom + 16.0,
-                thousands(v)
-            )?;
-        }
-        s.push_str("</g>\n");
+        value_grid(
+            s,
+            divisions,
+            step,
+            top,
+            (label_w, plot_w),
+            (top_pad, bottom),
+        )?;
         for (i, d) in rows.iter().enumerate() {
             let y = top_pad + i as f64 * row_h;
             let bw = (d.deferrals_421 as f64 / top as f64 * plot_w).max(1.0);
@@ -733,16 +729,7 @@ impl Html {
             .iter()
             .take(self.top)
             .map(|p| {
-                let mut names = p
-                    .domains
-                    .iter()
-                    .take(4)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if p.domains.len() > 4 {
-                    names.push_str(&format!(" +{}", p.domains.len() - 4));
-                }
+                let names = p.domain_list(4);
                 vec![
                     clip(&p.provider, 30),
                     clip(&names, 90),
@@ -873,15 +860,6 @@ impl Html {
     }
 }
 
-fn strength(r: f64) -> &'static str {
-    match r.abs() {
-        a if a >= 0.7 => "strong",
-        a if a >= 0.4 => "moderate",
-        a if a >= 0.2 => "weak",
-        _ => "none",
-    }
-}
-
 fn list(s: &mut String, head: &str, tag: &str, items: &[&str]) -> fmt::Result {
     if items.is_empty() {
         return Ok(());
@@ -895,6 +873,33 @@ fn list(s: &mut String, head: &str, tag: &str, items: &[&str]) -> fmt::Result {
 
 /// Horizontal bars, one per row, stacked by kind of 421, with a legend of
 /// the kinds that occur.
+/// The vertical grid lines and value labels of a horizontal bar chart:
+/// `divisions` steps of `step` up to `top`, over `x = (left, width)` and
+/// `y = (top, bottom)`.
+fn value_grid(
+    s: &mut String,
+    divisions: u64,
+    step: u64,
+    top: u64,
+    (label_w, plot_w): (f64, f64),
+    (top_pad, bottom): (f64, f64),
+) -> fmt::Result {
+    s.push_str("<g class=\"grid axis\">");
+    for i in 0..=divisions {
+        let v = step * i;
+        let x = label_w + v as f64 / top as f64 * plot_w;
+        write!(
+            s,
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{top_pad}\" y2=\"{bottom}\"/>\
+             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            bottom + 16.0,
+            thousands(v)
+        )?;
+    }
+    s.push_str("</g>\n");
+    Ok(())
+}
+
 fn stacked_chart(s: &mut String, caption: &str, rows: &[(String, [u64; 4])]) -> fmt::Result {
     let (w, label_w, value_w, row_h) = (480.0, 128.0, 56.0, 24.0);
     let used: Vec<usize> = (0..4)
@@ -930,19 +935,15 @@ fn stacked_chart(s: &mut String, caption: &str, rows: &[(String, [u64; 4])]) -> 
             esc(KINDS[*k].0)
         )?;
     }
-    s.push_str("\n<g class=\"grid axis\">");
-    for i in 0..=divisions {
-        let v = step * i;
-        let x = label_w + v as f64 / top as f64 * plot_w;
-        write!(
-            s,
-            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{top_pad}\" y2=\"{bottom}\"/>\
-             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            bottom + 16.0,
-            thousands(v)
-        )?;
-    }
-    s.push_str("</g>\n");
+    s.push('\n');
+    value_grid(
+        s,
+        divisions,
+        step,
+        top,
+        (label_w, plot_w),
+        (top_pad, bottom),
+    )?;
     for (i, (name, v)) in rows.iter().enumerate() {
         let y = top_pad + i as f64 * row_h;
         let total: u64 = v.iter().sum();

@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 use super::table::{TableRender, cell, new_table, right_align, section, short_time};
+use crate::analysis::strength;
 use crate::report::Report;
 
 /// `75` → `1m15s`, `7260` → `2h01m`, `90000` → `1d01h`.
@@ -25,15 +26,6 @@ fn opt_duration(s: Option<u32>) -> String {
 
 fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "-".to_string(), |s| format!("{:.1}%", s * 100.0))
-}
-
-fn strength(r: f64) -> &'static str {
-    match r.abs() {
-        a if a >= 0.7 => "strong",
-        a if a >= 0.4 => "moderate",
-        a if a >= 0.2 => "weak",
-        _ => "none",
-    }
 }
 
 impl TableRender {
@@ -183,16 +175,7 @@ impl TableRender {
             "repeat domains",
         ]);
         for row in r.by_provider.iter().take(self.top) {
-            let mut names = row
-                .domains
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" ");
-            if row.domains.len() > 3 {
-                names.push_str(&format!(" +{}", row.domains.len() - 3));
-            }
+            let names = row.domain_list(3);
             p.add_row(vec![
                 cell(&row.provider, 30),
                 cell(&names, 50),
@@ -233,8 +216,7 @@ impl TableRender {
                 "Correlation of attempts and 421s per window: not defined (too few windows, or a constant series)."
             )?,
         }
-        let follows = l.correlation.is_some_and(|c| c >= 0.4)
-            && l.rate_busy_per_1000 >= 2.0 * l.rate_rest_per_1000;
+        let follows = l.follows_load();
         if l.correlation.is_none() {
             writeln!(
                 out,
