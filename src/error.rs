@@ -8,6 +8,11 @@ pub enum InputError {
     Open { path: String, source: io::Error },
     #[error("{path}: is a directory")]
     IsDirectory { path: String },
+    #[error("{path}: {damage}")]
+    Damaged {
+        path: String,
+        damage: crate::input::gzip::Damaged,
+    },
     #[error("{path}: read failed after line {line}: {source}")]
     Read {
         path: String,
@@ -25,6 +30,15 @@ impl InputError {
     }
 
     pub fn read(path: &str, line: u64, source: io::Error) -> InputError {
+        if let Some(damage) = source
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<crate::input::gzip::Damaged>())
+        {
+            return InputError::Damaged {
+                path: path.to_string(),
+                damage: damage.clone(),
+            };
+        }
         let source = match source.kind() {
             io::ErrorKind::UnexpectedEof => io::Error::new(
                 io::ErrorKind::UnexpectedEof,

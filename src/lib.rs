@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod follow;
+pub mod fuzzing;
 pub mod guidance;
 pub mod input;
 pub mod parse;

@@ -7,8 +7,8 @@
 //! shifted by the line counts of the chunks before them.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
+use std::io::Read;
+use std::os::unix::fs::FileExt;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -17,7 +17,8 @@ use crate::aggregate::Aggregate;
 use crate::config::ScanConfig;
 use crate::error::InputError;
 use crate::event::Event;
-use crate::input::{LineReader, Source, open};
+use crate::input::open::decode;
+use crate::input::{LineReader, Opened, Source, open};
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed, Record};
 use crate::render::events::OwnedEvent;
@@ -72,6 +73,12 @@ impl Part {
         }
     }
 
+    fn failed(cfg: &ScanConfig, error: InputError) -> Part {
+        let mut p = Part::new(cfg);
+        p.error = Some(error);
+        p
+    }
+
     /// Appends a later part, shifting its line numbers.
     fn append(&mut self, mut later: Part, keep_examples: usize) {
         let base = self.aggregate.totals.lines;
@@ -123,75 +130,81 @@ fn year_hint(cfg: &ScanConfig, mtime: Option<i64>) -> YearHint {
 /// Reads one input to its end (or its first read error).
 pub fn scan(source: &Source, cfg: &ScanConfig) -> Scanned {
     let path = source.display();
-    let mut stats = InputStats {
-        path: path.clone(),
-        format: None,
-        compressed: false,
-        lines: 0,
-        unparsed_lines: 0,
-        error: None,
-    };
-    let part = match open(source) {
-        Err(e) => {
-            let mut p = Part::new(cfg);
-            p.error = Some(e);
-            p
-        }
-        Ok(opened) => {
-            stats.compressed = opened.compressed;
-            let hint = year_hint(cfg, opened.mtime);
-            let mut lines = LineReader::new(opened.reader);
-            match detect(&mut lines, &path, cfg) {
-                Err(e) => {
-                    let mut p = Part::new(cfg);
-                    p.error = Some(e);
-                    p
-                }
-                Ok(format) => {
-                    stats.format = Some(format);
-                    match (source, opened.size) {
-                        (Source::File(file), Some(size))
-                            if !opened.compressed
-                                && size >= cfg.chunk_min
-                                && rayon::current_num_threads() > 1 =>
-                        {
-                            drop(lines);
-                            read_chunks(file, size, &path, format, hint, cfg)
-                        }
-                        _ => read_part(lines, &path, format, hint, cfg),
-                    }
-                }
-            }
-        }
-    };
-    stats.lines = part.aggregate.totals.lines;
-    stats.unparsed_lines = part.aggregate.totals.unparsed;
-    stats.error = part.error.as_ref().map(ToString::to_string);
-    Scanned {
-        stats,
-        aggregate: part.aggregate,
-        retries: part.retries,
-        events: part.events,
-        unparsed_examples: part.unparsed_examples,
-        error: part.error,
+    match open(source) {
+        Ok(opened) => scan_opened(opened, &path, cfg),
+        Err(e) => Scanned::new(path, None, false, Part::failed(cfg, e)),
     }
 }
 
-fn detect<R: Read>(
-    lines: &mut LineReader<R>,
-    path: &str,
-    cfg: &ScanConfig,
-) -> Result<Format, InputError> {
-    if let Some(f) = cfg.format {
-        return Ok(f);
+/// Reads any byte stream (gzip or plain) named `name`, on this thread:
+/// what `scan` does for standard input.
+pub fn scan_reader(reader: Box<dyn Read + Send>, name: &str, cfg: &ScanConfig) -> Scanned {
+    match decode(reader, false) {
+        Ok((reader, compressed)) => {
+            let opened = Opened {
+                reader,
+                compressed,
+                mtime: None,
+                size: None,
+                file: None,
+            };
+            scan_opened(opened, name, cfg)
+        }
+        Err(e) => Scanned::new(
+            name.to_string(),
+            None,
+            false,
+            Part::failed(cfg, InputError::read(name, 0, e)),
+        ),
     }
-    let head = lines.peek(50).map_err(|e| InputError::read(path, 0, e))?;
-    Ok(Format::detect(head.split(|b| *b == b'\n')))
+}
+
+fn scan_opened(opened: Opened, path: &str, cfg: &ScanConfig) -> Scanned {
+    let hint = year_hint(cfg, opened.mtime);
+    let mut lines = LineReader::new(opened.reader);
+    let format = detect(&mut lines, cfg);
+    let part = match (&opened.file, opened.size) {
+        (Some(file), Some(size))
+            if !opened.compressed && size >= cfg.chunk_min && rayon::current_num_threads() > 1 =>
+        {
+            drop(lines);
+            read_chunks(file, size, path, format, hint, cfg)
+        }
+        _ => read_part(lines, path, format, hint, cfg),
+    };
+    Scanned::new(path.to_string(), Some(format), opened.compressed, part)
+}
+
+impl Scanned {
+    fn new(path: String, format: Option<Format>, compressed: bool, part: Part) -> Scanned {
+        let stats = InputStats {
+            path,
+            format,
+            compressed,
+            lines: part.aggregate.totals.lines,
+            unparsed_lines: part.aggregate.totals.unparsed,
+            error: part.error.as_ref().map(ToString::to_string),
+        };
+        Scanned {
+            stats,
+            aggregate: part.aggregate,
+            retries: part.retries,
+            events: part.events,
+            unparsed_examples: part.unparsed_examples,
+            error: part.error,
+        }
+    }
+}
+
+fn detect<R: Read>(lines: &mut LineReader<R>, cfg: &ScanConfig) -> Format {
+    if let Some(f) = cfg.format {
+        return f;
+    }
+    Format::detect(lines.peek(50).split(|b| *b == b'\n'))
 }
 
 /// Newline-aligned chunk boundaries of a file: `[0, b1, b2, ..., size]`.
-fn chunk_bounds(file: &Path, size: u64, chunks: u64) -> std::io::Result<Vec<u64>> {
-    let mut f = File::open(file)?;
+fn chunk_bounds(file: &File, size: u64, chunks: u64) -> std::io::Result<Vec<u64>> {
     let mut bounds = vec![0];
     let mut buf = vec![0u8; 64 * 1024];
     for k in 1..chunks {
@@ -199,9 +212,8 @@ fn chunk_bounds(file: &Path, size: u64, chunks: u64) -> std::io::Result<Vec<u64>
         if pos <= *bounds.last().unwrap_or(&0) {
             continue;
         }
-        f.seek(SeekFrom::Start(pos))?;
         loop {
-            let n = f.read(&mut buf)?;
+            let n = file.read_at(&mut buf, pos)?;
             if n == 0 {
                 pos = size;
                 break;
@@ -220,8 +232,28 @@ fn chunk_bounds(file: &Path, size: u64, chunks: u64) -> std::io::Result<Vec<u64>
     Ok(bounds)
 }
 
+/// One chunk of a file, read with positional reads on the file opened
+/// once: a file deleted or renamed while it is read is still read whole.
+struct Chunk<'a> {
+    file: &'a File,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for Chunk<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let want = out.len().min((self.end - self.pos) as usize);
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut out[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
 fn read_chunks(
-    file: &Path,
+    file: &File,
     size: u64,
     path: &str,
     format: Format,
@@ -233,27 +265,17 @@ fn read_chunks(
         .max(4);
     let bounds = match chunk_bounds(file, size, chunks) {
         Ok(b) => b,
-        Err(e) => {
-            let mut p = Part::new(cfg);
-            p.error = Some(InputError::read(path, 0, e));
-            return p;
-        }
+        Err(e) => return Part::failed(cfg, InputError::read(path, 0, e)),
     };
     let parts: Vec<Part> = bounds
         .par_windows(2)
         .map(|w| {
-            let reader = File::open(file).and_then(|mut f| {
-                f.seek(SeekFrom::Start(w[0]))?;
-                Ok(f.take(w[1] - w[0]))
-            });
-            match reader {
-                Ok(r) => read_part(LineReader::new(r), path, format, hint, cfg),
-                Err(e) => {
-                    let mut p = Part::new(cfg);
-                    p.error = Some(InputError::read(path, 0, e));
-                    p
-                }
-            }
+            let chunk = Chunk {
+                file,
+                pos: w[0],
+                end: w[1],
+            };
+            read_part(LineReader::new(chunk), path, format, hint, cfg)
         })
         .collect();
     let mut whole = Part::new(cfg);

@@ -6,21 +6,34 @@ pub fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Escapes control characters (C0, DEL, C1) so log text cannot move the
-/// cursor, change colours or retitle a terminal: `\x1b` becomes `\x1b` as
-/// four visible characters, `\t` becomes `\t`.
+/// Escapes control characters (C0, DEL, C1) and bidirectional formatting
+/// characters so log text cannot move the cursor, change colours, retitle a
+/// terminal or make a line read in another order: ESC becomes `\x1b` as
+/// four visible characters, U+202E becomes `\u{202e}`, a tab `\t`.
 pub fn escape_control(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    if !s.chars().any(is_unsafe_char) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
             '\t' => out.push_str("\\t"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
             c => out.push(c),
         }
     }
     out
+}
+
+/// A character that must not reach a terminal raw: a control character or
+/// one that reorders text (the bidirectional marks, embeddings, overrides
+/// and isolates that "Trojan Source" uses).
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Neutralises a CSV cell that a spreadsheet would run as a formula.

@@ -19,6 +19,8 @@ pub struct LineReader<R> {
     eof: bool,
     /// Skipping the rest of an overlong line.
     skipping: bool,
+    /// The read error that ended the input, returned after the last line.
+    error: Option<io::Error>,
 }
 
 impl<R: Read> LineReader<R> {
@@ -30,13 +32,16 @@ impl<R: Read> LineReader<R> {
             end: 0,
             eof: false,
             skipping: false,
+            error: None,
         }
     }
 
-    /// Reads more into the buffer; false at end of input.
-    fn fill(&mut self) -> io::Result<bool> {
+    /// Reads more into the buffer; false at the end of input. A read error
+    /// ends the input too, and is kept to be returned once every line read
+    /// before it has been handed out.
+    fn fill(&mut self) -> bool {
         if self.eof {
-            return Ok(false);
+            return false;
         }
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
@@ -51,30 +56,35 @@ impl<R: Read> LineReader<R> {
             match self.inner.read(&mut self.buf[self.end..]) {
                 Ok(0) => {
                     self.eof = true;
-                    return Ok(false);
+                    return false;
                 }
                 Ok(n) => {
                     self.end += n;
-                    return Ok(true);
+                    return true;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.eof = true;
+                    self.error = Some(e);
+                    return false;
+                }
             }
         }
     }
 
     /// The text at the start of the stream, holding at least `lines` lines
     /// when the stream has them (for format detection); consumes nothing.
-    pub fn peek(&mut self, lines: usize) -> io::Result<&[u8]> {
+    pub fn peek(&mut self, lines: usize) -> &[u8] {
         while memchr::memchr_iter(b'\n', &self.buf[self.start..self.end]).count() < lines
             && self.end - self.start < BLOCK
-            && self.fill()?
+            && self.fill()
         {}
-        Ok(&self.buf[self.start..self.end])
+        &self.buf[self.start..self.end]
     }
 
     /// The next line without its `\n`; `None` at the end. A last line
-    /// without a newline is returned too.
+    /// without a newline is returned too. A read error comes after every
+    /// line read before it, then `None`.
     pub fn next_line(&mut self) -> io::Result<Option<&[u8]>> {
         loop {
             let avail = &self.buf[self.start..self.end];
@@ -96,14 +106,17 @@ impl<R: Read> LineReader<R> {
                 self.skipping = true;
                 return Ok(Some(&self.buf[s..s + MAX_LINE.min(avail.len())]));
             }
-            if !self.fill()? {
+            if !self.fill() {
                 if self.start == self.end {
-                    return Ok(None);
+                    return match self.error.take() {
+                        Some(e) => Err(e),
+                        None => Ok(None),
+                    };
                 }
                 let s = self.start;
                 self.start = self.end;
                 if std::mem::take(&mut self.skipping) {
-                    return Ok(None);
+                    continue;
                 }
                 return Ok(Some(&self.buf[s..self.end]));
             }

@@ -3,6 +3,7 @@
 //! one reused buffer ([`lines`]).
 
 pub mod discover;
+pub mod gzip;
 pub mod lines;
 pub mod open;
 pub mod pipe;
