@@ -16,6 +16,7 @@ pub mod follow;
 pub mod fuzzing;
 pub mod guidance;
 pub mod input;
+pub mod notes;
 pub mod parse;
 pub mod render;
 pub mod report;

@@ -18,6 +18,7 @@ use crate::render::table::TableRender;
 use crate::report::Report;
 use crate::retry::{Outcomes, Tracker};
 use crate::scan::{Scanned, align_offset, scan};
+use crate::text::escape_control;
 
 /// Exit statuses.
 pub const EXIT_OK: i32 = 0;
@@ -63,20 +64,27 @@ pub fn scan_all(
     Ok(pool.install(|| sources.par_iter().map(|s| scan(s, cfg)).collect()))
 }
 
-/// Reports each input error and each requested unparsed example on stderr;
+/// Reports each input error, warning and requested unparsed example on stderr;
 /// true when any input could not be read.
 fn report_problems(scanned: &[Scanned]) -> bool {
     let mut failed = false;
     for s in scanned {
         if let Some(e) = &s.error {
-            eprintln!("maillog421: {e}");
+            eprintln!("maillog421: {}", escape_control(&e.to_string()));
             failed = true;
+        }
+        for w in &s.stats.warnings {
+            eprintln!(
+                "maillog421: warning: {}: {}",
+                escape_control(&s.stats.path),
+                escape_control(w)
+            );
         }
         for (line, text) in &s.unparsed_examples {
             eprintln!(
                 "maillog421: {}:{line}: not understood: {}",
-                s.stats.path,
-                crate::text::escape_control(text)
+                escape_control(&s.stats.path),
+                escape_control(text)
             );
         }
     }

@@ -19,10 +19,14 @@ use crate::error::InputError;
 use crate::event::Event;
 use crate::input::open::decode;
 use crate::input::{LineReader, Opened, Source, open};
+use crate::notes::{self, Oddities};
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed, Record};
 use crate::render::events::OwnedEvent;
 use crate::retry::Tracker;
+
+/// The most of an unparsed line kept as an example.
+const EXAMPLE_MAX: usize = 300;
 
 /// Plain files at least this big are read in parallel chunks.
 pub const CHUNK_MIN: u64 = 32 << 20;
@@ -38,6 +42,10 @@ pub struct InputStats {
     /// Set when the input could not be read to its end.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What was odd but lost nothing: cut, binary or NUL-prefixed lines, an
+    /// empty input, a `.gz` name on plain text, a mostly unknown format.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// One input's results.
@@ -59,6 +67,7 @@ struct Part {
     retries: Tracker,
     events: Vec<OwnedEvent>,
     unparsed_examples: Vec<(u64, String)>,
+    odd: Oddities,
     error: Option<InputError>,
 }
 
@@ -69,6 +78,7 @@ impl Part {
             retries: Tracker::new(),
             events: Vec::new(),
             unparsed_examples: Vec::new(),
+            odd: Oddities::default(),
             error: None,
         }
     }
@@ -100,6 +110,7 @@ impl Part {
                 source,
             });
         }
+        self.odd.append(&later.odd, base);
         self.aggregate.merge(&later.aggregate);
         self.retries.absorb(later.retries);
     }
@@ -177,6 +188,15 @@ fn scan_opened(opened: Opened, path: &str, cfg: &ScanConfig) -> Scanned {
 
 impl Scanned {
     fn new(path: String, format: Option<Format>, compressed: bool, part: Part) -> Scanned {
+        let read = notes::Read {
+            path: &path,
+            format,
+            compressed,
+            lines: part.aggregate.totals.lines,
+            unparsed: part.aggregate.totals.unparsed,
+            failed: part.error.is_some(),
+        };
+        let warnings = notes::warnings(&read, &part.odd);
         let stats = InputStats {
             path,
             format,
@@ -184,6 +204,7 @@ impl Scanned {
             lines: part.aggregate.totals.lines,
             unparsed_lines: part.aggregate.totals.unparsed,
             error: part.error.as_ref().map(ToString::to_string),
+            warnings,
         };
         Scanned {
             stats,
@@ -298,6 +319,9 @@ fn read_part<R: Read>(
     let agg = &mut out.aggregate;
     let mut line_no: u64 = 0;
     loop {
+        if lines.cut_lines() > out.odd.cut.count {
+            out.odd.cut.at(line_no);
+        }
         let line = match lines.next_line() {
             Ok(Some(l)) => l,
             Ok(None) => break,
@@ -307,6 +331,12 @@ fn read_part<R: Read>(
             }
         };
         line_no += 1;
+        let line = if line.first() == Some(&0) {
+            out.odd.nul_prefixed.at(line_no);
+            notes::strip_nul_prefix(line)
+        } else {
+            line
+        };
         let (stamp, mta, record) = match format.parse_line(line) {
             Parsed::Entry { stamp, mta, record } => (stamp, mta, record),
             // Decided by the line alone (no state across lines), so a file
@@ -318,9 +348,13 @@ fn read_part<R: Read>(
             Parsed::Unparsed => {
                 agg.line(None);
                 agg.unparsed();
+                if notes::is_binary(line) {
+                    out.odd.binary.at(line_no);
+                }
                 if out.unparsed_examples.len() < cfg.unparsed_examples {
+                    let shown = &line[..line.len().min(EXAMPLE_MAX)];
                     out.unparsed_examples
-                        .push((line_no, crate::text::lossy(line)));
+                        .push((line_no, crate::text::lossy(shown)));
                 }
                 continue;
             }
@@ -356,6 +390,9 @@ fn read_part<R: Read>(
                     .push(OwnedEvent::new(&ev, path, line_no, cfg.zone));
             }
         }
+    }
+    if lines.cut_lines() > out.odd.cut.count {
+        out.odd.cut.at(line_no);
     }
     out
 }

@@ -1,6 +1,8 @@
-//! Properties: parsers never panic on arbitrary bytes, and reading inputs
-//! split apart then merging gives the same aggregate as reading them whole
-//! (so parallel reading equals `--threads 1`).
+//! Properties: parsers never panic on arbitrary bytes; reading inputs split
+//! apart then merging gives the same aggregate as reading them whole (so
+//! parallel reading equals `--threads 1`); bytes handed over in pieces cut
+//! at any byte, plain or gzip, give the whole report; a followed file
+//! written at any byte boundaries gives the same lines.
 
 use maillog421::config::ScanConfig;
 use maillog421::input::Source;
@@ -148,5 +150,112 @@ proptest! {
             prop_assert_eq!(&one.by_category, &many.by_category);
             prop_assert_eq!(&one.top_replies, &many.top_replies);
         }
+    }
+}
+
+/// A reader that hands out its bytes in the given piece sizes (cycled), as
+/// a pipe or a slow disk may: lines and gzip members cut anywhere.
+struct Pieces {
+    data: Vec<u8>,
+    at: usize,
+    sizes: Vec<usize>,
+    turn: usize,
+}
+
+impl std::io::Read for Pieces {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let size = self.sizes[self.turn % self.sizes.len()].max(1);
+        self.turn += 1;
+        let n = size.min(out.len()).min(self.data.len() - self.at);
+        out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+fn report_value(reader: Box<dyn std::io::Read + Send>, cfg: &ScanConfig) -> serde_json::Value {
+    let scanned = maillog421::scan::scan_reader(reader, "input", cfg);
+    let mut v = serde_json::to_value(build_report(&mut [scanned], cfg)).unwrap();
+    v.as_object_mut().unwrap().remove("inputs");
+    v
+}
+
+fn gzip_members(text: &[u8], cuts: &[usize]) -> Vec<u8> {
+    use std::io::Write;
+    let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (text.len() + 1)).collect();
+    bounds.extend([0, text.len()]);
+    bounds.sort_unstable();
+    let mut out = Vec::new();
+    for w in bounds.windows(2) {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&text[w[0]..w[1]]).unwrap();
+        out.extend(e.finish().unwrap());
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Any sequence of valid lines, handed to the reader in pieces cut at
+    /// any byte, and gzipped as members cut at any byte, gives exactly the
+    /// report of reading it whole, retry outcomes included.
+    #[test]
+    fn bytes_cut_anywhere_give_the_whole_report(
+        exim in any::<bool>(),
+        picks in prop::collection::vec(0usize..8, 1..80),
+        sizes in prop::collection::vec(1usize..300, 1..8),
+        member_cuts in prop::collection::vec(any::<usize>(), 0..4),
+        crlf in any::<bool>(),
+    ) {
+        let pool = if exim { EXIM } else { POSTFIX };
+        let end = if crlf { "\r\n" } else { "\n" };
+        let text: String = picks.iter().map(|i| format!("{}{end}", pool[i % pool.len()])).collect();
+        let text = text.into_bytes();
+        let cfg = ScanConfig {
+            zone: Zone::Utc,
+            year: Some(2026),
+            format: Some(if exim { Format::Exim } else { Format::Postfix }),
+            ..ScanConfig::default()
+        };
+        let whole = report_value(Box::new(std::io::Cursor::new(text.clone())), &cfg);
+        let pieces = Pieces { data: text.clone(), at: 0, sizes: sizes.clone(), turn: 0 };
+        prop_assert_eq!(&whole, &report_value(Box::new(pieces), &cfg));
+        let gz = gzip_members(&text, &member_cuts);
+        let pieces = Pieces { data: gz, at: 0, sizes, turn: 0 };
+        prop_assert_eq!(&whole, &report_value(Box::new(pieces), &cfg));
+    }
+
+    /// A followed file written at any byte boundaries, polled between the
+    /// writes, gives the lines of the whole file, numbered alike.
+    #[test]
+    fn follow_sees_the_same_lines_whatever_the_writes(
+        picks in prop::collection::vec(0usize..8, 1..60),
+        cuts in prop::collection::vec(any::<usize>(), 0..12),
+    ) {
+        use maillog421::follow::tail::{Start, Tail};
+        use std::io::Write;
+        let text: String = picks.iter().map(|i| format!("{}\n", EXIM[i % EXIM.len()])).collect();
+        let text = text.into_bytes();
+        let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (text.len() + 1)).collect();
+        bounds.extend([0, text.len()]);
+        bounds.sort_unstable();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mainlog");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let (mut tail, _) = Tail::new(&path, Start::Beginning);
+        let mut got: Vec<(Vec<u8>, u64)> = Vec::new();
+        for w in bounds.windows(2) {
+            file.write_all(&text[w[0]..w[1]]).unwrap();
+            tail.poll(&mut |l, n| got.push((l.to_vec(), n))).unwrap();
+        }
+        // Every line ends with a newline: the split's last piece is empty.
+        let want: Vec<(Vec<u8>, u64)> = text
+            .split(|b| *b == b'\n')
+            .take(picks.len())
+            .zip(1..)
+            .map(|(l, n)| (l.to_vec(), n))
+            .collect();
+        prop_assert_eq!(got, want);
     }
 }

@@ -130,6 +130,7 @@ impl State {
                 fmt
             }
         };
+        let line = crate::notes::strip_nul_prefix(line);
         let entry = match format.parse_line(line) {
             Parsed::Entry { stamp, mta, record } => {
                 f.clock.resolve(&stamp).map(|time| (time, mta, record))

@@ -20,6 +20,8 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
+use crate::input::lines::MAX_LINE;
+
 /// Bytes of the file just before our offset kept to recognise the file.
 const PRINT: usize = 64;
 const BUF: usize = 64 * 1024;
@@ -41,6 +43,14 @@ pub enum Start {
     Beginning,
     /// A byte offset (found by the caller, e.g. by time).
     At(u64),
+}
+
+/// Holds the start of a line not yet ended, at most [`MAX_LINE`] bytes of
+/// it (the rest is dropped, as the batch reader cuts it), so a line that
+/// never ends cannot take memory without bound.
+fn hold(partial: &mut Vec<u8>, bytes: &[u8]) {
+    let room = MAX_LINE.saturating_sub(partial.len());
+    partial.extend_from_slice(&bytes[..bytes.len().min(room)]);
 }
 
 pub struct Tail {
@@ -156,13 +166,13 @@ impl Tail {
                 if self.partial.is_empty() {
                     out(&chunk[start..nl], self.line_no);
                 } else {
-                    self.partial.extend_from_slice(&chunk[start..nl]);
+                    hold(&mut self.partial, &chunk[start..nl]);
                     out(&self.partial, self.line_no);
                     self.partial.clear();
                 }
                 start = nl + 1;
             }
-            self.partial.extend_from_slice(&chunk[start..]);
+            hold(&mut self.partial, &chunk[start..]);
         }
     }
 
@@ -334,6 +344,25 @@ mod tests {
         assert_eq!(lines(&mut t).0, ["new 1"]);
         append(&p, "2\n");
         assert_eq!(lines(&mut t).0, ["new 2"]);
+    }
+
+    #[test]
+    fn a_line_that_never_ends_is_held_to_its_cap() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("mainlog");
+        append(&p, "");
+        let (mut t, _) = Tail::new(&p, Start::Beginning);
+        let block = "y".repeat(1 << 20);
+        for _ in 0..5 {
+            append(&p, &block);
+            assert_eq!(lines(&mut t).0, Vec::<String>::new());
+            assert!(t.partial.len() <= MAX_LINE, "{}", t.partial.len());
+        }
+        append(&p, "\nnext\n");
+        let got = lines(&mut t).0;
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].len(), MAX_LINE);
+        assert_eq!(got[1], "next");
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct LineReader<R> {
     skipping: bool,
     /// The read error that ended the input, returned after the last line.
     error: Option<io::Error>,
+    /// Lines cut at [`MAX_LINE`] so far.
+    cut: u64,
 }
 
 impl<R: Read> LineReader<R> {
@@ -33,6 +35,7 @@ impl<R: Read> LineReader<R> {
             eof: false,
             skipping: false,
             error: None,
+            cut: 0,
         }
     }
 
@@ -72,6 +75,11 @@ impl<R: Read> LineReader<R> {
         }
     }
 
+    /// How many lines so far were longer than [`MAX_LINE`] and were cut.
+    pub fn cut_lines(&self) -> u64 {
+        self.cut
+    }
+
     /// The text at the start of the stream, holding at least `lines` lines
     /// when the stream has them (for format detection); consumes nothing.
     pub fn peek(&mut self, lines: usize) -> &[u8] {
@@ -104,6 +112,7 @@ impl<R: Read> LineReader<R> {
                     continue;
                 }
                 self.skipping = true;
+                self.cut += 1;
                 return Ok(Some(&self.buf[s..s + MAX_LINE.min(avail.len())]));
             }
             if !self.fill() {
@@ -168,5 +177,42 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].len(), MAX_LINE);
         assert_eq!(got[1], b"next");
+        let mut r = LineReader::new(&input[..]);
+        while r.next_line().unwrap().is_some() {}
+        assert_eq!(r.cut_lines(), 1);
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    /// Two good blocks, then a failing read.
+    struct Failing(Vec<&'static [u8]>);
+
+    impl Read for Failing {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::other("disk on fire"));
+            }
+            let b = self.0.remove(0);
+            out[..b.len()].copy_from_slice(b);
+            Ok(b.len())
+        }
+    }
+
+    #[test]
+    fn a_read_error_comes_after_every_line_read_before_it() {
+        let mut r = LineReader::new(Failing(vec![b"one\ntw", b"o\nthr"]));
+        assert_eq!(r.peek(50), b"one\ntwo\nthr", "peek keeps what it read");
+        assert_eq!(r.next_line().unwrap(), Some(&b"one"[..]));
+        assert_eq!(r.next_line().unwrap(), Some(&b"two"[..]));
+        assert_eq!(
+            r.next_line().unwrap(),
+            Some(&b"thr"[..]),
+            "the cut last line too"
+        );
+        assert_eq!(r.next_line().unwrap_err().to_string(), "disk on fire");
+        assert_eq!(r.next_line().unwrap(), None);
     }
 }

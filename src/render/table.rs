@@ -236,9 +236,11 @@ impl Render for TableRender {
                 if i.compressed { "yes" } else { "no" }.to_string(),
                 i.lines.to_string(),
                 i.unparsed_lines.to_string(),
-                i.error
-                    .as_deref()
-                    .map_or_else(|| "ok".to_string(), |e| cell(e, 70)),
+                match (&i.error, i.warnings.is_empty()) {
+                    (Some(e), _) => cell(e, 70),
+                    (None, true) => "ok".to_string(),
+                    (None, false) => cell(&i.warnings.join("; "), 70),
+                },
             ]);
         }
         section(out, "Inputs", &inp)
