@@ -687,7 +687,7 @@ pub fn write_text(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
 pub fn run(arg: &str, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let e = explain(arg).map_err(anyhow::Error::msg)?;
     if json {
-        serde_json::to_writer_pretty(&mut *out, &e)?;
+        crate::render::json::write_pretty(out, &e)?;
         writeln!(out)?;
     } else {
         write_text(&e, out)?;

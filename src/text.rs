@@ -36,11 +36,15 @@ pub fn is_unsafe_char(c: char) -> bool {
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Neutralises a CSV cell that a spreadsheet would run as a formula.
+/// A CSV cell made safe: control characters shown escaped (a CSV is often
+/// read on a terminal), and a cell a spreadsheet would run as a formula
+/// (starting with `=`, `+`, `-`, `@`, tab or CR) prefixed with `'`. The
+/// csv writer then quotes what needs quoting.
 pub fn csv_safe(s: &str) -> String {
+    let s = escape_control(s);
     match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s.to_string(),
+        _ => s,
     }
 }
 

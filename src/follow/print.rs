@@ -84,7 +84,7 @@ impl Printer {
         out: &mut dyn Write,
     ) -> io::Result<()> {
         if self.json {
-            serde_json::to_writer(&mut *out, &OwnedEvent::new(ev, file, line, self.zone))?;
+            crate::render::json::write(out, &OwnedEvent::new(ev, file, line, self.zone))?;
             return out.write_all(b"\n");
         }
         let who = if ev.kind == Kind::Inbound {
@@ -109,7 +109,7 @@ impl Printer {
 
     pub fn alert(&self, a: &Alert, out: &mut dyn Write) -> io::Result<()> {
         if self.json {
-            serde_json::to_writer(&mut *out, a)?;
+            crate::render::json::write(out, a)?;
             return out.write_all(b"\n");
         }
         let what = a.domain.as_deref().map_or_else(
@@ -181,7 +181,7 @@ impl Printer {
             categories,
         };
         if self.json {
-            serde_json::to_writer(&mut *out, &s)?;
+            crate::render::json::write(out, &s)?;
             return out.write_all(b"\n");
         }
         let list = |v: &[(String, u64)]| {

@@ -3,7 +3,7 @@
 //! of a concatenated gzip file and reads on past damage.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 
 use super::Source;
 use super::gzip::Gunzip;
@@ -62,8 +62,22 @@ pub fn decode(
     inner: Box<dyn Read + Send>,
     threaded: bool,
 ) -> io::Result<(Box<dyn Read + Send>, bool)> {
-    let mut buffered = BufReader::with_capacity(256 * 1024, inner);
-    let compressed = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    // A pipe may hand over one byte at a time: read until the two magic
+    // bytes are here (or the input ends), then put them back in front.
+    let mut inner = inner;
+    let mut head = [0u8; 2];
+    let mut got = 0;
+    while got < head.len() {
+        match inner.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let compressed = got == 2 && head == [0x1f, 0x8b];
+    let joined = io::Cursor::new(head[..got].to_vec()).chain(inner);
+    let buffered = BufReader::with_capacity(256 * 1024, joined);
     let reader: Box<dyn Read + Send> = match (compressed, threaded) {
         (true, true) => Box::new(super::pipe::ThreadedReader::new(Box::new(Gunzip::new(
             buffered,

@@ -70,7 +70,7 @@ impl OwnedEvent {
 /// Writes events as JSON lines.
 pub fn write_ndjson(events: &[OwnedEvent], out: &mut dyn Write) -> io::Result<()> {
     for e in events {
-        serde_json::to_writer(&mut *out, e)?;
+        super::json::write(out, e)?;
         out.write_all(b"\n")?;
     }
     Ok(())
