@@ -456,7 +456,7 @@ fn crlf_line_ends_give_the_same_report() {
 #[test]
 fn closed_pipe_ends_quietly_for_every_output() {
     use std::process::{Command, Stdio};
-    let runs: [&[&str]; 4] = [
+    let runs: [&[&str]; 6] = [
         &[
             "report",
             "--window",
@@ -480,6 +480,9 @@ fn closed_pipe_ends_quietly_for_every_output() {
             "fixtures/postfix/maillog",
         ],
         &["report", "--format", "html", "fixtures/exim/mainlog"],
+        &["summary", "--day", "2026-11-22", "fixtures/exim/mainlog"],
+        // follow ends at its first write into the closed pipe.
+        &["follow", "--from-start", "fixtures/exim/mainlog"],
     ];
     for args in runs {
         let mut child = Command::new(env!("CARGO_BIN_EXE_maillog421"))
@@ -493,6 +496,8 @@ fn closed_pipe_ends_quietly_for_every_output() {
         let o = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(0), "{args:?}: {stderr}");
-        assert_eq!(stderr, "", "{args:?}");
+        // follow notes the file it opened; nothing else is said.
+        let said = stderr.replace("maillog421: fixtures/exim/mainlog: opened\n", "");
+        assert_eq!(said, "", "{args:?}");
     }
 }
