@@ -13,6 +13,11 @@ pub enum InputError {
         path: String,
         damage: crate::input::gzip::Damaged,
     },
+    #[error("{path}: {what}")]
+    Unsupported {
+        path: String,
+        what: crate::input::open::OtherCompression,
+    },
     #[error("{path}: read failed after line {line}: {source}")]
     Read {
         path: String,
@@ -39,16 +44,15 @@ impl InputError {
                 damage: damage.clone(),
             };
         }
-        let source = match source.kind() {
-            io::ErrorKind::UnexpectedEof => io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "truncated (compressed data ends early)",
-            ),
-            io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData => {
-                io::Error::new(source.kind(), format!("corrupt compressed data ({source})"))
-            }
-            _ => source,
-        };
+        if let Some(other) = source
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<crate::input::open::OtherCompression>())
+        {
+            return InputError::Unsupported {
+                path: path.to_string(),
+                what: *other,
+            };
+        }
         InputError::Read {
             path: path.to_string(),
             line,

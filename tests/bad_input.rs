@@ -156,6 +156,28 @@ fn gz_name_on_plain_text_is_read_as_text_with_a_warning() {
 }
 
 #[test]
+fn xz_rotation_is_named_not_read_as_garbage() {
+    // logrotate with `compresscmd /usr/bin/xz` writes maillog-20261122.xz;
+    // the xz stream header is what the reader sees first.
+    let dir = tempfile::tempdir().unwrap();
+    let mut data = b"\xfd7zXZ\x00\x00\x04\xe6\xd6\xb4\x46".to_vec();
+    data.extend(noise(4096, 7));
+    let xz = write(dir.path(), "maillog-20261122.xz", &data);
+    let good = path_str(&fixture("postfix/maillog"));
+    let (code, r, stderr) = report_json(&[&xz, &good]);
+    assert_eq!(code, 2, "the xz file was not read");
+    assert!(
+        stderr.contains(&format!(
+            "maillog421: {xz}: xz compressed; maillog421 reads gzip and plain text only: \
+             decompress it first (xz -dc FILE | maillog421 report -)"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(r["inputs"][0]["lines"], 0);
+    assert_eq!(r["inputs"][1]["lines"].as_u64(), Some(lines_of(&postfix())));
+}
+
+#[test]
 fn empty_file_and_dev_null_are_noted_and_the_rest_counts() {
     let dir = tempfile::tempdir().unwrap();
     let empty = write(dir.path(), "mainlog.1", b"");

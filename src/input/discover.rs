@@ -1,6 +1,7 @@
 //! Which files to read: the paths given, the default log when none is, and
 //! with `--rotated` each path's rotated siblings, oldest first:
-//! `NAME.N[.gz]` (highest N first), `NAME-YYYYMMDD[.gz]` (oldest first),
+//! `NAME.N[.gz]` (highest N first), `NAME-YYYYMMDD[.gz]` (oldest first;
+//! other compressions are listed too, to be reported as unread),
 //! then `NAME`.
 
 use std::path::{Path, PathBuf};
@@ -53,7 +54,12 @@ enum Rank {
 
 fn rank(name: &str, sibling: &str) -> Option<Rank> {
     let rest = sibling.strip_prefix(name)?;
-    let rest = rest.strip_suffix(".gz").unwrap_or(rest);
+    // Compressed siblings other than gzip are listed too, so reading them
+    // says what to do instead of leaving them out without a word.
+    let rest = [".gz", ".xz", ".zst", ".bz2", ".lz4"]
+        .iter()
+        .find_map(|ext| rest.strip_suffix(ext))
+        .unwrap_or(rest);
     if let Some(n) = rest.strip_prefix('.')
         && !n.is_empty()
         && n.bytes().all(|b| b.is_ascii_digit())
@@ -109,6 +115,7 @@ mod tests {
             "maillog.10.gz",
             "maillog-20261121.gz",
             "maillog-20261120",
+            "maillog-20261119.xz",
             "maillog.bak",
             "other.1",
         ] {
@@ -124,6 +131,7 @@ mod tests {
                 "maillog.10.gz",
                 "maillog.2.gz",
                 "maillog.1",
+                "maillog-20261119.xz",
                 "maillog-20261120",
                 "maillog-20261121.gz",
                 "maillog"

@@ -57,15 +57,17 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
 
 /// Wraps raw input bytes: gzip (by its magic bytes) is inflated, on its own
 /// thread when `threaded`; anything else is passed through buffered.
-/// Returns the reader and whether it was gzip.
+/// Returns the reader and whether it was gzip. Input compressed another way
+/// (xz, zstd, bzip2, lz4, as `logrotate`'s `compresscmd` may write) is an
+/// [`OtherCompression`] error, not garbage read as text.
 pub fn decode(
     inner: Box<dyn Read + Send>,
     threaded: bool,
 ) -> io::Result<(Box<dyn Read + Send>, bool)> {
-    // A pipe may hand over one byte at a time: read until the two magic
-    // bytes are here (or the input ends), then put them back in front.
+    // A pipe may hand over one byte at a time: read until the magic bytes
+    // are here (or the input ends), then put them back in front.
     let mut inner = inner;
-    let mut head = [0u8; 2];
+    let mut head = [0u8; 6];
     let mut got = 0;
     while got < head.len() {
         match inner.read(&mut head[got..]) {
@@ -75,8 +77,12 @@ pub fn decode(
             Err(e) => return Err(e),
         }
     }
-    let compressed = got == 2 && head == [0x1f, 0x8b];
-    let joined = io::Cursor::new(head[..got].to_vec()).chain(inner);
+    let head = &head[..got];
+    if let Some(other) = other_compression(head) {
+        return Err(io::Error::new(io::ErrorKind::Unsupported, other));
+    }
+    let compressed = head.starts_with(&[0x1f, 0x8b]);
+    let joined = io::Cursor::new(head.to_vec()).chain(inner);
     let buffered = BufReader::with_capacity(256 * 1024, joined);
     let reader: Box<dyn Read + Send> = match (compressed, threaded) {
         (true, true) => Box::new(super::pipe::ThreadedReader::new(Box::new(Gunzip::new(
@@ -86,4 +92,79 @@ pub fn decode(
         (false, _) => Box::new(buffered),
     };
     Ok((reader, compressed))
+}
+
+/// A compression maillog421 recognises but does not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OtherCompression {
+    pub name: &'static str,
+    pub tool: &'static str,
+}
+
+impl std::fmt::Display for OtherCompression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} compressed; maillog421 reads gzip and plain text only: \
+             decompress it first ({} -dc FILE | maillog421 report -)",
+            self.name, self.tool
+        )
+    }
+}
+
+impl std::error::Error for OtherCompression {}
+
+fn other_compression(head: &[u8]) -> Option<OtherCompression> {
+    let (name, tool) = if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        ("xz", "xz")
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        ("zstd", "zstd")
+    } else if head.starts_with(&[0x04, 0x22, 0x4d, 0x18]) {
+        ("lz4", "lz4")
+    } else if head.len() >= 4 && head.starts_with(b"BZh") && (b'1'..=b'9').contains(&head[3]) {
+        ("bzip2", "bzip2")
+    } else {
+        return None;
+    };
+    Some(OtherCompression { name, tool })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sniff(data: &'static [u8]) -> io::Result<(Vec<u8>, bool)> {
+        let (mut r, gz) = decode(Box::new(data), false)?;
+        let mut out = Vec::new();
+        r.read_to_end(&mut out)?;
+        Ok((out, gz))
+    }
+
+    #[test]
+    fn plain_text_passes_through_whole() {
+        assert_eq!(sniff(b"").unwrap(), (Vec::new(), false));
+        assert_eq!(sniff(b"N").unwrap(), (b"N".to_vec(), false));
+        assert_eq!(
+            sniff(b"Nov 22 10:00:01 mx1 postfix").unwrap(),
+            (b"Nov 22 10:00:01 mx1 postfix".to_vec(), false)
+        );
+        assert_eq!(sniff(b"BZh not bzip2").unwrap().1, false);
+    }
+
+    #[test]
+    fn other_compressions_are_named() {
+        for (data, name) in [
+            (&b"\xfd7zXZ\x00\x00\x04"[..], "xz"),
+            (&b"\x28\xb5\x2f\xfd\x24\x00"[..], "zstd"),
+            (&b"BZh91AY&SY"[..], "bzip2"),
+            (&b"\x04\x22\x4d\x18\x64\x40"[..], "lz4"),
+        ] {
+            let e = decode(Box::new(data), false).err().expect(name);
+            assert_eq!(e.kind(), io::ErrorKind::Unsupported);
+            assert!(
+                e.to_string().starts_with(&format!("{name} compressed;")),
+                "{e}"
+            );
+        }
+    }
 }
