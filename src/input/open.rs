@@ -148,7 +148,7 @@ mod tests {
             sniff(b"Nov 22 10:00:01 mx1 postfix").unwrap(),
             (b"Nov 22 10:00:01 mx1 postfix".to_vec(), false)
         );
-        assert_eq!(sniff(b"BZh not bzip2").unwrap().1, false);
+        assert!(!sniff(b"BZh not bzip2").unwrap().1);
     }
 
     #[test]
