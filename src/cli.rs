@@ -12,59 +12,152 @@ use crate::render::csv::By;
 /// Finds SMTP 421 deferrals in Exim and Postfix logs, classifies their
 /// causes and sets them against the delivery volume of each time window.
 ///
-/// Exit status: 0 ok; 2 when an input could not be read (the others are
-/// still reported).
+/// Exit status: 0 ok (warnings about odd input included); 1 when `summary
+/// --fail-above` is crossed; 2 when input was lost (the other inputs are
+/// still reported) or an argument is wrong.
 #[derive(Debug, Parser)]
 #[command(name = "maillog421", version, about, long_about)]
 pub struct Cli {
+    /// Colour terminal output: auto (only on a terminal, and not when
+    /// NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
 }
 
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  maillog421 report /var/log/exim4/mainlog
+  maillog421 report --rotated --window 15m /var/log/mail.log
+  maillog421 report --format json --since yesterday /var/log/maillog
+  zcat maillog-*.gz | maillog421 report -";
+
+const EVENTS_EXAMPLES: &str = "\
+Examples:
+  maillog421 events /var/log/mail.log | jq -r 'select(.category==\"rate-limit\") | .domain'";
+
+const FOLLOW_EXAMPLES: &str = "\
+Examples:
+  maillog421 follow /var/log/exim4/mainlog
+  maillog421 follow --alert domain:20/10m --alert total:100/5m /var/log/mail.log
+  maillog421 follow --format json --metrics 127.0.0.1:9421 /var/log/maillog";
+
+const SUMMARY_EXAMPLES: &str = "\
+Examples:
+  maillog421 summary --quiet-if-none -o /tmp/421.txt /var/log/mail.log
+  maillog421 summary --day 2026-11-22 --fail-above domain:50 /var/log/exim4/mainlog
+  maillog421 summary --format html -o /var/www/mail/421.html /var/log/maillog";
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  maillog421 explain rate-limit
+  maillog421 explain '421 4.7.0 Messages from 203.0.113.5 temporarily deferred due to unexpected volume'
+  maillog421 explain --format json 4.7.28";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Tables (or JSON/CSV) of 421s by domain, cause, stage and time window.
-    ///
-    /// Examples:
-    ///   maillog421 report /var/log/exim4/mainlog
-    ///   maillog421 report --rotated --window 15m /var/log/mail.log
-    ///   maillog421 report --format json --since yesterday /var/log/maillog
-    ///   zcat maillog-*.gz | maillog421 report -
+    #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
     /// One JSON object per 421 event (NDJSON), for jq, Vector or Loki.
-    ///
-    /// Examples:
-    ///   maillog421 events /var/log/mail.log | jq -r 'select(.category=="rate-limit") | .domain'
+    #[command(after_help = EVENTS_EXAMPLES)]
     Events(InputArgs),
     /// Follow live logs like `tail -F`: each 421 as it happens, rolling
     /// summaries, alerts and Prometheus metrics. Survives rotation (rename,
     /// copytruncate, delete and recreate). Ends with a summary on Ctrl-C or
     /// SIGTERM.
-    ///
-    /// Examples:
-    ///   maillog421 follow /var/log/exim4/mainlog
-    ///   maillog421 follow --alert domain:20/10m --alert total:100/5m /var/log/mail.log
-    ///   maillog421 follow --format json --metrics 127.0.0.1:9421 /var/log/maillog
+    #[command(after_help = FOLLOW_EXAMPLES)]
     Follow(FollowArgs),
     /// One day's 421s as a mail-ready summary, for cron: totals, top
     /// domains, causes, peak hours and retry outcomes against the day
     /// before and the 7-day average, and what to do. Rotated siblings are
     /// always read (a day spans the rotation at midnight).
-    ///
-    /// Examples:
-    ///   maillog421 summary --quiet-if-none -o /tmp/421.txt /var/log/mail.log
-    ///   maillog421 summary --day 2026-11-22 --fail-above domain:50 /var/log/exim4/mainlog
-    ///   maillog421 summary --format html -o /var/www/mail/421.html /var/log/maillog
+    #[command(after_help = SUMMARY_EXAMPLES)]
     Summary(SummaryArgs),
     /// Explains a reply or a cause category: what it means, whether and when
     /// it becomes a failure, who has to act, the Exim and Postfix settings
     /// that matter, and what to send the receiver's support.
-    ///
-    /// Examples:
-    ///   maillog421 explain rate-limit
-    ///   maillog421 explain '421 4.7.0 Messages from 203.0.113.5 temporarily deferred due to unexpected volume'
-    ///   maillog421 explain --format json 4.7.28
+    #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
+    /// Prints a shell completion script for bash, zsh, fish, elvish or
+    /// powershell.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+    /// Prints a manual page (roff), made from the same definitions as
+    /// `--help`: maillog421(1), or maillog421-SUBCOMMAND(1).
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(ManArgs),
+}
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  maillog421 completions bash > /etc/bash_completion.d/maillog421
+  maillog421 completions zsh > \"${fpath[1]}/_maillog421\"
+  maillog421 completions fish > ~/.config/fish/completions/maillog421.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  maillog421 man | man -l -
+  maillog421 man report | man -l -
+  for p in '' report events follow summary explain completions; do
+    maillog421 man $p > /usr/local/share/man/man1/maillog421${p:+-$p}.1; done";
+
+#[derive(Debug, Clone, Args)]
+pub struct ManArgs {
+    /// A subcommand, for its own page (maillog421-report(1), ...).
+    pub subcommand: Option<String>,
+}
+
+/// The manual page of the program or of one subcommand.
+pub fn man_page(subcommand: Option<&str>) -> anyhow::Result<clap_mangen::Man> {
+    use clap::CommandFactory;
+    let top = Cli::command();
+    let Some(name) = subcommand else {
+        return Ok(clap_mangen::Man::new(top));
+    };
+    let names: Vec<&str> = top.get_subcommands().map(|c| c.get_name()).collect();
+    let Some(sub) = top.find_subcommand(name) else {
+        anyhow::bail!("no subcommand `{name}`; there are: {}", names.join(", "));
+    };
+    let page = format!("maillog421-{name}");
+    let sub = sub
+        .clone()
+        .name(page.clone())
+        .bin_name(format!("maillog421 {name}"))
+        .display_name(page);
+    Ok(clap_mangen::Man::new(sub).title(format!("MAILLOG421-{}", name.to_uppercase())))
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    pub shell: clap_complete::Shell,
+}
+
+/// When to colour terminal output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorChoice {
+    /// When stdout is a terminal and `NO_COLOR` is unset or empty.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to write ANSI colours to stdout.
+    pub fn enabled(self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -151,7 +151,16 @@ pub(crate) fn scan_inputs(
 
 fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
     let failed = match &cli.command {
-        Command::Follow(a) => return crate::follow::run(a, out),
+        Command::Follow(a) => return crate::follow::run(a, cli.color.enabled(), out),
+        Command::Completions(a) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(a.shell, &mut cmd, "maillog421", out);
+            false
+        }
+        Command::Man(a) => {
+            crate::cli::man_page(a.subcommand.as_deref())?.render(out)?;
+            false
+        }
         Command::Summary(a) => {
             let code = crate::summary::run(a, out)?;
             out.flush()?;

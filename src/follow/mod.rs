@@ -11,7 +11,7 @@ pub mod metrics;
 mod print;
 pub mod tail;
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -237,7 +237,7 @@ fn watch(paths: &[PathBuf], tx: mpsc::Sender<Wake>) -> Option<notify::Recommende
 }
 
 /// Runs `follow` until SIGINT/SIGTERM; returns the exit status.
-pub fn run(args: &FollowArgs, out: &mut dyn Write) -> Result<i32> {
+pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> {
     let mut paths = args.paths.clone();
     if paths.is_empty() {
         match default_path() {
@@ -294,8 +294,6 @@ pub fn run(args: &FollowArgs, out: &mut dyn Write) -> Result<i32> {
         }
         None => None,
     };
-    let colour =
-        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut state = State {
         forced,
         cutoff,
