@@ -231,6 +231,16 @@ pub fn matching_rule(text: &[u8]) -> Option<&'static Rule> {
 
 /// The cause of a 421 reply: the text first, then the enhanced code.
 pub fn classify(text: &[u8], enhanced: Option<&[u8]>) -> Cause {
+    classify_for(text, enhanced, b"")
+}
+
+/// The cause of a 421 reply for a recipient domain: the installed custom
+/// rules ([`crate::rules`]) first, then the built-in table, then the
+/// enhanced code.
+pub fn classify_for(text: &[u8], enhanced: Option<&[u8]>, domain: &[u8]) -> Cause {
+    if let Some(r) = crate::rules::active().and_then(|c| c.find(text, enhanced, domain)) {
+        return r.cause;
+    }
     if let Some(r) = matching_rule(text) {
         return r.cause;
     }

@@ -22,6 +22,10 @@ pub struct Cli {
     /// NO_COLOR is set), always or never.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Custom cause rules (TOML), tried before the built-in table. Default:
+    /// /etc/maillog421/rules.toml when it exists.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -80,6 +84,11 @@ pub enum Command {
     /// that matter, and what to send the receiver's support.
     #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
+    /// Lists the cause rules in the order they are tried: custom rules
+    /// (--rules FILE or /etc/maillog421/rules.toml) first, with their file and
+    /// line, then the built-in table and the enhanced-code fallback.
+    #[command(after_help = RULES_EXAMPLES)]
+    Rules(RulesArgs),
     /// Prints a shell completion script for bash, zsh, fish, elvish or
     /// powershell.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
@@ -88,6 +97,19 @@ pub enum Command {
     /// `--help`: maillog421(1), or maillog421-SUBCOMMAND(1).
     #[command(after_help = MAN_EXAMPLES)]
     Man(ManArgs),
+}
+
+const RULES_EXAMPLES: &str = "\
+Examples:
+  maillog421 rules
+  maillog421 rules --rules ./my-rules.toml
+  maillog421 rules --format json | jq '.[] | select(.category==\"rate-limit\")'";
+
+#[derive(Debug, Clone, Args)]
+pub struct RulesArgs {
+    /// table or json.
+    #[arg(long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
 }
 
 const COMPLETIONS_EXAMPLES: &str = "\

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::classify::{Cause, classify};
+use crate::classify::{Cause, classify_for};
 use crate::parse::{Mta, Outcome, Record, Reply, Stage, domain_of};
 
 /// What kind of 421 event a line is.
@@ -84,12 +84,12 @@ impl<'a> Event<'a> {
             ),
             _ => return None,
         };
-        let cause = fixed.unwrap_or_else(|| classify(reply.text, reply.enhanced));
         let domain = if kind == Kind::Inbound {
             &b""[..]
         } else {
             domain_of(party)
         };
+        let cause = fixed.unwrap_or_else(|| classify_for(reply.text, reply.enhanced, domain));
         Some(Event {
             time,
             kind,

@@ -462,8 +462,11 @@ pub struct ReplyInfo {
     pub text: String,
     pub code: Option<u16>,
     pub enhanced: Option<String>,
-    /// `phrase`, `enhanced-code` or `none`.
+    /// `custom-rule`, `phrase`, `enhanced-code` or `none`.
     pub decided_by: &'static str,
+    /// The custom rule that decided (`phrase "..." at FILE:LINE`), when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub custom_rule: Option<String>,
     /// The rules-table phrase that matched, when one did.
     pub phrase: Option<&'static str>,
     /// Whose signature the phrase is (Yahoo, Gmail...), when it is one.
@@ -538,8 +541,10 @@ pub fn explain(arg: &str) -> Result<Explanation, String> {
         enhanced_code(reply)
     };
     let cause = classify(reply, enhanced);
-    let rule = matching_rule(reply);
+    let custom = crate::rules::active().and_then(|c| c.find(reply, enhanced, b""));
+    let rule = matching_rule(reply).filter(|_| custom.is_none());
     let decided_by = match rule {
+        _ if custom.is_some() => "custom-rule",
         Some(_) => "phrase",
         None if enhanced.and_then(cause_of_enhanced).is_some() => "enhanced-code",
         None => "none",
@@ -557,6 +562,7 @@ pub fn explain(arg: &str) -> Result<Explanation, String> {
             code,
             enhanced: enhanced.map(|e| String::from_utf8_lossy(e).into_owned()),
             decided_by,
+            custom_rule: custom.map(|r| format!("{} at {}", r.matches, r.origin)),
             phrase: rule.map(|r| r.phrase),
             signature: rule.map(|r| r.source).filter(|s| !s.is_empty()),
             note,
@@ -650,6 +656,10 @@ pub fn write_text(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
         let category = format!("{} ({})", g.category, e.summary);
         write_wrapped(out, &category, "Category:  ", LABEL)?;
         let why = match (r.phrase, r.signature, &r.enhanced) {
+            _ if r.custom_rule.is_some() => format!(
+                "the custom rule {}",
+                escape_control(r.custom_rule.as_deref().unwrap_or_default())
+            ),
             (Some(p), Some(s), _) => format!("\"{p}\", {s}'s signature, in the rules table"),
             (Some(p), None, _) => format!("the phrase \"{p}\" in the rules table"),
             (None, _, Some(x)) if r.decided_by == "enhanced-code" => format!(

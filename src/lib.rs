@@ -21,6 +21,7 @@ pub mod parse;
 pub mod render;
 pub mod report;
 pub mod retry;
+pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod summary;

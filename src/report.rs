@@ -188,6 +188,9 @@ pub struct ReplyRow {
     pub count: u64,
     pub category: &'static str,
     pub domains: Vec<String>,
+    /// For an unclassified reply: a rules-file entry to paste and finish.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested_rule: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -318,13 +321,17 @@ impl Report {
                 count: r.count,
                 category: r.cause.unwrap_or(Cause::Unknown).name(),
                 domains: r.domains.iter().take(5).cloned().collect(),
+                suggested_rule: None,
             })
             .collect();
         replies.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
         let top_unknown_replies = replies
             .iter()
             .filter(|r| r.category == Cause::Unknown.name())
-            .cloned()
+            .map(|r| ReplyRow {
+                suggested_rule: Some(crate::rules::suggested_rule(&r.text)),
+                ..r.clone()
+            })
             .collect();
         let inbound_clients = top_counts(&agg.clients)
             .into_iter()

@@ -152,6 +152,10 @@ pub(crate) fn scan_inputs(
 fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
     let failed = match &cli.command {
         Command::Follow(a) => return crate::follow::run(a, cli.color.enabled(), out),
+        Command::Rules(a) => {
+            crate::render::rules::write(crate::rules::active(), a.format == "json", out)?;
+            false
+        }
         Command::Completions(a) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(a.shell, &mut cmd, "maillog421", out);
@@ -222,6 +226,14 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Runs a parsed command line; returns the exit status.
 pub fn run(cli: &Cli) -> i32 {
+    match crate::rules::load_configured(cli.rules.as_deref()) {
+        Ok(Some(rules)) => crate::rules::install(rules),
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("maillog421: rules: {}", escape_control(&e.to_string()));
+            return EXIT_ERRORS;
+        }
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     match execute(cli, &mut out) {

@@ -4,6 +4,7 @@ pub mod csv;
 pub mod events;
 pub mod html;
 pub mod json;
+pub mod rules;
 pub mod table;
 mod table_answers;
 

@@ -19,7 +19,7 @@ pub struct TableRender {
 }
 
 /// Log text made safe and short for a cell.
-pub(super) fn cell(s: &str, max: usize) -> String {
+pub(crate) fn cell(s: &str, max: usize) -> String {
     let s = escape_control(s);
     if s.chars().count() > max {
         s.chars()
@@ -37,7 +37,7 @@ pub(super) fn short_time(s: &str) -> String {
         .map_or_else(|| s.to_string(), |t| t.replacen('T', " ", 1))
 }
 
-pub(super) fn new_table(header: &[&str]) -> Table {
+pub(crate) fn new_table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(header.iter().copied());
@@ -60,7 +60,7 @@ fn bar(n: u64, max: u64, width: usize, ch: char) -> String {
     std::iter::repeat_n(ch, len.clamp(1, width)).collect()
 }
 
-pub(super) fn section(out: &mut dyn Write, title: &str, table: &Table) -> io::Result<()> {
+pub(crate) fn section(out: &mut dyn Write, title: &str, table: &Table) -> io::Result<()> {
     writeln!(out, "\n{title}")?;
     writeln!(out, "{table}")
 }
@@ -211,6 +211,17 @@ impl Render for TableRender {
                 x.add_row(vec![row.count.to_string(), cell(&row.text, 110)]);
             }
             section(out, "Unclassified 421 replies", &x)?;
+            writeln!(
+                out,
+                "\nTo classify them, finish rules like these and add them to {} (or --rules FILE):\n",
+                crate::rules::DEFAULT_PATH
+            )?;
+            for row in r.top_unknown_replies.iter().take(3) {
+                for line in row.suggested_rule.iter().flat_map(|r| r.lines()) {
+                    writeln!(out, "  {}", escape_control(line))?;
+                }
+                writeln!(out)?;
+            }
         }
         if !r.inbound_clients.is_empty() {
             let mut x = new_table(&["client", "421s we sent"]);
