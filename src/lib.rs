@@ -18,6 +18,7 @@ pub mod guidance;
 pub mod input;
 pub mod notes;
 pub mod parse;
+pub mod progress;
 pub mod render;
 pub mod report;
 pub mod retry;

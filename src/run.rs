@@ -61,7 +61,26 @@ pub fn scan_all(
         .num_threads(threads.unwrap_or(0))
         .build()
         .context("starting worker threads")?;
-    Ok(pool.install(|| sources.par_iter().map(|s| scan(s, cfg)).collect()))
+    let total = sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Source::Stdin => None,
+        })
+        .sum();
+    crate::progress::start(total, sources.len());
+    let scanned = pool.install(|| {
+        sources
+            .par_iter()
+            .map(|s| {
+                let one = scan(s, cfg);
+                crate::progress::file_done();
+                one
+            })
+            .collect()
+    });
+    crate::progress::finish();
+    Ok(scanned)
 }
 
 /// Reports each input error, warning and requested unparsed example on stderr;

@@ -269,6 +269,7 @@ impl Read for Chunk<'_> {
         }
         let n = self.file.read_at(&mut out[..want], self.pos)?;
         self.pos += n as u64;
+        crate::progress::read(n);
         Ok(n)
     }
 }

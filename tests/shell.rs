@@ -149,3 +149,32 @@ fn colour_on_a_terminal_and_no_colour_with_no_color_or_never() {
         "--color never"
     );
 }
+
+#[test]
+fn progress_bar_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::read(root().join("fixtures/postfix/maillog")).unwrap();
+    let big = dir.path().join("maillog.1");
+    std::fs::write(&big, log.repeat((20 << 20) / log.len() + 1)).unwrap();
+    let small = root().join("fixtures/exim/mainlog");
+    let files = format!("{} {}", big.display(), small.display());
+    // In a pipe (and so in cron): nothing on stderr.
+    let piped = Command::new(env!("CARGO_BIN_EXE_maillog421"))
+        .args(["report", "--year", "2026"])
+        .arg(&big)
+        .arg(&small)
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&piped.stderr), "");
+    // On a terminal: bytes of the total, throughput and files done, then
+    // cleared before the report.
+    let tty = bash(&format!(
+        r#"script -qec '"$BIN" report --year 2026 {files} > /dev/null' /dev/null"#
+    ));
+    assert!(
+        tty.contains("MiB/20.") && tty.contains("/2 files"),
+        "{tty:?}"
+    );
+    assert!(tty.contains("MiB/s"), "{tty:?}");
+}

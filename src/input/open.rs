@@ -42,7 +42,8 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
                 .map(|d| d.as_secs() as i64);
             let size = meta.is_file().then_some(meta.len());
             let second = file.try_clone().ok();
-            (Box::new(file), mtime, size, second)
+            let counted = crate::progress::Counted(file);
+            (Box::new(counted), mtime, size, second)
         }
     };
     let (reader, compressed) = decode(inner, true).map_err(|e| InputError::read(&name, 0, e))?;
