@@ -181,6 +181,8 @@ pub struct Aggregate {
     pub replies: HashMap<String, ReplyStats>,
     /// Inbound 421s by client (without port).
     pub clients: HashMap<String, u64>,
+    /// Per mail server, with `--by-host`.
+    pub servers: crate::servers::Servers,
     scratch: Vec<u8>,
 }
 
@@ -200,6 +202,7 @@ impl Aggregate {
             hosts: HashMap::default(),
             replies: HashMap::default(),
             clients: HashMap::default(),
+            servers: Default::default(),
             scratch: Vec::new(),
         }
     }
@@ -361,6 +364,7 @@ impl Aggregate {
         }
         merge_counts(&mut self.hosts, &o.hosts);
         merge_counts(&mut self.clients, &o.clients);
+        self.servers.merge(&o.servers);
         for (k, v) in &o.replies {
             let r = self.replies.entry(k.clone()).or_default();
             r.count += v.count;

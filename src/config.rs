@@ -23,6 +23,10 @@ pub struct ScanConfig {
     pub unparsed_examples: usize,
     /// Plain files of at least this many bytes are read in parallel chunks.
     pub chunk_min: u64,
+    /// `--by-host`: count per mail server.
+    pub by_host: bool,
+    /// `--host NAME`: the server of inputs whose lines name none.
+    pub host: Option<String>,
 }
 
 impl Default for ScanConfig {
@@ -37,6 +41,8 @@ impl Default for ScanConfig {
             keep_events: false,
             unparsed_examples: 0,
             chunk_min: crate::scan::CHUNK_MIN,
+            by_host: false,
+            host: None,
         }
     }
 }

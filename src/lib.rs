@@ -25,5 +25,6 @@ pub mod retry;
 pub mod rules;
 pub mod run;
 pub mod scan;
+pub mod servers;
 pub mod summary;
 pub mod text;

@@ -226,6 +226,9 @@ pub struct Report {
     pub repeat_offender_rule: &'static str,
     pub by_provider: Vec<ProviderRow>,
     pub load: Load,
+    /// Per mail server of ours, with `--by-host` (absent otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_server: Vec<crate::servers::ServerRow>,
 }
 
 impl ProviderRow {
@@ -386,6 +389,7 @@ impl Report {
             top_replies: replies,
             top_unknown_replies,
             inbound_clients,
+            by_server: crate::servers::rows(&agg.servers),
             retries: Retries::from(&outcomes.total()),
             pending,
             repeat_offender_rule: offenders::RULE,

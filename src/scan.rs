@@ -319,6 +319,8 @@ fn read_part<R: Read>(
     let mut clock = Clock::new(cfg.zone, hint);
     let agg = &mut out.aggregate;
     let mut line_no: u64 = 0;
+    let default_server =
+        crate::servers::default_name(cfg.host.as_deref(), std::path::Path::new(path)).into_bytes();
     loop {
         if lines.cut_lines() > out.odd.cut.count {
             out.odd.cut.at(line_no);
@@ -384,11 +386,22 @@ fn read_part<R: Read>(
             Record::Expired(id) => out.retries.expired(id, time),
             Record::HostReply(_) | Record::Inbound(_) | Record::Other => {}
         }
-        if let Some(ev) = Event::from_record(time, mta, &record) {
+        let ev = Event::from_record(time, mta, &record);
+        let server = cfg.by_host.then(|| match format {
+            Format::Postfix => {
+                crate::parse::syslog::header(line).map_or(&default_server[..], |h| h.host)
+            }
+            Format::Exim => &default_server[..],
+        });
+        if let Some(name) = server {
+            agg.servers.line(name, Some(&record), ev.as_ref());
+        }
+        if let Some(ev) = ev {
             agg.event(&ev);
             if cfg.keep_events {
-                out.events
-                    .push(OwnedEvent::new(&ev, path, line_no, cfg.zone));
+                let mut owned = OwnedEvent::new(&ev, path, line_no, cfg.zone);
+                owned.server = server.map(crate::text::lossy);
+                out.events.push(owned);
             }
         }
     }

@@ -46,6 +46,8 @@ fn input_args(a: &SummaryArgs, since: i64, until: i64) -> InputArgs {
         until: Some(format_rfc3339(until, a.tz)),
         threads: None,
         verbose: false,
+        by_host: false,
+        host: None,
     }
 }
 

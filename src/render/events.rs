@@ -32,6 +32,9 @@ pub struct OwnedEvent {
     pub text: String,
     pub file: String,
     pub line: u64,
+    /// Our mail server that logged it, with `--by-host`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
 }
 
 impl OwnedEvent {
@@ -63,6 +66,7 @@ impl OwnedEvent {
             text: lossy(ev.reply.text),
             file: file.to_string(),
             line,
+            server: None,
         }
     }
 }

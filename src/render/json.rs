@@ -1,7 +1,7 @@
 //! `report --format json`: the [`Report`] as one pretty-printed document.
 //! Schema `maillog421.report.v1`; fields are documented in the README.
 //!
-//! Every JSON this tool writes goes through [`write`] or [`write_pretty`]:
+//! Every JSON this tool writes goes through [`write()`] or [`write_pretty`]:
 //! log text is converted with invalid UTF-8 replaced by U+FFFD, serde_json
 //! escapes C0 control characters, and [`Safe`] also escapes DEL, the C1
 //! controls and the bidirectional formatting characters as `\uXXXX`, so

@@ -232,6 +232,35 @@ impl Render for TableRender {
             section(out, "Inbound: clients we answered 421", &x)?;
         }
 
+        if !r.by_server.is_empty() {
+            let mut x = new_table(&[
+                "server",
+                "lines",
+                "received",
+                "delivery attempts",
+                "421 deferrals",
+                "per 1000",
+                "421s we sent",
+                "top domain (421s)",
+            ]);
+            for s in &r.by_server {
+                x.add_row(vec![
+                    cell(&s.server, 40),
+                    s.lines.to_string(),
+                    s.messages_received.to_string(),
+                    s.delivery_attempts.to_string(),
+                    s.deferrals_421.to_string(),
+                    format!("{:.1}", s.rate_per_1000),
+                    s.inbound_421.to_string(),
+                    s.top_domain.as_deref().map_or_else(String::new, |d| {
+                        format!("{} ({})", cell(d, 40), s.top_domain_deferrals)
+                    }),
+                ]);
+            }
+            right_align(&mut x, 1..7);
+            section(out, "By mail server (--by-host)", &x)?;
+        }
+
         let mut inp = new_table(&[
             "input",
             "format",
