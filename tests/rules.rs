@@ -195,3 +195,23 @@ fn a_bad_rules_file_is_an_error_naming_its_line() {
         o.stderr
     );
 }
+
+#[test]
+fn the_example_rules_file_loads_and_each_rule_takes_effect() {
+    let plain = report(None);
+    let taught = report(Some("fixtures/rules/rules.toml"));
+    let delta = |c: &str| category_count(&taught, c) as i64 - category_count(&plain, c) as i64;
+    // "closing transmission channel": unknown becomes capacity.
+    assert_eq!(category_count(&taught, "unknown"), 0);
+    assert_eq!(delta("capacity"), category_count(&plain, "unknown") as i64);
+    // Comcast's "Too many" for comcast.net: connection-limit becomes rate-limit.
+    assert_eq!(delta("rate-limit"), -delta("connection-limit"));
+    assert!(delta("rate-limit") > 0);
+    // 4.7.1 from partner.example.net: auth-policy becomes downstream.
+    assert_eq!(delta("downstream"), -delta("auth-policy"));
+    assert!(delta("downstream") > 0);
+    let listing = run(&["rules", "--rules", "fixtures/rules/rules.toml"]).stdout;
+    for origin in ["rules.toml:6", "rules.toml:12", "rules.toml:19"] {
+        assert!(listing.contains(origin), "{origin}: {listing}");
+    }
+}
