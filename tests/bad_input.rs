@@ -104,8 +104,11 @@ fn truncated_gzip_keeps_what_was_read_and_the_other_inputs() {
 fn corrupt_gzip_member_is_skipped_and_the_next_member_read() {
     let dir = tempfile::tempdir().unwrap();
     let text = exim();
-    let (first, second) = split_at_line(&text, 120);
-    let mut first_gz = gz(first);
+    let (head, second) = split_at_line(&text, 120);
+    // A first member of ~250 KiB of log, damaged in its middle: the text
+    // before the damage is read but for at most one inflate step (64 KiB).
+    let first = head.repeat(10);
+    let mut first_gz = gz(&first);
     let mid = first_gz.len() / 2;
     for b in &mut first_gz[mid..mid + 40] {
         *b ^= 0xa5;
@@ -125,8 +128,9 @@ fn corrupt_gzip_member_is_skipped_and_the_next_member_read() {
         "{stderr}"
     );
     let lines = r["inputs"][0]["lines"].as_u64().unwrap();
+    let before = lines_of(&first) / 2;
     assert!(
-        lines > lines_of(second) + 20,
+        lines > lines_of(second) + before - 64 * 1024 / 150,
         "text before the damage and the whole next member count: {lines}"
     );
     // Every 421 of the member after the damage is found.

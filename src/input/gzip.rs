@@ -19,7 +19,7 @@ use std::io::{self, BufRead, Read};
 use flate2::bufread::MultiGzDecoder;
 
 /// The most text inflated per call.
-pub const STEP: usize = 4 * 1024;
+pub const STEP: usize = 64 * 1024;
 
 const MAGIC: [u8; 3] = [0x1f, 0x8b, 0x08];
 
