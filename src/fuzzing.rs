@@ -11,10 +11,10 @@ use std::io::Cursor;
 
 use crate::classify::{classify, matching_rule};
 use crate::config::ScanConfig;
-use crate::event::{Event, Kind};
+use crate::event::Event;
 use crate::parse::reply::enhanced_code;
 use crate::parse::time::{Clock, YearHint, Zone};
-use crate::parse::{Format, Parsed};
+use crate::parse::{Format, Inbound, Parsed, Record};
 use crate::render::events::OwnedEvent;
 use crate::render::html::esc;
 use crate::text::{csv_safe, escape_control, lossy, reply_key};
@@ -53,16 +53,30 @@ fn line(format: Format, data: &[u8]) {
     let Some(ev) = Event::from_record(time, mta, &record) else {
         return;
     };
-    for field in [ev.id, ev.party, ev.domain, ev.host, ev.ip, ev.reply.text] {
+    for field in [ev.id, ev.party, ev.domain, ev.host, ev.ip] {
         assert!(inside(field, data), "a field points outside its line");
     }
-    if ev.kind != Kind::Inbound {
-        assert_eq!(ev.reply.code, 421, "an outbound event without a 421");
+    // An inbound 421 that the line only implies (`SMTP command timeout`,
+    // `Connection from ... refused: load average`) carries the reply text
+    // the MTA's source sends, a constant: the only reply not borrowed.
+    let implied = matches!(record, Record::Inbound(Inbound { cause: Some(_), .. }));
+    if !implied {
         assert!(
-            ev.reply.text.starts_with(b"421"),
-            "reply text not at its code"
+            inside(ev.reply.text, data),
+            "the reply points outside its line"
         );
+        if let Some(e) = ev.reply.enhanced {
+            assert!(
+                inside(e, ev.reply.text),
+                "the enhanced code is not in the reply"
+            );
+        }
     }
+    assert_eq!(ev.reply.code, 421, "an event without a 421");
+    assert!(
+        ev.reply.text.starts_with(b"421"),
+        "reply text not at its code"
+    );
     let owned = OwnedEvent::new(&ev, "fuzz", 1, Zone::Utc);
     let json = serde_json::to_string(&owned).expect("events serialise");
     let back: serde_json::Value = serde_json::from_str(&json).expect("events are valid JSON");
@@ -147,5 +161,8 @@ pub fn gzip_input(data: &[u8]) {
     let mut scanned = vec![scanned];
     let report = crate::run::build_report(&mut scanned, &cfg);
     let json = serde_json::to_string(&report).expect("the report serialises");
-    serde_json::from_str::<serde_json::Value>(&json).expect("the report is valid JSON");
+    // Checked without building a `Value`: a report holds a row per window
+    // from the first line to the last, and a tree of it was most of the time
+    // of a run (60 runs/s).
+    serde_json::from_str::<serde::de::IgnoredAny>(&json).expect("the report is valid JSON");
 }
