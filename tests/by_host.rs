@@ -7,6 +7,15 @@ mod common;
 use common::{fixture, json, path_str, run};
 use serde_json::Value;
 
+/// `report --format json --tz utc --year 2026 ARGS`.
+fn report(args: &[&str]) -> Value {
+    let mut all = vec![
+        "report", "--format", "json", "--tz", "utc", "--year", "2026",
+    ];
+    all.extend_from_slice(args);
+    json(&all)
+}
+
 fn server<'a>(r: &'a Value, name: &str) -> &'a Value {
     r["by_server"]
         .as_array()
@@ -19,27 +28,8 @@ fn server<'a>(r: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn central_syslog_is_split_by_the_host_field() {
     let central = path_str(&fixture("central/maillog"));
-    let one = json(&[
-        "report",
-        "--format",
-        "json",
-        "--tz",
-        "utc",
-        "--year",
-        "2026",
-        "fixtures/postfix/maillog",
-    ]);
-    let r = json(&[
-        "report",
-        "--format",
-        "json",
-        "--tz",
-        "utc",
-        "--year",
-        "2026",
-        "--by-host",
-        &central,
-    ]);
+    let one = report(&["fixtures/postfix/maillog"]);
+    let r = report(&["--by-host", &central]);
     assert_eq!(r["by_server"].as_array().unwrap().len(), 2);
     let t = &one["totals"];
     for name in ["mx1", "mx2"] {
@@ -105,41 +95,15 @@ fn exim_logs_take_their_directory_or_host_name() {
     }
     let a = path_str(&dir.path().join("mx-a/mainlog"));
     let b = path_str(&dir.path().join("mx-b/mainlog"));
-    let r = json(&[
-        "report",
-        "--format",
-        "json",
-        "--tz",
-        "utc",
-        "--by-host",
-        &a,
-        &b,
-    ]);
-    let one = json(&[
-        "report",
-        "--format",
-        "json",
-        "--tz",
-        "utc",
-        "fixtures/exim/mainlog",
-    ]);
+    let r = report(&["--by-host", &a, &b]);
+    let one = report(&["fixtures/exim/mainlog"]);
     for name in ["mx-a", "mx-b"] {
         assert_eq!(
             server(&r, name)["deferrals_421"],
             one["totals"]["deferrals_421"]
         );
     }
-    let named = json(&[
-        "report",
-        "--format",
-        "json",
-        "--tz",
-        "utc",
-        "--by-host",
-        "--host",
-        "smtp1",
-        &a,
-    ]);
+    let named = report(&["--by-host", "--host", "smtp1", &a]);
     assert_eq!(named["by_server"].as_array().unwrap().len(), 1);
     assert_eq!(
         server(&named, "smtp1")["deferrals_421"],
