@@ -234,22 +234,33 @@ fn missing_file_and_directory_are_reported_and_the_rest_still_counts() {
 #[test]
 fn unreadable_file_is_reported_and_the_rest_still_counts() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
+    // Root reads any file, so as root the binary runs as nobody to make the
+    // permission real. nobody may not enter the clone (root's home, a
+    // `mktemp -d` folder): the binary and the good log are copied into a
+    // folder everyone can enter, so the test does not depend on where the
+    // project lives (issue 14).
+    let dir = open_tempdir();
+    let mode = |p: &Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m));
+    mode(dir.path(), 0o755).unwrap();
     let locked = write(dir.path(), "maillog", &postfix());
-    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let good = path_str(&fixture("exim/mainlog"));
-    let bin = env!("CARGO_BIN_EXE_maillog421");
+    mode(Path::new(&locked), 0o000).unwrap();
+    let good = dir.path().join("mainlog");
+    std::fs::copy(fixture("exim/mainlog"), &good).unwrap();
+    mode(&good, 0o644).unwrap();
+    let bin = dir.path().join("maillog421");
+    std::fs::copy(env!("CARGO_BIN_EXE_maillog421"), &bin).unwrap();
+    mode(&bin, 0o755).unwrap();
+    let good = path_str(&good);
     let args = ["report", "--format", "json", &locked, &good];
-    // root reads any file: run as nobody there, so the permission is real.
     let mut c = if unsafe_is_root() {
         let mut c = std::process::Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+        c.arg(&bin);
         c
     } else {
-        std::process::Command::new(bin)
+        std::process::Command::new(&bin)
     };
-    let o = c.args(args).current_dir(root()).output().expect("runs");
+    let o = c.args(args).current_dir(dir.path()).output().expect("runs");
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(
@@ -258,6 +269,19 @@ fn unreadable_file_is_reported_and_the_rest_still_counts() {
     );
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["inputs"][1]["lines"].as_u64(), Some(lines_of(&exim())));
+    assert!(r["totals"]["deferrals_421"].as_u64().unwrap() > 0);
+}
+
+/// A temporary folder whose every ancestor others may enter: the system
+/// temporary folder when it is so (TMPDIR may be private), else `/tmp`.
+fn open_tempdir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = std::env::temp_dir();
+    let open = tmp
+        .ancestors()
+        .all(|a| std::fs::metadata(a).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
+    let base = if open { tmp } else { "/tmp".into() };
+    tempfile::tempdir_in(base).unwrap()
 }
 
 /// Whether this process runs as root (`id -u` is 0).
