@@ -18,9 +18,11 @@ const PROVIDERS: &[(&str, &str)] = &[
     ("yahoodns.net", "yahoo"),
     ("yahoo.com", "yahoo"),
     ("aol.com", "yahoo"),
+    ("aol.net", "yahoo"),
     ("icloud.com", "apple"),
     ("me.com", "apple"),
     ("mac.com", "apple"),
+    ("apple.com", "apple"),
     ("protonmail.ch", "proton"),
     ("proton.me", "proton"),
     ("zoho.com", "zoho"),
@@ -30,7 +32,17 @@ const PROVIDERS: &[(&str, &str)] = &[
     ("fastmail.com", "fastmail"),
     ("yandex.net", "yandex"),
     ("yandex.ru", "yandex"),
+    ("yandex.com", "yandex"),
+    ("ya.ru", "yandex"),
     ("mail.ru", "mail.ru"),
+    ("bk.ru", "mail.ru"),
+    ("inbox.ru", "mail.ru"),
+    ("list.ru", "mail.ru"),
+    ("163.com", "netease"),
+    ("126.com", "netease"),
+    ("yeah.net", "netease"),
+    ("netease.com", "netease"),
+    ("qq.com", "tencent"),
     ("gmx.net", "united-internet"),
     ("gmx.de", "united-internet"),
     ("web.de", "united-internet"),
@@ -38,6 +50,7 @@ const PROVIDERS: &[(&str, &str)] = &[
     ("ionos.com", "united-internet"),
     ("t-online.de", "t-online"),
     ("orange.fr", "orange"),
+    ("wanadoo.fr", "orange"),
     ("free.fr", "free"),
     ("comcast.net", "comcast"),
     ("mimecast.com", "mimecast"),
@@ -49,6 +62,30 @@ const PROVIDERS: &[(&str, &str)] = &[
     ("secureserver.net", "godaddy"),
     ("amazonaws.com", "amazon"),
 ];
+
+/// `(provider, display name)`: the name a reply's signature carries
+/// ([`crate::classify::Rule::source`]), so a rule and the roll-up name the
+/// same provider.
+pub const DISPLAY: &[(&str, &str)] = &[
+    ("google", "Gmail"),
+    ("microsoft", "Microsoft"),
+    ("yahoo", "Yahoo"),
+    ("apple", "Apple"),
+    ("comcast", "Comcast"),
+    ("united-internet", "GMX/web.de"),
+    ("orange", "Orange"),
+    ("t-online", "T-Online"),
+    ("mail.ru", "Mail.ru"),
+    ("yandex", "Yandex"),
+    ("netease", "NetEase"),
+    ("tencent", "QQ"),
+    ("free", "Free"),
+];
+
+/// The provider id (as [`provider_of`] returns it) of a display name.
+pub fn id_of_display(name: &str) -> Option<&'static str> {
+    DISPLAY.iter().find(|(_, d)| *d == name).map(|(id, _)| *id)
+}
 
 fn known(name: &str) -> Option<&'static str> {
     let name = name.trim_end_matches('.');
@@ -121,6 +158,39 @@ mod tests {
             provider_of("yahoo.com", Some("mta5.am0.yahoodns.net")),
             "yahoo"
         );
+    }
+
+    #[test]
+    fn every_rule_signature_names_a_registered_provider() {
+        for r in crate::classify::RULES
+            .iter()
+            .filter(|r| !r.source.is_empty())
+        {
+            let id = id_of_display(r.source)
+                .unwrap_or_else(|| panic!("rule {:?}: unknown provider {:?}", r.phrase, r.source));
+            assert!(
+                PROVIDERS.iter().any(|(_, p)| *p == id),
+                "{id} has no domain in PROVIDERS"
+            );
+        }
+        for (id, _) in DISPLAY {
+            assert!(PROVIDERS.iter().any(|(_, p)| p == id), "{id}");
+        }
+    }
+
+    #[test]
+    fn more_mailbox_providers() {
+        assert_eq!(
+            provider_of("163.com", Some("163mx01.mxmail.netease.com")),
+            "netease"
+        );
+        assert_eq!(provider_of("wanadoo.fr", None), "orange");
+        assert_eq!(
+            provider_of("aol.com", Some("mx-aol.mail.gm0.yahoodns.net")),
+            "yahoo"
+        );
+        assert_eq!(provider_of("bk.ru", None), "mail.ru");
+        assert_eq!(provider_of("qq.com", None), "tencent");
     }
 
     #[test]

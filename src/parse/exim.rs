@@ -319,6 +319,9 @@ fn inbound(rest: &[u8]) -> Option<Inbound<'_>> {
             cause: Some(Cause::ConnectionLimit),
         });
     }
+    if let Some(i) = acl_defer(rest) {
+        return Some(i);
+    }
     if rest.ends_with(b": too many messages in one connection") {
         let p = super::finder!(b"rejected MAIL command").find(rest)?;
         let client = if p > 0 {
@@ -335,6 +338,50 @@ fn inbound(rest: &[u8]) -> Option<Inbound<'_>> {
         });
     }
     None
+}
+
+/// An ACL `defer` whose message sets a 421 (`smtp_in.c`
+/// `smtp_handle_acl_fail`): `H=host [ip] [F=<sender>] temporarily rejected
+/// WHAT: 421 ...`, WHAT being `RCPT <x@y>`, `MAIL <x@y>`, `DATA`, `after
+/// DATA`, `after DATA PRDR`, `during MIME ACL checks`, `connection in
+/// "connect" ACL`, `EHLO or HELO name`, `STARTTLS`, `AUTH method`... Exim
+/// logs the configured message with its code, so the reply is on the line;
+/// only a reply that starts with 421 counts (a `451` or a 421 inside an
+/// address is not one).
+fn acl_defer(rest: &[u8]) -> Option<Inbound<'_>> {
+    const MARK: &[u8] = b"temporarily rejected ";
+    let p = super::finder!(MARK).find(rest)?;
+    if p > 0 && rest[p - 1] != b' ' {
+        return None;
+    }
+    let (what, reply) = split_command(&rest[p + MARK.len()..])?;
+    let stage = acl_stage(what);
+    let reply = reply_at(reply, stage).filter(|r| r.code == 421)?;
+    let head = rest[..p].trim_ascii_end();
+    let head = head.strip_prefix(b"DS ").unwrap_or(head);
+    let client = head.strip_prefix(b"H=").unwrap_or(head);
+    let end = [&b" F=<"[..], b" X=", b" U=", b" A="]
+        .iter()
+        .filter_map(|m| memmem::find(client, m))
+        .min()
+        .unwrap_or(client.len());
+    Some(Inbound {
+        client: &client[..end],
+        reply,
+        cause: None,
+    })
+}
+
+/// The SMTP stage of an ACL failure's WHAT.
+fn acl_stage(what: &[u8]) -> Stage {
+    let starts = |p: &[u8]| what.starts_with(p);
+    if starts(b"connection") {
+        Stage::Connect
+    } else if starts(b"after DATA") || starts(b"during MIME") {
+        Stage::Data
+    } else {
+        Stage::from_command(what)
+    }
 }
 
 #[cfg(test)]
@@ -498,6 +545,84 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn acl_defer_with_421_is_inbound() {
+        for (line, stage, client, text) in [
+            (
+                "2026-11-22 10:00:01 H=(client.example) [192.0.2.5]:41234 F=<a@b.example> temporarily rejected RCPT <x@y.example>: 421 4.3.2 Too many concurrent connections, try later",
+                Stage::Rcpt,
+                "(client.example) [192.0.2.5]:41234",
+                "421 4.3.2 Too many concurrent connections, try later",
+            ),
+            (
+                "2026-11-22 10:00:01 H=mx.client.example [192.0.2.6] temporarily rejected MAIL <a@b.example> SIZE=1421: 421 4.7.0 slow down",
+                Stage::Mail,
+                "mx.client.example [192.0.2.6]",
+                "421 4.7.0 slow down",
+            ),
+            (
+                "2026-11-22 10:00:01 1tA2b3-000AbC-1x H=(c) [192.0.2.7] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no F=<a@b.example> temporarily rejected after DATA: 421 4.3.0 queue full",
+                Stage::Data,
+                "(c) [192.0.2.7]",
+                "421 4.3.0 queue full",
+            ),
+            (
+                "2026-11-22 10:00:01 H=[192.0.2.8] temporarily rejected connection in \"connect\" ACL: 421 4.7.0 too much load",
+                Stage::Connect,
+                "[192.0.2.8]",
+                "421 4.7.0 too much load",
+            ),
+            (
+                "2026-11-22 10:00:01 [4242] H=(c) [192.0.2.9] temporarily rejected EHLO or HELO c: 421 4.7.0 come back later",
+                Stage::Ehlo,
+                "(c) [192.0.2.9]",
+                "421 4.7.0 come back later",
+            ),
+            (
+                "2026-11-22 10:00:01 H=(c) [192.0.2.9] F=<a:b@c.example> temporarily rejected DATA: 421 greylisted",
+                Stage::Data,
+                "(c) [192.0.2.9]",
+                "421 greylisted",
+            ),
+        ] {
+            let Record::Inbound(i) = record(line) else {
+                panic!("{line}")
+            };
+            assert_eq!(
+                (i.reply.stage, i.client, i.reply.text, i.reply.code, i.cause),
+                (stage, client.as_bytes(), text.as_bytes(), 421, None),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn acl_defer_without_421_is_not_an_event() {
+        for line in [
+            "2026-11-22 10:00:01 H=(c) [192.0.2.5] F=<a@b.example> temporarily rejected RCPT <x421@y.example>: 451 4.3.2 try later",
+            "2026-11-22 10:00:01 H=(c) [192.0.2.5] F=<a@b.example> temporarily rejected RCPT <x@y.example>: Temporary local problem 421",
+            "2026-11-22 10:00:01 H=(c) [192.0.2.421] F=<a@b.example> rejected RCPT <x@y.example>: 550 421 relay not permitted",
+            "2026-11-22 10:00:01 H=(c) [192.0.2.5] F=<a@b.example> temporarily rejected RCPT <x@y.example>: 4210 odd",
+            "2026-11-22 10:00:01 H=(c) [192.0.2.5] F=<a@b.example> temporarily rejected RCPT <x@y.example>",
+        ] {
+            assert_eq!(record(line), Record::Other, "{line}");
+        }
+    }
+
+    #[test]
+    fn acl_defer_through_syslog() {
+        let line = "Nov 22 10:00:01 mx1 exim[123]: H=(c) [192.0.2.5] F=<a@b.example> temporarily rejected RCPT <x@y.example>: 421 4.7.0 DNS:NR fix your PTR";
+        let Parsed::Entry { mta, record, .. } = super::super::syslog::parse_line(line.as_bytes())
+        else {
+            panic!()
+        };
+        let Record::Inbound(i) = record else {
+            panic!("{record:?}")
+        };
+        assert_eq!((mta, i.reply.stage), (Mta::Exim, Stage::Rcpt));
+        assert_eq!(i.reply.text, b"421 4.7.0 DNS:NR fix your PTR");
     }
 
     #[test]
