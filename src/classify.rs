@@ -167,6 +167,13 @@ pub const RULES: &[Rule] = &[
     rule("hl:icc", ConnectionLimit, "NetEase"),
     rule("hl:ifc", RateLimit, "NetEase"),
     rule("hl:mep", AuthPolicy, "NetEase"),
+    // Apple (iCloud, me.com, mac.com): Apple's postmaster page
+    // (https://support.apple.com/en-us/HT204137) is what its 421s link to;
+    // the texts as collected by smtp.codes/icloud and
+    // bentonow.com/smtp-errors/apple: "421 4.7.1 Messages to X deferred due
+    // to excessive volume" (a per-recipient rate limit) and "421 4.7.0 me.com
+    // Error: too many errors" (matched by the generic phrase below).
+    rule("deferred due to excessive volume", RateLimit, "Apple"),
     // Mail.ru: "421 4.7.0 IP frequency limit exceeded" (third-party report;
     // Mail.ru's own postmaster pages were not found).
     rule("frequency limit", RateLimit, "Mail.ru"),
@@ -427,6 +434,13 @@ mod tests {
     #[test]
     fn provider_codes_on_real_format_lines() {
         for (reply, cause, provider) in [
+            // Apple: https://support.apple.com/en-us/HT204137
+            (
+                "421 4.7.1 Messages to bob@icloud.com deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137",
+                RateLimit,
+                Some("Apple"),
+            ),
+            ("421 4.7.0 me.com Error: too many errors", AuthPolicy, None),
             // AOL: http://postmaster.info.aol.com/errors/421dnsnr.html
             (
                 "421 4.2.1 :  (DNS:NR) http://postmaster.info.aol.com/errors/421dnsnr.html",
