@@ -24,6 +24,7 @@ use std::ffi::OsString;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// The mail units: Debian's `postfix@-.service` (the instance that runs),
@@ -269,7 +270,7 @@ fn spawn_error(e: io::Error) -> JournalError {
 /// A running journalctl: its stdout as entries, its stderr collected on a
 /// thread (so a chatty stderr cannot block it), killed and reaped on drop.
 pub struct Journalctl {
-    child: Child,
+    child: Arc<Mutex<Child>>,
     stdout: BufReader<ChildStdout>,
     stderr: Option<JoinHandle<Vec<u8>>>,
     done: bool,
@@ -305,7 +306,7 @@ impl Journalctl {
             kept
         });
         Ok(Journalctl {
-            child,
+            child: Arc::new(Mutex::new(child)),
             stdout: BufReader::with_capacity(256 * 1024, stdout),
             stderr: Some(stderr),
             done: false,
@@ -323,35 +324,59 @@ impl Journalctl {
     }
 
     /// Waits for the end of the process; an error (with its stderr) when it
-    /// failed.
-    pub fn finish(&mut self, name: &str) -> io::Result<()> {
+    /// failed, else what it said on stderr.
+    pub fn finish(&mut self, name: &str) -> io::Result<String> {
         if self.done {
-            return Ok(());
+            return Ok(String::new());
         }
         self.done = true;
-        let status = self.child.wait()?;
+        let status = lock(&self.child).wait()?;
         let stderr = self
             .stderr
             .take()
             .and_then(|h| h.join().ok())
             .unwrap_or_default();
-        if status.success() {
-            return Ok(());
-        }
         let text = String::from_utf8_lossy(&stderr).trim().replace('\n', "; ");
+        if status.success() {
+            return Ok(text);
+        }
         Err(io::Error::other(format!(
             "journalctl reading the {name} ended with {status}{}{}",
             if text.is_empty() { "" } else { ": " },
             text
         )))
     }
+
+    /// A handle that ends the process when dropped, for the thread that
+    /// owns the reading end.
+    pub fn killer(&self) -> Killer {
+        Killer(Arc::clone(&self.child))
+    }
+}
+
+fn lock(m: &Mutex<Child>) -> std::sync::MutexGuard<'_, Child> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Drop for Journalctl {
     fn drop(&mut self) {
         if !self.done {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            let mut c = lock(&self.child);
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Kills (and reaps) a journalctl when dropped.
+pub struct Killer(Arc<Mutex<Child>>);
+
+impl Drop for Killer {
+    fn drop(&mut self) {
+        let mut c = lock(&self.0);
+        if matches!(c.try_wait(), Ok(None)) {
+            let _ = c.kill();
+            let _ = c.wait();
         }
     }
 }
