@@ -389,8 +389,8 @@ fn follow_with_lookback_reads_back_in_the_journal() {
 
 #[test]
 fn follow_says_so_when_journalctl_ends() {
-    // journalctl 252 (Debian 12) cannot follow a single --file: it says so
-    // and exits. follow must pass that on and exit 2, not sit there.
+    // The journalctl that follow runs dies (killed here, as an OOM killer or
+    // an admin might): follow must say so and exit 2, not sit there.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_maillog421"))
         .args([
             "follow",
@@ -405,31 +405,90 @@ fn follow_says_so_when_journalctl_ends() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.contains("following the mail entries"), "{first}");
+    let pid = child.id();
+    let kids = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap();
+    let journalctl = kids.split_whitespace().next().expect("journalctl runs");
+    let comm = std::fs::read_to_string(format!("/proc/{journalctl}/comm")).unwrap();
+    assert_eq!(comm.trim(), "journalctl");
+    assert!(
+        Command::new("kill")
+            .args(["-KILL", journalctl])
+            .status()
+            .unwrap()
+            .success()
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
-            break Some(s);
+            break s;
         }
-        if Instant::now() > deadline {
-            break None;
-        }
+        assert!(Instant::now() < deadline, "follow did not stop");
         std::thread::sleep(Duration::from_millis(50));
     };
-    let Some(status) = status else {
-        // A journalctl that can follow a file: it must still be running
-        // (not ended), which is what a follower should do.
-        child.kill().unwrap();
-        let v = Command::new("journalctl")
-            .arg("--version")
-            .output()
-            .unwrap();
-        let v = String::from_utf8_lossy(&v.stdout).to_string();
-        assert!(!v.starts_with("systemd 252"), "{v}");
-        return;
-    };
     let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    std::io::Read::read_to_string(&mut stderr, &mut err).unwrap();
     assert_eq!(status.code(), Some(2), "{err}");
-    assert!(err.contains("journalctl following the journal"), "{err}");
-    assert!(err.contains("ended"), "{err}");
+    assert!(err.contains("journalctl reading the journal"), "{err}");
+    assert!(err.contains("signal: 9"), "{err}");
+}
+
+#[test]
+fn follow_journal_file_that_grows() {
+    // systemd-journal-remote appends to an existing journal file.
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("mail.journal");
+    remote_from_range(EXIM_JOURNAL, &[], &["--until=@1795431960".into()], &live);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_maillog421"))
+        .args(["follow", "--tz", "utc", "--format", "json", "--every", "0"])
+        .arg("--journal-file")
+        .arg(&live)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(first.contains("following the mail entries"), "{first}");
+    std::thread::sleep(Duration::from_millis(500));
+    remote_from_range(EXIM_JOURNAL, &[], &["--since=@1795431960".into()], &live);
+    let want: Vec<Value> = events(&[
+        "events",
+        "--tz",
+        "utc",
+        "--since",
+        "2026-11-23T11:06:00Z",
+        EXIM_LOG,
+    ])
+    .into_iter()
+    .map(without_place)
+    .collect();
+    assert!(want.len() > 20);
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while got.len() < want.len() && Instant::now() < deadline {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            let v: Value = serde_json::from_str(&l).unwrap();
+            if v.get("type").is_none() {
+                got.push(without_place(v));
+            }
+        }
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert_eq!(got, want);
 }

@@ -155,8 +155,11 @@ impl JournalQuery {
     fn journal_args(&self) -> Vec<OsString> {
         let mut a = Vec::new();
         for f in &self.files {
+            // journalctl 252 cannot follow a bare relative name (`x.journal`:
+            // "Failed to get journal fd"); an absolute path it can.
+            let f = std::path::absolute(f).unwrap_or_else(|_| f.clone());
             a.push(OsString::from("--file"));
-            a.push(f.clone().into_os_string());
+            a.push(f.into_os_string());
         }
         if let Some(d) = &self.dir {
             a.push(OsString::from("--directory"));
