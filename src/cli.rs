@@ -251,6 +251,8 @@ pub struct SummaryArgs {
     /// Rows in ranked lists.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    #[command(flatten)]
+    pub journal: JournalArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -306,6 +308,8 @@ pub struct FollowArgs {
     /// notifications are unavailable).
     #[arg(long, default_value_t = 0.25)]
     pub poll_interval: f64,
+    #[command(flatten)]
+    pub journal: JournalArgs,
 }
 
 /// A window, or `0` for none.
@@ -348,11 +352,50 @@ pub enum CsvBy {
     Provider,
 }
 
+/// Reading the systemd journal (through journalctl).
+#[derive(Debug, Clone, Default, Args)]
+pub struct JournalArgs {
+    /// Read the systemd journal's mail entries (units postfix@-.service,
+    /// postfix.service, exim4.service, exim.service; Postfix and Exim
+    /// syslog identifiers; the mail facility) through journalctl, with
+    /// their own times and host names. --since/--until select inside the
+    /// journal.
+    #[arg(long)]
+    pub journal: bool,
+    /// Read this journal file (journalctl --file; repeatable); implies
+    /// --journal.
+    #[arg(long, value_name = "FILE", conflicts_with = "journal_dir")]
+    pub journal_file: Vec<PathBuf>,
+    /// Read the journal files in DIR (journalctl --directory), e.g. a copied
+    /// /var/log/journal; implies --journal.
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
+}
+
+impl JournalArgs {
+    /// The journal to read, when one is asked for.
+    pub fn query(
+        &self,
+        since: Option<i64>,
+        until: Option<i64>,
+    ) -> Option<crate::input::journal::JournalQuery> {
+        (self.journal || !self.journal_file.is_empty() || self.journal_dir.is_some()).then(|| {
+            crate::input::journal::JournalQuery {
+                files: self.journal_file.clone(),
+                dir: self.journal_dir.clone(),
+                since,
+                until,
+            }
+        })
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
     /// Log files (plain or gzip, detected by content); `-` reads stdin.
     /// Default: the first of /var/log/exim4/mainlog, /var/log/exim_mainlog,
-    /// /var/log/maillog, /var/log/mail.log that exists.
+    /// /var/log/maillog, /var/log/mail.log that exists, else the systemd
+    /// journal when it holds mail entries.
     pub paths: Vec<PathBuf>,
     /// Also read each path's rotated siblings, oldest first
     /// (NAME.N[.gz] highest N first, NAME-YYYYMMDD[.gz] oldest first, then NAME).
@@ -392,6 +435,8 @@ pub struct InputArgs {
     /// (Exim's mainlog).
     #[arg(long, value_name = "NAME", requires = "by_host")]
     pub host: Option<String>,
+    #[command(flatten)]
+    pub journal: JournalArgs,
 }
 
 #[derive(Debug, Clone, Args)]

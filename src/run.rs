@@ -3,13 +3,14 @@
 
 use std::io::{self, Write};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use crate::aggregate::Aggregate;
 use crate::cli::{Cli, Command, InputArgs, OutputFormat};
 use crate::config::ScanConfig;
-use crate::input::{Source, default_path, with_rotated};
+use crate::input::discover::default_source;
+use crate::input::{Source, with_rotated};
 use crate::render::Render;
 use crate::render::csv::Csv;
 use crate::render::events::write_ndjson;
@@ -26,20 +27,20 @@ pub const EXIT_ERRORS: i32 = 2;
 
 /// The inputs the flags name, rotated siblings included.
 pub fn sources(args: &InputArgs) -> Result<Vec<Source>> {
-    let mut paths = args.paths.clone();
-    if paths.is_empty() {
-        match default_path() {
-            Some(p) => {
-                eprintln!("maillog421: reading {}", p.display());
-                paths.push(p);
-            }
-            None => bail!(
-                "no log file given and none of {} exists; name one, or - for stdin",
-                crate::input::discover::DEFAULT_PATHS.join(", ")
-            ),
-        }
-    }
+    let paths = args.paths.clone();
     let mut out = Vec::new();
+    let range = || -> Result<(Option<i64>, Option<i64>)> {
+        let cfg = args.scan_config(3600, false).map_err(anyhow::Error::msg)?;
+        Ok((cfg.since, cfg.until))
+    };
+    if let Some(mut q) = args.journal.query(None, None) {
+        (q.since, q.until) = range()?;
+        q.probe()?;
+        out.push(Source::Journal(q));
+    } else if paths.is_empty() {
+        let (since, until) = range()?;
+        out.push(default_source(since, until).map_err(anyhow::Error::msg)?);
+    }
     for p in paths {
         match Source::from_arg(&p) {
             Source::File(f) if args.rotated => {
@@ -65,7 +66,7 @@ pub fn scan_all(
         .iter()
         .filter_map(|s| match s {
             Source::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
-            Source::Stdin => None,
+            Source::Stdin | Source::Journal(_) => None,
         })
         .sum();
     crate::progress::start(total, sources.len());

@@ -48,6 +48,7 @@ fn input_args(a: &SummaryArgs, since: i64, until: i64) -> InputArgs {
         verbose: false,
         by_host: false,
         host: None,
+        journal: a.journal.clone(),
     }
 }
 

@@ -7,6 +7,7 @@
 //! or checks every `--poll-interval` when notifications are unavailable.
 
 pub mod alert;
+pub mod journal;
 pub mod metrics;
 mod print;
 pub mod tail;
@@ -24,7 +25,9 @@ use notify::Watcher;
 use crate::aggregate::Aggregate;
 use crate::cli::{FollowArgs, FollowFormat, InputFormat};
 use crate::event::Event;
-use crate::input::default_path;
+use crate::input::Source;
+use crate::input::discover::default_source;
+use crate::input::journal::FollowFrom;
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed, Record};
 use crate::scan::align_offset;
@@ -37,9 +40,15 @@ use tail::{Note, Start, Tail};
 /// missed events, and the clock of summaries).
 const MAX_SLEEP: Duration = Duration::from_secs(1);
 
-/// One followed file.
+/// Where a followed input's lines come from.
+enum Feed {
+    File(Tail),
+    Journal(journal::JournalTail),
+}
+
+/// One followed file (or the journal).
 struct Followed {
-    tail: Tail,
+    tail: Feed,
     name: String,
     format: Option<Format>,
     clock: Clock,
@@ -125,7 +134,10 @@ impl State {
         let format = match f.format.or(self.forced) {
             Some(fmt) => fmt,
             None => {
-                let fmt = detect_file(f.tail.path()).unwrap_or(Format::Exim);
+                let fmt = match &f.tail {
+                    Feed::File(t) => detect_file(t.path()).unwrap_or(Format::Exim),
+                    Feed::Journal(_) => Format::Postfix,
+                };
                 f.format = Some(fmt);
                 fmt
             }
@@ -239,14 +251,16 @@ fn watch(paths: &[PathBuf], tx: mpsc::Sender<Wake>) -> Option<notify::Recommende
 /// Runs `follow` until SIGINT/SIGTERM; returns the exit status.
 pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> {
     let mut paths = args.paths.clone();
-    if paths.is_empty() {
-        match default_path() {
-            Some(p) => paths.push(p),
-            None => bail!(
-                "no log file given and none of {} exists; name one",
-                crate::input::discover::DEFAULT_PATHS.join(", ")
-            ),
+    let mut journal = args.journal.query(None, None);
+    if paths.is_empty() && journal.is_none() {
+        match default_source(None, None).map_err(anyhow::Error::msg)? {
+            Source::Journal(q) => journal = Some(q),
+            Source::File(p) => paths.push(p),
+            Source::Stdin => {}
         }
+    }
+    if let Some(q) = &journal {
+        q.probe()?;
     }
     if paths.iter().any(|p| p.as_os_str() == "-") {
         bail!("follow reads files by name (to survive rotation); for a pipe use `events -`");
@@ -262,6 +276,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         InputFormat::Postfix => Format::Postfix,
     });
     let cutoff = args.lookback.map(|l| now - l);
+    let (tx, rx) = mpsc::channel();
 
     let mut files: Vec<Followed> = paths
         .iter()
@@ -276,13 +291,34 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             let (tail, n) = Tail::new(p, start);
             note(&name, &n);
             Followed {
-                tail,
+                tail: Feed::File(tail),
                 name,
                 format,
                 clock: Clock::new(zone, year),
             }
         })
         .collect();
+    if let Some(q) = &journal {
+        let from = match (args.from_start, cutoff) {
+            (true, _) => FollowFrom::Beginning,
+            (_, Some(c)) => FollowFrom::Since(c),
+            _ => FollowFrom::End,
+        };
+        let wake = tx.clone();
+        let feed = journal::JournalTail::start(q, from, move || {
+            let _ = wake.send(Wake::Files);
+        })?;
+        eprintln!(
+            "maillog421: following the mail entries of the systemd {}",
+            q.display()
+        );
+        files.push(Followed {
+            tail: Feed::Journal(feed),
+            name: q.display(),
+            format: Some(Format::Postfix),
+            clock: Clock::new(zone, year),
+        });
+    }
 
     let metrics = match args.metrics {
         Some(addr) => {
@@ -305,7 +341,6 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         now: None,
     };
 
-    let (tx, rx) = mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
     {
         let (tx, stop) = (tx.clone(), Arc::clone(&stop));
@@ -321,16 +356,24 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         Duration::from_secs_f64(args.poll_interval.clamp(0.01, 5.0))
     };
     let every = (args.every > 0).then(|| Duration::from_secs(args.every as u64));
+    let mut ended = None;
     let mut period_start = (Instant::now(), chrono::Utc::now().timestamp());
 
     loop {
         for f in &mut files {
             // The new lines, in one buffer: (end offset, line number) each.
             let (mut text, mut lines) = (Vec::new(), Vec::new());
-            let polled = f.tail.poll(&mut |l, no| {
+            let mut take = |l: &[u8], no| {
                 text.extend_from_slice(l);
                 lines.push((text.len(), no));
-            });
+            };
+            let polled = match &mut f.tail {
+                Feed::File(t) => t.poll(&mut take),
+                Feed::Journal(j) => {
+                    ended = ended.take().or(j.poll(&mut take));
+                    Ok(None)
+                }
+            };
             let mut start = 0;
             let each = lines.iter().map(|&(end, no)| {
                 let l = &text[start..end];
@@ -346,8 +389,11 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             }
             match polled {
                 Ok(Some(n)) => {
-                    if matches!(n, Note::Rotated | Note::Opened) && state.forced.is_none() {
-                        f.format = detect_file(f.tail.path()).or(f.format);
+                    if let Feed::File(t) = &f.tail
+                        && matches!(n, Note::Rotated | Note::Opened)
+                        && state.forced.is_none()
+                    {
+                        f.format = detect_file(t.path()).or(f.format);
                     }
                     note(&f.name, &n);
                 }
@@ -371,7 +417,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             period_start = (Instant::now(), end);
         }
         out.flush()?;
-        if stop.load(Ordering::SeqCst) {
+        if stop.load(Ordering::SeqCst) || ended.is_some() {
             break;
         }
         match rx.recv_timeout(sleep) {
@@ -392,5 +438,9 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         .printer
         .summary("session", now, end, &state.session, out)?;
     out.flush()?;
+    if let Some(why) = ended {
+        eprintln!("maillog421: {}", crate::text::escape_control(&why));
+        return Ok(crate::run::EXIT_ERRORS);
+    }
     Ok(crate::run::EXIT_OK)
 }

@@ -6,11 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
-/// One input: a file, or standard input (`-`).
+/// One input: a file, standard input (`-`), or the systemd journal's mail
+/// entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Stdin,
     File(PathBuf),
+    Journal(super::journal::JournalQuery),
 }
 
 impl Source {
@@ -26,6 +28,7 @@ impl Source {
         match self {
             Source::Stdin => "<stdin>".to_string(),
             Source::File(p) => p.display().to_string(),
+            Source::Journal(q) => q.display(),
         }
     }
 }
@@ -39,9 +42,60 @@ pub const DEFAULT_PATHS: [&str; 4] = [
     "/var/log/mail.log",
 ];
 
+/// The default paths: [`DEFAULT_PATHS`], or for tests the `:`-separated
+/// list in the (undocumented) `MAILLOG421_DEFAULT_PATHS`.
+pub fn default_paths() -> Vec<PathBuf> {
+    match std::env::var_os("MAILLOG421_DEFAULT_PATHS") {
+        Some(list) => std::env::split_paths(&list).collect(),
+        None => DEFAULT_PATHS.iter().map(PathBuf::from).collect(),
+    }
+}
+
 /// The first default path that exists.
 pub fn default_path() -> Option<PathBuf> {
-    DEFAULT_PATHS.iter().map(PathBuf::from).find(|p| p.exists())
+    default_paths().into_iter().find(|p| p.exists())
+}
+
+/// The journal read when no path is given and no default file exists: the
+/// system's, or for tests the directory in the (undocumented)
+/// `MAILLOG421_DEFAULT_JOURNAL_DIR`.
+pub fn default_journal() -> super::journal::JournalQuery {
+    super::journal::JournalQuery {
+        dir: std::env::var_os("MAILLOG421_DEFAULT_JOURNAL_DIR").map(PathBuf::from),
+        ..Default::default()
+    }
+}
+
+/// What to read when no path is given: the first default file that exists,
+/// else the journal when it holds mail entries (said on stderr either way).
+/// The error lists everything tried.
+pub fn default_source(since: Option<i64>, until: Option<i64>) -> Result<Source, String> {
+    if let Some(p) = default_path() {
+        eprintln!("maillog421: reading {}", p.display());
+        return Ok(Source::File(p));
+    }
+    let tried: Vec<String> = default_paths()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut q = default_journal();
+    q.since = since;
+    q.until = until;
+    match q.probe() {
+        Ok(()) => {
+            eprintln!(
+                "maillog421: none of {} exists; reading the mail entries of the systemd {}",
+                tried.join(", "),
+                q.display()
+            );
+            Ok(Source::Journal(q))
+        }
+        Err(e) => Err(format!(
+            "no log file given, none of {} exists, and the systemd journal gave nothing: {e}; \
+             name a log file, - for stdin, or --journal-file/--journal-dir",
+            tried.join(", ")
+        )),
+    }
 }
 
 /// How a sibling sorts: numbered ones by descending N, then dated ones by

@@ -1,9 +1,11 @@
 //! Inputs: which files to read ([`discover`]), opening them with gzip
-//! sniffed by magic bytes ([`mod@open`]), and cutting them into lines with
-//! one reused buffer ([`lines`]).
+//! sniffed by magic bytes ([`mod@open`]), the systemd journal through
+//! journalctl ([`journal`]), and cutting them into lines with one reused
+//! buffer ([`lines`]).
 
 pub mod discover;
 pub mod gzip;
+pub mod journal;
 pub mod lines;
 pub mod open;
 pub mod pipe;

@@ -29,6 +29,12 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
     let name = source.display();
     let (inner, mtime, size, file): (Box<dyn Read + Send>, _, _, _) = match source {
         Source::Stdin => (Box::new(io::stdin()), None, None, None),
+        Source::Journal(q) => {
+            let reader = q
+                .open()
+                .map_err(|e| InputError::open(&name, io::Error::other(e)))?;
+            (Box::new(reader), None, None, None)
+        }
         Source::File(path) => {
             let file = File::open(path).map_err(|e| InputError::open(&name, e))?;
             let meta = file.metadata().map_err(|e| InputError::open(&name, e))?;
