@@ -45,33 +45,48 @@ fn mail_text_for_a_fixture_day() {
     insta::assert_snapshot!("summary_exim_story_2026_11_21", o.stdout);
 }
 
+/// The real Exim log of 2026-11-23, then its delivered (`=>`) lines again
+/// a day later: 2026-11-24 is inside the logs and has no 421.
+fn log_with_a_quiet_day(dir: &std::path::Path) -> String {
+    let real = std::fs::read_to_string(fixture("real/exim/mainlog-default")).unwrap();
+    let mut text = real.clone();
+    for l in real.lines().filter(|l| l.contains(" => ")) {
+        text.push_str(&l.replacen("2026-11-23", "2026-11-24", 1));
+        text.push('\n');
+    }
+    let p = dir.join("mainlog");
+    std::fs::write(&p, text).unwrap();
+    path_str(&p)
+}
+
 #[test]
 fn quiet_if_none_prints_nothing_on_a_day_without_421s() {
-    let o = run(&[
+    let dir = tempfile::tempdir().unwrap();
+    let log = log_with_a_quiet_day(dir.path());
+    let base = [
         "summary",
         "--day",
-        "2026-10-01",
-        "--tz",
-        "utc",
-        "--quiet-if-none",
-        &story(),
-    ]);
-    assert_eq!((o.code, o.stdout.as_str()), (0, ""));
-    let o = run(&[
-        "summary",
-        "--day",
-        "2026-10-01",
+        "2026-11-24",
         "--tz",
         "utc",
         "--host",
         "mx1",
-        &story(),
-    ]);
-    assert_eq!(o.code, 0);
+    ];
+    let mut quiet = base.to_vec();
+    quiet.extend(["--quiet-if-none", &log]);
+    let o = run(&quiet);
+    assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (0, "", ""));
+    let mut loud = base.to_vec();
+    loud.push(&log);
+    let o = run(&loud);
+    assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(
         o.stdout
-            .starts_with("maillog421: no deferrals with 421 on mx1 for 2026-10-01\n")
+            .starts_with("maillog421: no deferrals with 421 on mx1 for 2026-11-24\n"),
+        "{}",
+        o.stdout
     );
+    assert!(o.stdout.contains("\nNo 421 that day.\n"), "{}", o.stdout);
 }
 
 #[test]

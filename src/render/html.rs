@@ -630,23 +630,33 @@ impl Html {
             s.push_str("<p>No 421 seen.</p>\n");
             return Ok(());
         }
-        cats.sort_by_key(|c| std::cmp::Reverse(c.counts.total()));
+        // The 421s are the deferrals, and apart from them the 421s we sent:
+        // host-level and cached lines repeat a deferral, so the charts leave
+        // them out (the table lists them in their own columns).
+        let key = |k: &KindCounts| (k.deferrals_421, k.inbound_421);
+        cats.sort_by_key(|c| std::cmp::Reverse(key(&c.counts)));
+        let charted = |k: &KindCounts| [k.deferrals_421, 0, 0, k.inbound_421];
         let stages: Vec<_> = r
             .by_stage
             .iter()
-            .filter(|st| st.counts.total() > 0)
+            .filter(|st| st.counts.deferrals_421 + st.counts.inbound_421 > 0)
             .collect();
         s.push_str("<div class=\"pair\">\n");
         let cat_rows: Vec<(String, [u64; 4])> = cats
             .iter()
-            .map(|c| (c.category.to_string(), kind_values(&c.counts)))
+            .filter(|c| c.counts.deferrals_421 + c.counts.inbound_421 > 0)
+            .map(|c| (c.category.to_string(), charted(&c.counts)))
             .collect();
-        stacked_chart(s, "421s by cause category", &cat_rows)?;
+        stacked_chart(s, "421 deferrals and 421s we sent, by cause", &cat_rows)?;
         let stage_rows: Vec<(String, [u64; 4])> = stages
             .iter()
-            .map(|st| (st.stage.to_string(), kind_values(&st.counts)))
+            .map(|st| (st.stage.to_string(), charted(&st.counts)))
             .collect();
-        stacked_chart(s, "421s by SMTP stage", &stage_rows)?;
+        stacked_chart(
+            s,
+            "421 deferrals and 421s we sent, by SMTP stage",
+            &stage_rows,
+        )?;
         s.push_str("</div>\n");
         let rows: Vec<Vec<String>> = cats
             .iter()
@@ -673,18 +683,22 @@ impl Html {
     }
 
     fn advice(&self, s: &mut String, r: &Report) -> fmt::Result {
-        let mut cats: Vec<(Cause, u64)> = r
+        // Counted as the 421s: deferrals, and the 421s we sent apart.
+        let mut cats: Vec<(Cause, u64, u64)> = r
             .by_category
             .iter()
-            .filter(|c| c.counts.total() > 0)
-            .filter_map(|c| cause_named(c.category).map(|cause| (cause, c.counts.total())))
+            .filter(|c| c.counts.deferrals_421 + c.counts.inbound_421 > 0)
+            .filter_map(|c| {
+                cause_named(c.category)
+                    .map(|cause| (cause, c.counts.deferrals_421, c.counts.inbound_421))
+            })
             .collect();
         if cats.is_empty() {
             return Ok(());
         }
-        cats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        s.push_str("<h2>What to do</h2>\n<p class=\"note\">One card per cause seen, the most frequent first.</p>\n");
-        for (cause, n) in cats {
+        cats.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+        s.push_str("<h2>What to do</h2>\n<p class=\"note\">One card per cause seen, the most 421 deferrals first.</p>\n");
+        for (cause, deferrals, inbound) in cats {
             let g: &Guidance = guidance(cause);
             let domains: Vec<&str> = r
                 .by_domain
@@ -693,11 +707,19 @@ impl Html {
                 .take(6)
                 .map(|d| d.domain.as_str())
                 .collect();
+            let mut count = Vec::new();
+            if deferrals > 0 {
+                let s = if deferrals == 1 { "" } else { "s" };
+                count.push(format!("{} 421 deferral{s}", thousands(deferrals)));
+            }
+            if inbound > 0 {
+                count.push(format!("{} sent by us (inbound)", thousands(inbound)));
+            }
             write!(
                 s,
-                "<section class=\"advice\"><h3>{}<span class=\"count\">seen {} times</span></h3>\n<p>{}</p>\n<p><b>Temporary?</b> {}</p>\n",
+                "<section class=\"advice\"><h3>{}<span class=\"count\">{}</span></h3>\n<p>{}</p>\n<p><b>Temporary?</b> {}</p>\n",
                 esc(cause.name()),
-                thousands(n),
+                count.join(", "),
                 prose(g.meaning),
                 prose(g.temporary)
             )?;
@@ -767,9 +789,11 @@ impl Html {
                 .take(self.top)
                 .map(|x| {
                     vec![
-                        thousands(x.count),
+                        thousands(x.deferrals_421),
+                        thousands(x.suspended_421),
+                        thousands(x.replies_421),
                         esc(x.category),
-                        format!("<span class=\"r\">{}</span>", clip(&x.text, 200)),
+                        format!("<span class=\"r\">{}</span>", esc(&x.text)),
                         clip(&x.domains.join(" "), 80),
                     ]
                 })
@@ -777,7 +801,9 @@ impl Html {
             table(
                 s,
                 &[
-                    ("count", true),
+                    ("deferred", true),
+                    ("suspended", true),
+                    ("reply", true),
                     ("category", false),
                     ("reply (normalised)", false),
                     ("domains", false),
@@ -793,14 +819,21 @@ impl Html {
                 .take(self.top)
                 .map(|x| {
                     vec![
-                        thousands(x.count),
-                        format!("<span class=\"r\">{}</span>", clip(&x.text, 200)),
+                        thousands(x.deferrals_421),
+                        thousands(x.suspended_421),
+                        thousands(x.replies_421),
+                        format!("<span class=\"r\">{}</span>", esc(&x.text)),
                     ]
                 })
                 .collect();
             table(
                 s,
-                &[("count", true), ("reply (no rule matched)", false)],
+                &[
+                    ("deferred", true),
+                    ("suspended", true),
+                    ("reply", true),
+                    ("reply (no rule matched)", false),
+                ],
                 &rows,
             )?;
         }
