@@ -318,10 +318,11 @@ fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String 
 
     push(&mut o, String::new());
     push(&mut o, "What to do".into());
+    let mtas = crate::guidance::Mtas::of(&r.inputs);
     for (c, _) in present.iter().take(4) {
         let g = guidance(*c);
         push(&mut o, format!("  {}:", c.name()));
-        for item in g.do_now.iter().take(3) {
+        for item in g.do_now.iter().filter(|i| mtas.fits(i)).take(3) {
             push(&mut o, wrap(&format!("- {item}"), "    ", 80));
         }
     }

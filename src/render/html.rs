@@ -12,7 +12,7 @@ use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
 use super::Render;
-use super::table::{cell, short_time};
+use super::table::{cell, short_time, window_time};
 use super::table_answers::duration;
 use crate::analysis::per_1000;
 use crate::analysis::strength;
@@ -233,6 +233,11 @@ fn table(s: &mut String, heads: &[(&str, bool)], rows: &[Vec<String>]) -> fmt::R
     Ok(())
 }
 
+/// A window's time: to the second when windows are not whole minutes.
+fn window_cell(t: &str, window: i64) -> String {
+    format!("<span class=\"t\">{}</span>", esc(&window_time(t, window)))
+}
+
 fn time_cell(t: &str) -> String {
     format!("<span class=\"t\">{}</span>", esc(&short_time(t)))
 }
@@ -422,9 +427,9 @@ impl Html {
             .take(self.top)
             .map(|e| {
                 vec![
-                    time_cell(&e.start),
-                    time_cell(&e.end),
-                    time_cell(&e.peak),
+                    window_cell(&e.start, r.window_seconds),
+                    window_cell(&e.end, r.window_seconds),
+                    window_cell(&e.peak, r.window_seconds),
                     thousands(e.deferrals_421),
                     thousands(e.delivery_attempts),
                     format!("{:.1}", e.rate_per_1000),
@@ -730,12 +735,17 @@ impl Html {
                     clip(&domains.join(", "), 200)
                 )?;
             }
+            // Advice naming an MTA only for the MTA(s) of the input.
+            let mtas = crate::guidance::Mtas::of(&r.inputs);
+            let fit = |items: &[&'static str]| -> Vec<&'static str> {
+                items.iter().copied().filter(|i| mtas.fits(i)).collect()
+            };
             s.push_str("<div class=\"cols\">");
-            list(s, "Do now", "ol", g.do_now)?;
-            list(s, "Who acts", "ul", g.who_acts)?;
+            list(s, "Do now", "ol", &fit(g.do_now))?;
+            list(s, "Who acts", "ul", &fit(g.who_acts))?;
             s.push_str("</div><div class=\"cols\">");
-            list(s, "Likely causes", "ul", g.causes)?;
-            list(s, "Tell support / the receiver", "ul", g.tell_support)?;
+            list(s, "Likely causes", "ul", &fit(g.causes))?;
+            list(s, "Tell support / the receiver", "ul", &fit(g.tell_support))?;
             s.push_str("</div></section>\n");
         }
         Ok(())
@@ -1168,8 +1178,13 @@ fn time_chart(s: &mut String, r: &Report) -> fmt::Result {
     for (i, a) in attempts.iter().enumerate() {
         let t = t0 + bin * i as i64;
         let bh = *a as f64 / a_top * ph;
+        let shape = if bin % 60 == 0 {
+            "%Y-%m-%d %H:%M"
+        } else {
+            "%Y-%m-%d %H:%M:%S"
+        };
         let label = local_time(t, offset_at(rows, t))
-            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+            .map(|d| d.format(shape).to_string())
             .unwrap_or_default();
         write!(
             s,

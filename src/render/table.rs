@@ -69,6 +69,17 @@ fn common_prefix(a: &[char], b: &[char]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
+/// The start (or end) of a window of `window` seconds, to the minute
+/// (`2026-11-22 10:00`), or to the second when windows are not whole
+/// minutes (`2026-11-22 10:00:10`): six 10-second windows must not read alike.
+pub(crate) fn window_time(s: &str, window: i64) -> String {
+    if window % 60 == 0 {
+        return short_time(s);
+    }
+    s.get(..19)
+        .map_or_else(|| s.to_string(), |t| t.replacen('T', " ", 1))
+}
+
 /// `2026-11-22T10:00:00+01:00` shown as `2026-11-22 10:00`.
 pub(super) fn short_time(s: &str) -> String {
     s.get(..16)
@@ -112,7 +123,7 @@ fn kind_cells(k: &KindCounts) -> [String; 4] {
     ]
 }
 
-fn human_window(secs: i64) -> String {
+pub(crate) fn human_window(secs: i64) -> String {
     match secs {
         s if s % 86_400 == 0 => format!("{}d", s / 86_400),
         s if s % 3600 == 0 => format!("{}h", s / 3600),
@@ -372,7 +383,7 @@ impl TableRender {
         ]);
         for row in &rows {
             w.add_row(vec![
-                short_time(&row.start),
+                window_time(&row.start, r.window_seconds),
                 row.delivery_attempts.to_string(),
                 bar(row.delivery_attempts, max_attempts, 20, '█'),
                 row.deferrals_421.to_string(),
