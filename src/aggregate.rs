@@ -154,7 +154,8 @@ pub struct WindowStats {
 /// A normalised reply text and what it was seen with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReplyStats {
-    pub count: u64,
+    /// Lines with this text, by [`Kind`] (inbound never lands here).
+    pub by_kind: [u64; 4],
     pub cause: Option<Cause>,
     pub domains: BTreeSet<String>,
 }
@@ -168,6 +169,9 @@ pub struct Aggregate {
     pub totals: Totals,
     pub first: Option<i64>,
     pub last: Option<i64>,
+    /// The first and last time of every line with a usable stamp, in the
+    /// period or not (what the input covers).
+    pub span: Option<(i64, i64)>,
     domain_index: HashMap<Box<[u8]>, usize>,
     domain_stats: Vec<DomainStats>,
     pub windows: HashMap<i64, WindowStats>,
@@ -194,6 +198,7 @@ impl Aggregate {
             totals: Totals::default(),
             first: None,
             last: None,
+            span: None,
             domain_index: HashMap::default(),
             domain_stats: Vec::new(),
             windows: HashMap::default(),
@@ -218,7 +223,21 @@ impl Aggregate {
         if let Some(t) = time {
             self.first = min_opt(self.first, Some(t));
             self.last = max_opt(self.last, Some(t));
+            self.covers(t);
         }
+    }
+
+    /// A line outside the period (`--since`/`--until`) was read at `time`.
+    pub fn outside(&mut self, time: i64) {
+        self.totals.lines += 1;
+        self.covers(time);
+    }
+
+    fn covers(&mut self, t: i64) {
+        self.span = Some(match self.span {
+            Some((a, b)) => (a.min(t), b.max(t)),
+            None => (t, t),
+        });
     }
 
     pub fn unparsed(&mut self) {
@@ -314,7 +333,7 @@ impl Aggregate {
         }
         let key = reply_key(ev.reply.text);
         let r = self.replies.entry(key.clone()).or_default();
-        r.count += 1;
+        r.by_kind[k] += 1;
         r.cause = Some(ev.cause);
         if !ev.domain.is_empty() {
             r.domains
@@ -346,6 +365,10 @@ impl Aggregate {
         self.totals.merge(&o.totals);
         self.first = min_opt(self.first, o.first);
         self.last = max_opt(self.last, o.last);
+        if let Some((a, b)) = o.span {
+            self.covers(a);
+            self.covers(b);
+        }
         for (k, v) in o.domains() {
             self.domain_mut_exact(k).merge(v);
         }
@@ -367,7 +390,7 @@ impl Aggregate {
         self.servers.merge(&o.servers);
         for (k, v) in &o.replies {
             let r = self.replies.entry(k.clone()).or_default();
-            r.count += v.count;
+            add_arr(&mut r.by_kind, &v.by_kind);
             r.cause = r.cause.or(v.cause);
             r.domains.extend(v.domains.iter().cloned());
         }

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::classify::{Cause, cause_of_enhanced, classify, matching_rule};
+use crate::classify::{Cause, cause_of_enhanced, classify_for, matching_rule};
 use crate::parse::reply::{code_at, enhanced_code, split_in_reply_to};
 use crate::text::escape_control;
 
@@ -540,8 +540,11 @@ pub fn explain(arg: &str) -> Result<Explanation, String> {
     } else {
         enhanced_code(reply)
     };
-    let cause = classify(reply, enhanced);
-    let custom = crate::rules::active().and_then(|c| c.find(reply, enhanced, b""));
+    // A whole log line names the recipient: its domain picks custom rules
+    // limited to a domain, as `report` does for the same line.
+    let domain = logged_domain(bytes);
+    let cause = classify_for(reply, enhanced, domain);
+    let custom = crate::rules::active().and_then(|c| c.find(reply, enhanced, domain));
     let rule = matching_rule(reply).filter(|_| custom.is_none());
     let decided_by = match rule {
         _ if custom.is_some() => "custom-rule",
@@ -571,6 +574,59 @@ pub fn explain(arg: &str) -> Result<Explanation, String> {
         summary: cause.meaning(),
         provider: provider_of_reply(reply),
     })
+}
+
+/// The recipient domain of a 421 event, when `line` is a whole Exim or
+/// Postfix log line (parsed as `report` parses it); empty otherwise.
+fn logged_domain(line: &[u8]) -> &[u8] {
+    use crate::parse::{Format, Parsed};
+    [Format::Exim, Format::Postfix]
+        .into_iter()
+        .find_map(|f| match f.parse_line(line) {
+            Parsed::Entry { mta, record, .. } => {
+                crate::event::Event::from_record(0, mta, &record).map(|e| e.domain)
+            }
+            _ => None,
+        })
+        .unwrap_or(b"")
+}
+
+/// Which MTAs an input holds, for advice that names one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Mtas {
+    pub exim: bool,
+    pub postfix: bool,
+}
+
+impl Mtas {
+    /// From the formats of the inputs (syslog lines count as Postfix);
+    /// both when none is known.
+    pub fn of(inputs: &[crate::scan::InputStats]) -> Mtas {
+        use crate::parse::Format;
+        let has = |f: Format| inputs.iter().any(|i| i.format == Some(f));
+        let m = Mtas {
+            exim: has(Format::Exim),
+            postfix: has(Format::Postfix),
+        };
+        if m == Mtas::default() {
+            Mtas {
+                exim: true,
+                postfix: true,
+            }
+        } else {
+            m
+        }
+    }
+
+    /// An advice item for these MTAs: it names no MTA, or only these.
+    pub fn fits(self, item: &str) -> bool {
+        let lower = item.to_ascii_lowercase();
+        let exim = lower.contains("exim");
+        let postfix = ["postfix", "postqueue", "postconf", "postsuper"]
+            .iter()
+            .any(|w| lower.contains(w));
+        (!exim || self.exim) && (!postfix || self.postfix)
+    }
 }
 
 /// Output width of the text form.

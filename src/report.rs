@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::aggregate::{Aggregate, DomainStats};
+use crate::aggregate::{Aggregate, DomainStats, ReplyStats};
 use crate::analysis::load::{Load, load};
 use crate::analysis::offenders::{self, Grid, Repeat, repeat};
 use crate::analysis::per_1000;
@@ -182,11 +182,18 @@ pub struct WindowRow {
     pub inbound_421: u64,
 }
 
+/// One outbound reply text (whole, normalised) with its lines by kind.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ReplyRow {
     pub text: String,
-    pub count: u64,
+    /// Recipients deferred with this reply.
+    pub deferrals_421: u64,
+    /// Postfix cached 421s (no new attempt) with this reply.
+    pub suspended_421: u64,
+    /// Host-level lines with this reply (they repeat an attempt).
+    pub replies_421: u64,
     pub category: &'static str,
+    /// Recipient domains seen with this reply (up to 5).
     pub domains: Vec<String>,
     /// For an unclassified reply: a rules-file entry to paste and finish.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -316,18 +323,7 @@ impl Report {
 
         let (by_window, windows_complete) = windows(agg, zone);
 
-        let mut replies: Vec<ReplyRow> = agg
-            .replies
-            .iter()
-            .map(|(text, r)| ReplyRow {
-                text: text.clone(),
-                count: r.count,
-                category: r.cause.unwrap_or(Cause::Unknown).name(),
-                domains: r.domains.iter().take(5).cloned().collect(),
-                suggested_rule: None,
-            })
-            .collect();
-        replies.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+        let replies = reply_rows(agg);
         let top_unknown_replies = replies
             .iter()
             .filter(|r| r.category == Cause::Unknown.name())
@@ -396,6 +392,78 @@ impl Report {
             load: load(agg, &domain_windows, zone),
         }
     }
+}
+
+/// One row per normalised reply text, the most deferrals first. A
+/// host-level row whose text is a word-for-word start of another row's text
+/// joins that row: Exim writes the host-level line of an EHLO failure with
+/// raw newlines (`(EHLO response was: 421-4.7.28 ...` then the rest on lines
+/// of their own), so only the reply's first line reaches it, while the
+/// recipient's `==` line holds the whole reply.
+fn reply_rows(agg: &Aggregate) -> Vec<ReplyRow> {
+    let mut texts: Vec<(&String, &ReplyStats)> = agg.replies.iter().collect();
+    texts.sort_by(|a, b| a.0.cmp(b.0));
+    let mut rows: BTreeMap<&str, ReplyStats> = BTreeMap::new();
+    let deferred = |k: &[u64; 4]| k[Kind::Deferred.index()];
+    for (text, r) in &texts {
+        let cut_short =
+            r.domains.is_empty() && r.by_kind[Kind::Reply.index()] == r.by_kind.iter().sum::<u64>();
+        let into = cut_short
+            .then(|| {
+                texts
+                    .iter()
+                    .filter(|(t, o)| {
+                        !o.domains.is_empty()
+                            && t.len() > text.len()
+                            && t.starts_with(text.as_str())
+                            && t.as_bytes()[text.len()] == b' '
+                    })
+                    .max_by(|a, b| {
+                        deferred(&a.1.by_kind)
+                            .cmp(&deferred(&b.1.by_kind))
+                            .then(b.0.cmp(a.0))
+                    })
+                    .map(|(t, _)| t.as_str())
+            })
+            .flatten()
+            .unwrap_or(text.as_str());
+        let row = rows.entry(into).or_default();
+        for (a, b) in row.by_kind.iter_mut().zip(&r.by_kind) {
+            *a += b;
+        }
+        if into == text.as_str() {
+            row.cause = r.cause;
+        }
+        row.domains.extend(r.domains.iter().cloned());
+    }
+    let mut out: Vec<ReplyRow> = rows
+        .into_iter()
+        .map(
+            |(
+                text,
+                ReplyStats {
+                    by_kind: k,
+                    cause,
+                    domains,
+                },
+            )| ReplyRow {
+                text: text.to_string(),
+                deferrals_421: k[Kind::Deferred.index()],
+                suspended_421: k[Kind::Suspended.index()],
+                replies_421: k[Kind::Reply.index()],
+                category: cause.unwrap_or(Cause::Unknown).name(),
+                domains: domains.into_iter().take(5).collect(),
+                suggested_rule: None,
+            },
+        )
+        .collect();
+    out.sort_by(|a, b| {
+        b.deferrals_421
+            .cmp(&a.deferrals_421)
+            .then((b.suspended_421 + b.replies_421).cmp(&(a.suspended_421 + a.replies_421)))
+            .then_with(|| a.text.cmp(&b.text))
+    });
+    out
 }
 
 /// Domains with a 421 deferral or suspension, the most first.

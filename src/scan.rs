@@ -368,7 +368,7 @@ fn read_part<R: Read>(
             continue;
         };
         if cfg.since.is_some_and(|s| time < s) || cfg.until.is_some_and(|u| time >= u) {
-            agg.totals.lines += 1;
+            agg.outside(time);
             continue;
         }
         agg.line(Some(time));

@@ -115,19 +115,25 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
-/// The first line: a mail subject.
+/// The first line: a mail subject, at most 80 columns (a long host name or
+/// top domain is shortened, the top domain dropped before the count).
 pub fn subject(r: &Report, host: &str, date: &str) -> String {
     let n = r.totals.deferrals_421;
+    let host = clip(host, 24);
     if n == 0 {
         return format!("maillog421: no deferrals with 421 on {host} for {date}");
     }
-    let top = r
-        .by_domain
-        .first()
-        .map(|d| format!(", top {} ({})", clip(&d.domain, 30), d.deferrals_421))
-        .unwrap_or_default();
     let s = if n == 1 { "" } else { "s" };
-    format!("maillog421: {n} deferral{s} with 421 on {host} for {date}{top}")
+    let head = format!("maillog421: {n} deferral{s} with 421 on {host} for {date}");
+    let Some(d) = r.by_domain.first() else {
+        return head;
+    };
+    let count = format!(" ({})", d.deferrals_421);
+    let room = 80usize.saturating_sub(head.chars().count() + ", top ".len() + count.len());
+    if room < 8 {
+        return head;
+    }
+    format!("{head}, top {}{count}", clip(&d.domain, room))
 }
 
 fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String {
@@ -145,28 +151,36 @@ fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String 
         (!week.is_empty())
             .then(|| week.iter().map(|d| f(d) as f64).sum::<f64>() / week.len() as f64)
     };
-    push(
-        &mut o,
-        format!(
-            "{:<24}{:>10}{:>16}{:>22}",
-            "",
-            "the day",
-            "day before",
-            format!("{}-day average", week.len())
-        ),
-    );
     type Column = fn(&Day) -> u64;
     let rows: [(&str, u64, Column); 3] = [
         ("delivery attempts", t.delivery_attempts, |d| d.attempts),
         ("421 deferrals", t.deferrals_421, |d| d.deferrals),
         ("421s we sent (inbound)", t.inbound_421, |d| d.inbound),
     ];
-    for (name, now, f) in rows {
-        let b = before.map_or("-".to_string(), |d| {
-            format!("{} {}", f(d), change(now, f(d) as f64))
-        });
-        let a = avg(f).map_or("-".to_string(), |v| format!("{v:.1} {}", change(now, v)));
-        push(&mut o, format!("{name:<24}{now:>10}{b:>16}{a:>22}"));
+    if week.is_empty() {
+        push(&mut o, format!("{:<24}{:>10}", "", "the day"));
+        for (name, now, _) in rows {
+            push(&mut o, format!("{name:<24}{now:>10}"));
+        }
+    } else {
+        let average = match week.len() {
+            1 => "1 earlier day".to_string(),
+            n => format!("{n}-day average"),
+        };
+        push(
+            &mut o,
+            format!(
+                "{:<24}{:>10}{:>16}{:>22}",
+                "", "the day", "day before", average
+            ),
+        );
+        for (name, now, f) in rows {
+            let b = before.map_or("-".to_string(), |d| {
+                format!("{} {}", f(d), change(now, f(d) as f64))
+            });
+            let a = avg(f).map_or("-".to_string(), |v| format!("{v:.1} {}", change(now, v)));
+            push(&mut o, format!("{name:<24}{now:>10}{b:>16}{a:>22}"));
+        }
     }
     push(
         &mut o,
@@ -179,6 +193,12 @@ fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String 
             )
         ),
     );
+    if week.is_empty() {
+        push(
+            &mut o,
+            "No earlier day in the logs to compare with (they start on this day).".into(),
+        );
+    }
     if t.deferrals_421 + t.suspended_421 + t.replies_421 + t.inbound_421 == 0 {
         push(&mut o, String::new());
         push(&mut o, "No 421 that day.".to_string());
@@ -186,17 +206,23 @@ fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String 
     }
 
     push(&mut o, String::new());
-    push(
-        &mut o,
-        "Top domains (421 deferrals, main cause, retry outcomes)".into(),
-    );
+    if !r.by_domain.is_empty() {
+        push(&mut o, "Top domains".into());
+        push(
+            &mut o,
+            format!(
+                "  {:<30}{:>8}  {:<16}{:>11}{:>9}",
+                "domain", "421s", "main cause", "recovered", "pending"
+            ),
+        );
+    }
     for d in r.by_domain.iter().take(top) {
         let x = &d.retries;
         push(
             &mut o,
             format!(
-                "  {:<28}{:>6}  {:<16} {} recovered, {} pending",
-                clip(&d.domain, 28),
+                "  {:<30}{:>8}  {:<16}{:>11}{:>9}",
+                clip(&d.domain, 29),
                 d.deferrals_421,
                 d.top_category.unwrap_or("-"),
                 x.recovered,
@@ -205,17 +231,43 @@ fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String 
         );
     }
 
-    push(&mut o, String::new());
-    push(&mut o, "Causes (all 421 events)".into());
-    let mut present: Vec<(Cause, u64)> = Cause::ALL
-        .iter()
-        .map(|c| (*c, r.by_category[c.index()].counts.total()))
-        .filter(|(_, n)| *n > 0)
-        .collect();
-    present.sort_by_key(|(c, n)| (std::cmp::Reverse(*n), c.index()));
-    for (c, n) in &present {
-        push(&mut o, format!("  {:<18}{n:>6}  {}", c.name(), c.meaning()));
+    // The 421s: the deferrals, and apart from them the 421s we sent; never
+    // the host-level or cached lines that repeat a deferral.
+    let by = |f: fn(&crate::report::KindCounts) -> u64| -> Vec<(Cause, u64)> {
+        let mut v: Vec<(Cause, u64)> = Cause::ALL
+            .iter()
+            .map(|c| (*c, f(&r.by_category[c.index()].counts)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        v.sort_by_key(|(c, n)| (std::cmp::Reverse(*n), c.index()));
+        v
+    };
+    let deferred = by(|k| k.deferrals_421);
+    let inbound = by(|k| k.inbound_421);
+    for (title, list) in [
+        ("Causes of the 421 deferrals", &deferred),
+        ("Causes of the 421s we sent (inbound)", &inbound),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        push(&mut o, String::new());
+        push(&mut o, title.into());
+        for (c, n) in list {
+            let head = format!("  {:<17}{n:>6} ", c.name());
+            let rest = " ".repeat(head.len());
+            push(
+                &mut o,
+                crate::guidance::wrap(c.meaning(), &head, &rest, 80).join("\n"),
+            );
+        }
     }
+    let mut present = deferred.clone();
+    present.extend(
+        inbound
+            .iter()
+            .filter(|(c, _)| !deferred.iter().any(|(d, _)| d == c)),
+    );
 
     let mut peaks: Vec<_> = r.by_window.iter().filter(|w| w.deferrals_421 > 0).collect();
     peaks.sort_by(|a, b| {
@@ -255,24 +307,23 @@ fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String 
             ),
         );
         for p in r.pending.iter().take(5) {
-            push(
-                &mut o,
-                format!(
-                    "  stuck (first 421 that day {}): {} {}",
-                    p.first_421.get(11..16).unwrap_or(&p.first_421),
-                    clip(&p.id, 24),
-                    clip(&p.recipient, 40)
-                ),
+            let head = format!(
+                "  stuck, first 421 at {}: {}",
+                p.first_421.get(11..16).unwrap_or(&p.first_421),
+                clip(&p.id, 24),
             );
+            let room = 80 - head.chars().count() - 1;
+            push(&mut o, format!("{head} {}", clip(&p.recipient, room)));
         }
     }
 
     push(&mut o, String::new());
     push(&mut o, "What to do".into());
+    let mtas = crate::guidance::Mtas::of(&r.inputs);
     for (c, _) in present.iter().take(4) {
         let g = guidance(*c);
         push(&mut o, format!("  {}:", c.name()));
-        for item in g.do_now.iter().take(3) {
+        for item in g.do_now.iter().filter(|i| mtas.fits(i)).take(3) {
             push(&mut o, wrap(&format!("- {item}"), "    ", 80));
         }
     }
@@ -292,6 +343,68 @@ fn crossed(r: &Report, limit: Option<FailAbove>) -> bool {
     }
 }
 
+/// Why the inputs cannot say anything about the day, if they cannot: no
+/// line at all, no line understood, or no input reaching into the day (a
+/// stalled rotation, the wrong file). `(subject, explanation)`.
+fn useless_input(
+    scanned: &[crate::scan::Scanned],
+    start: i64,
+    end: i64,
+    a: &SummaryArgs,
+) -> Option<(&'static str, String)> {
+    let lines: u64 = scanned.iter().map(|s| s.stats.lines).sum();
+    let names = scanned
+        .iter()
+        .map(|s| crate::text::escape_control(&s.stats.path))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if lines == 0 {
+        return Some((
+            "empty logs",
+            format!("The logs hold no line at all ({names})."),
+        ));
+    }
+    let spans: Vec<(i64, i64)> = scanned.iter().filter_map(|s| s.aggregate.span).collect();
+    if spans.is_empty() {
+        return Some((
+            "no line understood",
+            format!(
+                "None of the {lines} lines of {names} was understood as an Exim or Postfix \
+                 log line, so this says nothing about 421s. A prefix before each line (as \
+                 `docker compose logs` writes: use its --no-log-prefix) or another log \
+                 format? `maillog421 report --verbose` shows the first lines not understood."
+            ),
+        ));
+    }
+    if spans
+        .iter()
+        .any(|(first, last)| *first < end && *last >= start)
+    {
+        return None;
+    }
+    let first = spans.iter().map(|s| s.0).min().unwrap_or(0);
+    let last = spans.iter().map(|s| s.1).max().unwrap_or(0);
+    let when = |t: i64| {
+        let s = format_rfc3339(t, a.tz).replacen('T', " ", 1);
+        s.get(..16).unwrap_or(&s).to_string()
+    };
+    let day = format_rfc3339(start, a.tz);
+    let why = if last < start {
+        "Has log rotation stalled, or is this the wrong file?"
+    } else {
+        "Are these the right files, or is the day wrong?"
+    };
+    Some((
+        "day outside the logs",
+        format!(
+            "{} is outside the logs: they run from {} to {} ({names}). {why}",
+            &day[..10],
+            when(first),
+            when(last)
+        ),
+    ))
+}
+
 /// Runs `summary`; returns the exit status.
 pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
     let now = chrono::Utc::now().timestamp();
@@ -301,20 +414,21 @@ pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
     let end = midnight(date + Days::new(1), a)?;
 
     let (cfg, mut scanned, failed) = scan_inputs(&input_args(a, start, end), 3600, false)?;
+    let problem = useless_input(&scanned, start, end, a);
     let report = build_report(&mut scanned, &cfg);
     let any = report.totals.deferrals_421
         + report.totals.suspended_421
         + report.totals.replies_421
         + report.totals.inbound_421
         > 0;
-    let status = if failed {
+    let status = if failed || problem.is_some() {
         crate::run::EXIT_ERRORS
     } else if crossed(&report, a.fail_above) {
         1
     } else {
         crate::run::EXIT_OK
     };
-    if a.quiet_if_none && !any {
+    if a.quiet_if_none && !any && problem.is_none() {
         return Ok(status);
     }
     let host = a.host.clone().unwrap_or_else(host_name);
@@ -328,6 +442,30 @@ pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
         }
         None => stdout,
     };
+    if let Some((what, why)) = problem {
+        eprintln!("maillog421: summary: {why}");
+        let title = format!(
+            "maillog421: no summary for {date_text} on {}: {what}",
+            clip(&host, 16)
+        );
+        match a.format {
+            SummaryFormat::Text => {
+                writeln!(out, "{title}\n\n{}", wrap(&why, "", 80))?;
+            }
+            SummaryFormat::Html => {
+                let esc = crate::render::html::esc;
+                writeln!(
+                    out,
+                    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head>\n<body><h1>{}</h1>\n<p>{}</p></body></html>",
+                    esc(&title),
+                    esc(&title),
+                    esc(&why)
+                )?;
+            }
+        }
+        out.flush()?;
+        return Ok(status);
+    }
     match a.format {
         SummaryFormat::Text => {
             let days = earlier_days(a, date)?;

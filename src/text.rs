@@ -51,7 +51,8 @@ pub fn csv_safe(s: &str) -> String {
 /// A reply text normalised for grouping: Exim's literal `\n` and the
 /// continuation prefixes of multi-line replies (`421-4.7.0 `) folded into
 /// spaces, per-message tokens (ids mixing letters and digits) replaced by
-/// `*`, standalone numbers by `#`, white space collapsed, at most 200 characters.
+/// `*`, standalone numbers by `#`, white space collapsed. The whole text is
+/// kept (never longer than the input): only terminal tables shorten it.
 pub fn reply_key(text: &[u8]) -> String {
     let s = String::from_utf8_lossy(text).replace("\\n", " ");
     let code = s.get(..3).unwrap_or("");
@@ -73,10 +74,6 @@ pub fn reply_key(text: &[u8]) -> String {
             number_to_hash(w)
         };
         push_word(&mut out, &word);
-    }
-    if out.chars().count() > 200 {
-        out = out.chars().take(199).collect();
-        out.push('…');
     }
     out
 }

@@ -360,3 +360,151 @@ fn help_names_every_subcommand_and_exit_codes() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("unit must be s, m, h or d"));
 }
+
+#[test]
+fn issue_14_top_replies_one_row_per_text_with_counts_per_kind() {
+    for (rel, year) in [
+        ("real/exim/mainlog-default", "2026"),
+        ("real/postfix/maillog-classic", "2026"),
+    ] {
+        let p = fixture(rel).to_string_lossy().into_owned();
+        let r = json(&["report", "--format", "json", "--year", year, &p]);
+        let rows = r["top_replies"].as_array().unwrap();
+        let sum = |f: &str| rows.iter().map(|x| x[f].as_u64().unwrap()).sum::<u64>();
+        let truth = |kind: &str| {
+            common::tsv("real/expected-events.tsv")
+                .iter()
+                .filter(|t| t["file"] == rel && t["kind"] == kind)
+                .count() as u64
+        };
+        assert_eq!(sum("deferrals_421"), truth("deferred"), "{rel}");
+        assert_eq!(sum("suspended_421"), truth("suspended"), "{rel}");
+        assert_eq!(sum("replies_421"), truth("reply"), "{rel}");
+        let texts: Vec<&str> = rows.iter().map(|x| x["text"].as_str().unwrap()).collect();
+        for t in &texts {
+            assert!(!t.contains('…'), "{rel}: cut text {t}");
+            assert!(
+                !texts
+                    .iter()
+                    .any(|o| o.len() > t.len() && o.starts_with(&format!("{t} "))),
+                "{rel}: {t} is the start of another row"
+            );
+        }
+    }
+    // The Gmail reply of the real Exim log: one row, counted from the log itself.
+    let p = fixture("real/exim/mainlog-default");
+    let log = std::fs::read_to_string(&p).unwrap();
+    let gmail = |l: &&str| l.contains("Our system has detected an unusual rate of");
+    let deferred = log
+        .lines()
+        .filter(gmail)
+        .filter(|l| l.contains(" == "))
+        .count();
+    let host_level = log
+        .lines()
+        .filter(gmail)
+        .filter(|l| !l.contains(" == ") && l.contains(" H="))
+        .count();
+    let r = json(&["report", "--format", "json", &p.to_string_lossy()]);
+    let rows: Vec<&serde_json::Value> = r["top_replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["text"].as_str().unwrap().contains("unusual rate of"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["deferrals_421"], deferred as u64);
+    assert_eq!(rows[0]["replies_421"], host_level as u64);
+    assert_eq!(
+        rows[0]["domains"],
+        serde_json::json!(["gmail.test", "googlemail.test"])
+    );
+    assert!(
+        rows[0]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("Please try again later. - gsmtp")
+    );
+}
+
+#[test]
+fn issue_14_table_rows_differing_past_the_cut_look_different() {
+    let dir = tempfile::tempdir().unwrap();
+    // A real Postfix deferral line, twice, with replies differing only after 100 characters.
+    let real = std::fs::read_to_string(fixture("real/postfix/maillog-classic")).unwrap();
+    let line = real
+        .lines()
+        .find(|l| l.contains("status=deferred") && l.contains(": 421 4.3.2 System not accepting"))
+        .unwrap();
+    let pad = " padding".repeat(12);
+    let text: String = ["alpha", "beta"]
+        .iter()
+        .map(|w| line.replacen("network messages", &format!("network messages{pad} {w}"), 1) + "\n")
+        .collect();
+    let p = dir.path().join("maillog");
+    std::fs::write(&p, text).unwrap();
+    let o = run(&["report", "--year", "2026", &p.to_string_lossy()]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let table: Vec<&str> = o
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Top 421 replies"))
+        .filter(|l| l.contains("System not accepting"))
+        .collect();
+    assert_eq!(table.len(), 2, "{}", o.stdout);
+    assert_ne!(table[0], table[1]);
+    assert!(table.iter().any(|l| l.contains("alpha")) && table.iter().any(|l| l.contains("beta")));
+    // CSV and JSON carry the whole text.
+    let r = json(&[
+        "report",
+        "--format",
+        "json",
+        "--year",
+        "2026",
+        &p.to_string_lossy(),
+    ]);
+    assert!(
+        r["top_replies"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains(&pad.trim().to_string())
+    );
+    let o = run(&[
+        "report",
+        "--format",
+        "csv",
+        "--year",
+        "2026",
+        &p.to_string_lossy(),
+    ]);
+    assert!(
+        o.stdout.contains(" beta") || o.stdout.contains(" alpha"),
+        "{}",
+        o.stdout
+    );
+    assert!(!o.stdout.contains('…'), "{}", o.stdout);
+}
+
+#[test]
+fn issue_14_windows_under_a_minute_show_seconds() {
+    let p = fixture("real/exim/mainlog-default")
+        .to_string_lossy()
+        .into_owned();
+    let o = run(&["report", "--window", "10s", "--tz", "utc", &p]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let labels: Vec<&str> = o
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Load and 421s per window"))
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split(['│', '┆']).nth(1))
+        .map(str::trim)
+        .filter(|c| c.starts_with("2026-"))
+        .collect();
+    assert!(labels.len() >= 6, "{}", o.stdout);
+    assert!(labels.contains(&"2026-11-23 11:05:10"), "{labels:?}");
+    let unique: std::collections::BTreeSet<_> = labels.iter().collect();
+    assert_eq!(unique.len(), labels.len(), "{labels:?}");
+    let o = run(&["report", "--window", "1m", "--tz", "utc", &p]);
+    assert!(o.stdout.contains("│ 2026-11-23 11:05 "), "{}", o.stdout);
+}

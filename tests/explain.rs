@@ -159,3 +159,40 @@ fn enhanced_code_decides_when_no_phrase_matches() {
         o.stdout
     );
 }
+
+#[test]
+fn issue_14_explain_rules_with_a_log_line_applies_domain_rules_like_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rule]]\nphrase = \"too many concurrent smtp connections\"\ncategory = \"reputation\"\ndomain = \"connlimit.test\"\n",
+    )
+    .unwrap();
+    let rules = rules.to_string_lossy().into_owned();
+    // A line written by the real Exim 4.96 (fixtures/real), whose recipient is in the rule's domain.
+    let text = std::fs::read_to_string(common::fixture("real/exim/mainlog-default")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains(" == ") && l.contains("@connlimit.test ") && l.contains(" 421 "))
+        .expect("a connlimit.test deferral in the real log");
+    let e = json(&["--rules", &rules, "explain", "--format", "json", line]);
+    assert_eq!(e["category"], "reputation", "{e}");
+    assert_eq!(e["reply"]["decided_by"], "custom-rule", "{e}");
+    // report, on a log holding the same line, decides the same.
+    let log = dir.path().join("mainlog");
+    std::fs::write(&log, format!("{line}\n")).unwrap();
+    let r = json(&[
+        "--rules",
+        &rules,
+        "report",
+        "--format",
+        "json",
+        &log.to_string_lossy(),
+    ]);
+    assert_eq!(r["by_domain"][0]["top_category"], "reputation", "{r}");
+    // The bare reply names no domain: the domain-limited rule stays out.
+    let reply = &line[line.find("421 4.7.0").unwrap()..];
+    let e = json(&["--rules", &rules, "explain", "--format", "json", reply]);
+    assert_eq!(e["category"], "connection-limit", "{e}");
+}

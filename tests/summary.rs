@@ -45,33 +45,48 @@ fn mail_text_for_a_fixture_day() {
     insta::assert_snapshot!("summary_exim_story_2026_11_21", o.stdout);
 }
 
+/// The real Exim log of 2026-11-23, then its delivered (`=>`) lines again
+/// a day later: 2026-11-24 is inside the logs and has no 421.
+fn log_with_a_quiet_day(dir: &std::path::Path) -> String {
+    let real = std::fs::read_to_string(fixture("real/exim/mainlog-default")).unwrap();
+    let mut text = real.clone();
+    for l in real.lines().filter(|l| l.contains(" => ")) {
+        text.push_str(&l.replacen("2026-11-23", "2026-11-24", 1));
+        text.push('\n');
+    }
+    let p = dir.join("mainlog");
+    std::fs::write(&p, text).unwrap();
+    path_str(&p)
+}
+
 #[test]
 fn quiet_if_none_prints_nothing_on_a_day_without_421s() {
-    let o = run(&[
+    let dir = tempfile::tempdir().unwrap();
+    let log = log_with_a_quiet_day(dir.path());
+    let base = [
         "summary",
         "--day",
-        "2026-10-01",
-        "--tz",
-        "utc",
-        "--quiet-if-none",
-        &story(),
-    ]);
-    assert_eq!((o.code, o.stdout.as_str()), (0, ""));
-    let o = run(&[
-        "summary",
-        "--day",
-        "2026-10-01",
+        "2026-11-24",
         "--tz",
         "utc",
         "--host",
         "mx1",
-        &story(),
-    ]);
-    assert_eq!(o.code, 0);
+    ];
+    let mut quiet = base.to_vec();
+    quiet.extend(["--quiet-if-none", &log]);
+    let o = run(&quiet);
+    assert_eq!((o.code, o.stdout.as_str(), o.stderr.as_str()), (0, "", ""));
+    let mut loud = base.to_vec();
+    loud.push(&log);
+    let o = run(&loud);
+    assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(
         o.stdout
-            .starts_with("maillog421: no deferrals with 421 on mx1 for 2026-10-01\n")
+            .starts_with("maillog421: no deferrals with 421 on mx1 for 2026-11-24\n"),
+        "{}",
+        o.stdout
     );
+    assert!(o.stdout.contains("\nNo 421 that day.\n"), "{}", o.stdout);
 }
 
 #[test]
@@ -137,4 +152,265 @@ fn report_html_to_a_file() {
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") && html.contains("gmail.com"));
     assert_eq!(html.matches("<svg").count(), 4);
+}
+
+/// The real-daemon logs and the truth rows (of `expected-events.tsv`) they
+/// hold; a rotated log is read with its siblings.
+const REAL: [(&str, &str); 5] = [
+    ("real/exim/mainlog-default", "real/exim/mainlog-default"),
+    ("real/exim/mainlog-rich", "real/exim/mainlog-rich"),
+    (
+        "real/postfix/maillog-classic",
+        "real/postfix/maillog-classic",
+    ),
+    (
+        "real/postfix/maillog-rfc3339",
+        "real/postfix/maillog-rfc3339",
+    ),
+    (
+        "real/exim/rotated/mainlog-default",
+        "real/exim/rotated/mainlog-default",
+    ),
+];
+
+/// Truth rows of one kind by category, for the files starting with `prefix`
+/// (`mainlog-default` and `mainlog-default.1.gz`, not `mainlog-rich`).
+fn truth(prefix: &str, kind: &str) -> std::collections::BTreeMap<String, u64> {
+    let mut m = std::collections::BTreeMap::new();
+    for r in common::tsv("real/expected-events.tsv") {
+        let f = &r["file"];
+        let same = f == prefix || f.strip_prefix(prefix).is_some_and(|t| t.starts_with('.'));
+        if same && r["kind"] == kind {
+            *m.entry(r["category"].clone()).or_default() += 1;
+        }
+    }
+    m
+}
+
+fn real_summary(rel: &str, extra: &[&str]) -> Output {
+    let p = path_str(&fixture(rel));
+    let mut a = vec![
+        "summary",
+        "--day",
+        "2026-11-23",
+        "--tz",
+        "utc",
+        "--year",
+        "2026",
+    ];
+    a.extend_from_slice(extra);
+    a.push(&p);
+    run(&a)
+}
+
+/// `category -> count` of a section of the text summary.
+fn section(text: &str, title: &str) -> std::collections::BTreeMap<String, u64> {
+    text.lines()
+        .skip_while(|l| *l != title)
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            Some((w.next()?.to_string(), w.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+#[test]
+fn issue_14_summary_causes_count_each_deferral_once() {
+    for (rel, prefix) in REAL {
+        let o = real_summary(rel, &["--host", "mx1"]);
+        assert_eq!(o.code, 0, "{rel}: {}", o.stderr);
+        let deferred = truth(prefix, "deferred");
+        let total: u64 = deferred.values().sum();
+        assert!(total > 100, "{rel}: truth has {total} deferrals");
+        assert!(
+            o.stdout
+                .starts_with(&format!("maillog421: {total} deferrals with 421 on mx1")),
+            "{rel}: {}",
+            o.stdout
+        );
+        assert_eq!(
+            section(&o.stdout, "Causes of the 421 deferrals"),
+            deferred,
+            "{rel}"
+        );
+        assert_eq!(
+            section(&o.stdout, "Causes of the 421s we sent (inbound)"),
+            truth(prefix, "inbound"),
+            "{rel}"
+        );
+        // HTML: each advice card counts its category's deferrals.
+        let o = real_summary(rel, &["--format", "html"]);
+        assert_eq!(o.code, 0, "{rel}: {}", o.stderr);
+        for (cat, n) in &deferred {
+            let s = if *n == 1 { "" } else { "s" };
+            let card = format!("<h3>{cat}<span class=\"count\">{n} 421 deferral{s}");
+            assert!(o.stdout.contains(&card), "{rel}: no {card}");
+        }
+        assert!(!o.stdout.contains(" times</span>"), "{rel}");
+    }
+}
+
+#[test]
+fn issue_14_summary_day_outside_inputs() {
+    for quiet in [false, true] {
+        let mut extra = vec!["--day", "2026-12-06"];
+        if quiet {
+            extra.push("--quiet-if-none");
+        }
+        let p = path_str(&fixture("real/exim/mainlog-default"));
+        let mut a = vec!["summary", "--tz", "utc", "--host", "mx1"];
+        a.extend(&extra);
+        a.push(&p);
+        let o = run(&a);
+        assert_eq!(o.code, 2, "quiet {quiet}: {}", o.stdout);
+        for out in [&o.stdout, &o.stderr] {
+            let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                out.contains("2026-12-06 is outside the logs")
+                    && out.contains("2026-11-23 11:05")
+                    && out.contains("2026-11-23 11:08")
+                    && out.contains("log rotation stalled"),
+                "quiet {quiet}: {out}"
+            );
+        }
+        assert!(
+            o.stdout.starts_with(
+                "maillog421: no summary for 2026-12-06 on mx1: day outside the logs\n"
+            ),
+            "{}",
+            o.stdout
+        );
+        assert!(!o.stdout.contains("No 421 that day"));
+    }
+}
+
+#[test]
+fn issue_14_summary_nothing_understood() {
+    let dir = tempfile::tempdir().unwrap();
+    // `docker compose logs` puts the service name before every line.
+    let real = std::fs::read_to_string(fixture("real/exim/mainlog-default")).unwrap();
+    let prefixed: String = real.lines().map(|l| format!("exim-1  | {l}\n")).collect();
+    let p = dir.path().join("compose.log");
+    std::fs::write(&p, prefixed).unwrap();
+    let p = path_str(&p);
+    let lines = real.lines().count();
+    for quiet in [&[][..], &["--quiet-if-none"][..]] {
+        let mut a = vec![
+            "summary",
+            "--day",
+            "2026-11-23",
+            "--tz",
+            "utc",
+            "--host",
+            "mx1",
+        ];
+        a.extend_from_slice(quiet);
+        a.push(&p);
+        let o = run(&a);
+        assert_eq!(o.code, 2, "{quiet:?}: {}", o.stdout);
+        for out in [&o.stdout, &o.stderr] {
+            let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                out.contains(&format!("None of the {lines} lines"))
+                    && out.contains("docker compose logs"),
+                "{quiet:?}: {out}"
+            );
+        }
+        assert!(
+            o.stdout
+                .starts_with("maillog421: no summary for 2026-11-23 on mx1: no line understood\n")
+        );
+    }
+}
+
+#[test]
+fn issue_14_summary_says_there_is_no_earlier_day() {
+    let o = real_summary("real/exim/mainlog-default", &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(!o.stdout.contains("0-day"), "{}", o.stdout);
+    assert!(!o.stdout.contains("day before"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("No earlier day in the logs"),
+        "{}",
+        o.stdout
+    );
+    // A day with one earlier day in the logs compares with it.
+    let o = run(&["summary", "--day", "2026-11-24", "--tz", "utc", &{
+        let dir = tempfile::tempdir().unwrap().keep();
+        log_with_a_quiet_day(&dir)
+    }]);
+    assert!(o.stdout.contains("1 earlier day"), "{}", o.stdout);
+    assert!(!o.stdout.contains("No earlier day"), "{}", o.stdout);
+}
+
+#[test]
+fn issue_14_summary_fits_80_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    // Odd inputs: a 70-character domain and recipient in real Postfix lines.
+    let long = format!("{}.example", "very-long-subdomain-name".repeat(3));
+    let real = std::fs::read_to_string(fixture("real/postfix/maillog-classic")).unwrap();
+    let odd = dir.path().join("maillog");
+    std::fs::write(&odd, real.replace("dead.test", &long)).unwrap();
+    let odd = path_str(&odd);
+    let host = "a-mail-server-with-a-really-long-host-name.datacenter.example.org";
+    let mut cases: Vec<Vec<String>> = REAL
+        .iter()
+        .map(|(rel, _)| vec![path_str(&fixture(rel))])
+        .collect();
+    cases.push(vec![odd.clone()]);
+    cases.push(vec!["--day".into(), "2026-12-06".into(), odd.clone()]);
+    cases.push(vec!["--day".into(), "2026-11-21".into(), story()]);
+    let mut checked = 0;
+    for case in &cases {
+        let mut a: Vec<&str> = vec!["summary", "--tz", "utc", "--year", "2026", "--host", host];
+        if !case.contains(&"--day".to_string()) {
+            a.extend(["--day", "2026-11-23"]);
+        }
+        a.extend(case.iter().map(String::as_str));
+        let o = run(&a);
+        assert!(o.stdout.lines().count() > 2, "{case:?}: {}", o.stderr);
+        for l in o.stdout.lines() {
+            assert!(
+                l.chars().count() <= 80,
+                "{case:?}: {} wide: {l:?}",
+                l.chars().count()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 200);
+    let o = run(&[
+        "summary",
+        "--day",
+        "2026-11-23",
+        "--tz",
+        "utc",
+        "--year",
+        "2026",
+        &odd,
+    ]);
+    assert!(
+        o.stdout.contains("very-long-subdomain-name"),
+        "{}",
+        o.stdout
+    );
+}
+
+#[test]
+fn issue_14_postfix_summary_gives_no_exim_advice() {
+    for (rel, other, own) in [
+        ("real/postfix/maillog-classic", "exim", "postfix"),
+        ("real/exim/mainlog-default", "postfix", "exim"),
+    ] {
+        for format in ["text", "html"] {
+            let o = real_summary(rel, &["--format", format]);
+            assert_eq!(o.code, 0, "{}", o.stderr);
+            let advice = o.stdout.to_lowercase();
+            let advice = &advice[advice.find("what to do").unwrap()..];
+            assert!(!advice.contains(other), "{rel} {format}: {advice}");
+            assert!(advice.contains(own), "{rel} {format}: {advice}");
+        }
+    }
 }

@@ -116,7 +116,7 @@ impl Printer {
             || "all 421 events".to_string(),
             |d| format!("domain {}", escape_control(d)),
         );
-        let window = a.window_seconds / 60;
+        let window = crate::render::table::human_window(a.window_seconds);
         let time = format_rfc3339(a.time, self.zone);
         let (label, style, verb) = if a.kind == "alert" {
             (
@@ -133,7 +133,7 @@ impl Printer {
         };
         writeln!(
             out,
-            "{} {} {what}: {verb} {} 421s in {window}m (rule {})",
+            "{} {} {what}: {verb} {} 421s in {window} (rule {})",
             self.styled(style, label),
             time.get(..19).unwrap_or(&time).replacen('T', " ", 1),
             a.count,

@@ -12,7 +12,7 @@ use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
 use super::Render;
-use super::table::{cell, short_time};
+use super::table::{cell, short_time, window_time};
 use super::table_answers::duration;
 use crate::analysis::per_1000;
 use crate::analysis::strength;
@@ -233,6 +233,11 @@ fn table(s: &mut String, heads: &[(&str, bool)], rows: &[Vec<String>]) -> fmt::R
     Ok(())
 }
 
+/// A window's time: to the second when windows are not whole minutes.
+fn window_cell(t: &str, window: i64) -> String {
+    format!("<span class=\"t\">{}</span>", esc(&window_time(t, window)))
+}
+
 fn time_cell(t: &str) -> String {
     format!("<span class=\"t\">{}</span>", esc(&short_time(t)))
 }
@@ -422,9 +427,9 @@ impl Html {
             .take(self.top)
             .map(|e| {
                 vec![
-                    time_cell(&e.start),
-                    time_cell(&e.end),
-                    time_cell(&e.peak),
+                    window_cell(&e.start, r.window_seconds),
+                    window_cell(&e.end, r.window_seconds),
+                    window_cell(&e.peak, r.window_seconds),
                     thousands(e.deferrals_421),
                     thousands(e.delivery_attempts),
                     format!("{:.1}", e.rate_per_1000),
@@ -630,23 +635,33 @@ impl Html {
             s.push_str("<p>No 421 seen.</p>\n");
             return Ok(());
         }
-        cats.sort_by_key(|c| std::cmp::Reverse(c.counts.total()));
+        // The 421s are the deferrals, and apart from them the 421s we sent:
+        // host-level and cached lines repeat a deferral, so the charts leave
+        // them out (the table lists them in their own columns).
+        let key = |k: &KindCounts| (k.deferrals_421, k.inbound_421);
+        cats.sort_by_key(|c| std::cmp::Reverse(key(&c.counts)));
+        let charted = |k: &KindCounts| [k.deferrals_421, 0, 0, k.inbound_421];
         let stages: Vec<_> = r
             .by_stage
             .iter()
-            .filter(|st| st.counts.total() > 0)
+            .filter(|st| st.counts.deferrals_421 + st.counts.inbound_421 > 0)
             .collect();
         s.push_str("<div class=\"pair\">\n");
         let cat_rows: Vec<(String, [u64; 4])> = cats
             .iter()
-            .map(|c| (c.category.to_string(), kind_values(&c.counts)))
+            .filter(|c| c.counts.deferrals_421 + c.counts.inbound_421 > 0)
+            .map(|c| (c.category.to_string(), charted(&c.counts)))
             .collect();
-        stacked_chart(s, "421s by cause category", &cat_rows)?;
+        stacked_chart(s, "421 deferrals and 421s we sent, by cause", &cat_rows)?;
         let stage_rows: Vec<(String, [u64; 4])> = stages
             .iter()
-            .map(|st| (st.stage.to_string(), kind_values(&st.counts)))
+            .map(|st| (st.stage.to_string(), charted(&st.counts)))
             .collect();
-        stacked_chart(s, "421s by SMTP stage", &stage_rows)?;
+        stacked_chart(
+            s,
+            "421 deferrals and 421s we sent, by SMTP stage",
+            &stage_rows,
+        )?;
         s.push_str("</div>\n");
         let rows: Vec<Vec<String>> = cats
             .iter()
@@ -673,18 +688,22 @@ impl Html {
     }
 
     fn advice(&self, s: &mut String, r: &Report) -> fmt::Result {
-        let mut cats: Vec<(Cause, u64)> = r
+        // Counted as the 421s: deferrals, and the 421s we sent apart.
+        let mut cats: Vec<(Cause, u64, u64)> = r
             .by_category
             .iter()
-            .filter(|c| c.counts.total() > 0)
-            .filter_map(|c| cause_named(c.category).map(|cause| (cause, c.counts.total())))
+            .filter(|c| c.counts.deferrals_421 + c.counts.inbound_421 > 0)
+            .filter_map(|c| {
+                cause_named(c.category)
+                    .map(|cause| (cause, c.counts.deferrals_421, c.counts.inbound_421))
+            })
             .collect();
         if cats.is_empty() {
             return Ok(());
         }
-        cats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        s.push_str("<h2>What to do</h2>\n<p class=\"note\">One card per cause seen, the most frequent first.</p>\n");
-        for (cause, n) in cats {
+        cats.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+        s.push_str("<h2>What to do</h2>\n<p class=\"note\">One card per cause seen, the most 421 deferrals first.</p>\n");
+        for (cause, deferrals, inbound) in cats {
             let g: &Guidance = guidance(cause);
             let domains: Vec<&str> = r
                 .by_domain
@@ -693,11 +712,19 @@ impl Html {
                 .take(6)
                 .map(|d| d.domain.as_str())
                 .collect();
+            let mut count = Vec::new();
+            if deferrals > 0 {
+                let s = if deferrals == 1 { "" } else { "s" };
+                count.push(format!("{} 421 deferral{s}", thousands(deferrals)));
+            }
+            if inbound > 0 {
+                count.push(format!("{} sent by us (inbound)", thousands(inbound)));
+            }
             write!(
                 s,
-                "<section class=\"advice\"><h3>{}<span class=\"count\">seen {} times</span></h3>\n<p>{}</p>\n<p><b>Temporary?</b> {}</p>\n",
+                "<section class=\"advice\"><h3>{}<span class=\"count\">{}</span></h3>\n<p>{}</p>\n<p><b>Temporary?</b> {}</p>\n",
                 esc(cause.name()),
-                thousands(n),
+                count.join(", "),
                 prose(g.meaning),
                 prose(g.temporary)
             )?;
@@ -708,12 +735,17 @@ impl Html {
                     clip(&domains.join(", "), 200)
                 )?;
             }
+            // Advice naming an MTA only for the MTA(s) of the input.
+            let mtas = crate::guidance::Mtas::of(&r.inputs);
+            let fit = |items: &[&'static str]| -> Vec<&'static str> {
+                items.iter().copied().filter(|i| mtas.fits(i)).collect()
+            };
             s.push_str("<div class=\"cols\">");
-            list(s, "Do now", "ol", g.do_now)?;
-            list(s, "Who acts", "ul", g.who_acts)?;
+            list(s, "Do now", "ol", &fit(g.do_now))?;
+            list(s, "Who acts", "ul", &fit(g.who_acts))?;
             s.push_str("</div><div class=\"cols\">");
-            list(s, "Likely causes", "ul", g.causes)?;
-            list(s, "Tell support / the receiver", "ul", g.tell_support)?;
+            list(s, "Likely causes", "ul", &fit(g.causes))?;
+            list(s, "Tell support / the receiver", "ul", &fit(g.tell_support))?;
             s.push_str("</div></section>\n");
         }
         Ok(())
@@ -767,9 +799,11 @@ impl Html {
                 .take(self.top)
                 .map(|x| {
                     vec![
-                        thousands(x.count),
+                        thousands(x.deferrals_421),
+                        thousands(x.suspended_421),
+                        thousands(x.replies_421),
                         esc(x.category),
-                        format!("<span class=\"r\">{}</span>", clip(&x.text, 200)),
+                        format!("<span class=\"r\">{}</span>", esc(&x.text)),
                         clip(&x.domains.join(" "), 80),
                     ]
                 })
@@ -777,7 +811,9 @@ impl Html {
             table(
                 s,
                 &[
-                    ("count", true),
+                    ("deferred", true),
+                    ("suspended", true),
+                    ("reply", true),
                     ("category", false),
                     ("reply (normalised)", false),
                     ("domains", false),
@@ -793,14 +829,21 @@ impl Html {
                 .take(self.top)
                 .map(|x| {
                     vec![
-                        thousands(x.count),
-                        format!("<span class=\"r\">{}</span>", clip(&x.text, 200)),
+                        thousands(x.deferrals_421),
+                        thousands(x.suspended_421),
+                        thousands(x.replies_421),
+                        format!("<span class=\"r\">{}</span>", esc(&x.text)),
                     ]
                 })
                 .collect();
             table(
                 s,
-                &[("count", true), ("reply (no rule matched)", false)],
+                &[
+                    ("deferred", true),
+                    ("suspended", true),
+                    ("reply", true),
+                    ("reply (no rule matched)", false),
+                ],
                 &rows,
             )?;
         }
@@ -1135,8 +1178,13 @@ fn time_chart(s: &mut String, r: &Report) -> fmt::Result {
     for (i, a) in attempts.iter().enumerate() {
         let t = t0 + bin * i as i64;
         let bh = *a as f64 / a_top * ph;
+        let shape = if bin % 60 == 0 {
+            "%Y-%m-%d %H:%M"
+        } else {
+            "%Y-%m-%d %H:%M:%S"
+        };
         let label = local_time(t, offset_at(rows, t))
-            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+            .map(|d| d.format(shape).to_string())
             .unwrap_or_default();
         write!(
             s,

@@ -8,7 +8,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table};
 
 use super::Render;
-use crate::report::{KindCounts, Report};
+use crate::report::{KindCounts, ReplyRow, Report};
 use crate::text::escape_control;
 
 pub struct TableRender {
@@ -29,6 +29,55 @@ pub(crate) fn cell(s: &str, max: usize) -> String {
     } else {
         s
     }
+}
+
+/// Log texts made safe and short for cells of one column, each still
+/// telling its row apart: texts whose plain cut would read the same show
+/// their start, `…`, and the stretch where they differ from the others.
+pub(crate) fn distinct_cells(texts: &[&str], max: usize) -> Vec<String> {
+    let full: Vec<Vec<char>> = texts
+        .iter()
+        .map(|t| escape_control(t).chars().collect())
+        .collect();
+    let cut: Vec<String> = texts.iter().map(|t| cell(t, max)).collect();
+    let head = max / 3;
+    (0..texts.len())
+        .map(|i| {
+            let clash =
+                (0..texts.len()).filter(|&j| j != i && cut[j] == cut[i] && full[j] != full[i]);
+            let Some(common) = clash.map(|j| common_prefix(&full[i], &full[j])).max() else {
+                return cut[i].clone();
+            };
+            let t = &full[i];
+            // From a few characters before the first difference, to the end or the cell's width.
+            let from = common.saturating_sub(8).max(head);
+            let room = max - head - 1;
+            let mut s: String = t[..head].iter().collect();
+            s.push('…');
+            if t.len() - from > room {
+                s.extend(&t[from..from + room - 1]);
+                s.push('…');
+            } else {
+                s.extend(&t[from..]);
+            }
+            s
+        })
+        .collect()
+}
+
+fn common_prefix(a: &[char], b: &[char]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// The start (or end) of a window of `window` seconds, to the minute
+/// (`2026-11-22 10:00`), or to the second when windows are not whole
+/// minutes (`2026-11-22 10:00:10`): six 10-second windows must not read alike.
+pub(crate) fn window_time(s: &str, window: i64) -> String {
+    if window % 60 == 0 {
+        return short_time(s);
+    }
+    s.get(..19)
+        .map_or_else(|| s.to_string(), |t| t.replacen('T', " ", 1))
 }
 
 /// `2026-11-22T10:00:00+01:00` shown as `2026-11-22 10:00`.
@@ -74,7 +123,7 @@ fn kind_cells(k: &KindCounts) -> [String; 4] {
     ]
 }
 
-fn human_window(secs: i64) -> String {
+pub(crate) fn human_window(secs: i64) -> String {
     match secs {
         s if s % 86_400 == 0 => format!("{}d", s / 86_400),
         s if s % 3600 == 0 => format!("{}h", s / 3600),
@@ -194,22 +243,42 @@ impl Render for TableRender {
         self.render_load(r, out)?;
 
         if !r.top_replies.is_empty() {
-            let mut x = new_table(&["count", "category", "reply (normalised)", "domains"]);
-            for row in r.top_replies.iter().take(self.top) {
+            let shown: Vec<&ReplyRow> = r.top_replies.iter().take(self.top).collect();
+            let texts: Vec<&str> = shown.iter().map(|x| x.text.as_str()).collect();
+            let mut x = new_table(&[
+                "deferred",
+                "suspended",
+                "reply",
+                "category",
+                "reply (normalised)",
+                "domains",
+            ]);
+            for (row, text) in shown.iter().zip(distinct_cells(&texts, 100)) {
                 x.add_row(vec![
-                    row.count.to_string(),
+                    row.deferrals_421.to_string(),
+                    row.suspended_421.to_string(),
+                    row.replies_421.to_string(),
                     row.category.to_string(),
-                    cell(&row.text, 100),
+                    text,
                     cell(&row.domains.join(" "), 40),
                 ]);
             }
+            right_align(&mut x, 0..3);
             section(out, "Top 421 replies from remote servers", &x)?;
         }
         if !r.top_unknown_replies.is_empty() {
-            let mut x = new_table(&["count", "reply (no rule matched)"]);
-            for row in r.top_unknown_replies.iter().take(self.top) {
-                x.add_row(vec![row.count.to_string(), cell(&row.text, 110)]);
+            let shown: Vec<&ReplyRow> = r.top_unknown_replies.iter().take(self.top).collect();
+            let texts: Vec<&str> = shown.iter().map(|x| x.text.as_str()).collect();
+            let mut x = new_table(&["deferred", "suspended", "reply", "reply (no rule matched)"]);
+            for (row, text) in shown.iter().zip(distinct_cells(&texts, 110)) {
+                x.add_row(vec![
+                    row.deferrals_421.to_string(),
+                    row.suspended_421.to_string(),
+                    row.replies_421.to_string(),
+                    text,
+                ]);
             }
+            right_align(&mut x, 0..3);
             section(out, "Unclassified 421 replies", &x)?;
             writeln!(
                 out,
@@ -314,7 +383,7 @@ impl TableRender {
         ]);
         for row in &rows {
             w.add_row(vec![
-                short_time(&row.start),
+                window_time(&row.start, r.window_seconds),
                 row.delivery_attempts.to_string(),
                 bar(row.delivery_attempts, max_attempts, 20, '█'),
                 row.deferrals_421.to_string(),

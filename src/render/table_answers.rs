@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::table::{TableRender, cell, new_table, right_align, section, short_time};
+use super::table::{TableRender, cell, new_table, right_align, section, short_time, window_time};
 use crate::analysis::strength;
 use crate::report::Report;
 
@@ -270,9 +270,9 @@ impl TableRender {
         ]);
         for ep in l.episodes.iter().take(self.top) {
             e.add_row(vec![
-                short_time(&ep.start),
-                short_time(&ep.end),
-                short_time(&ep.peak),
+                window_time(&ep.start, r.window_seconds),
+                window_time(&ep.end, r.window_seconds),
+                window_time(&ep.peak, r.window_seconds),
                 ep.deferrals_421.to_string(),
                 ep.delivery_attempts.to_string(),
                 format!("{:.1}", ep.rate_per_1000),
