@@ -1,6 +1,15 @@
 //! Prometheus metrics for `follow`: the counters the follow loop feeds
 //! ([`Metrics`]) and a small HTTP endpoint that serves them ([`serve`]).
 //!
+//! # The endpoint
+//!
+//! It must survive hostile clients: hyper 1.x (HTTP/1 only) on a
+//! single-threaded tokio runtime in one thread, heads of at most
+//! [`MAX_HEAD`] bytes, the timeouts and connection cap of [`Limits`]. Binding
+//! errors come back from [`serve`]; a later stop is reported by
+//! [`Server::failure`], which the follow loop checks so that it can exit 2
+//! rather than carry on with dashboards blank.
+//!
 //! # Metrics
 //!
 //! | name as scraped | type | labels | what |
@@ -632,6 +641,24 @@ mod tests {
         assert_eq!(&*m.domain_label(b"A.example"), "a.example");
         assert_eq!(&*m.domain_label(b"b.example"), "other");
         assert_eq!(&*m.domain_label(b"a.example"), "a.example");
+    }
+
+    #[test]
+    fn a_stopped_server_says_why_once_then_that_its_thread_ended() {
+        let (tx, stopped) = mpsc::channel();
+        let server = Server {
+            addr: "127.0.0.1:9".parse().unwrap(),
+            stopped,
+        };
+        assert_eq!(server.failure(), None);
+        tx.send("accepting failed".to_string()).unwrap();
+        assert_eq!(server.failure().as_deref(), Some("accepting failed"));
+        assert_eq!(server.failure(), None);
+        drop(tx);
+        assert_eq!(
+            server.failure().as_deref(),
+            Some("its thread ended unexpectedly")
+        );
     }
 
     #[test]
