@@ -282,8 +282,10 @@ pub struct FollowArgs {
     /// domain within WINDOW) or total:N/WINDOW (N 421 events of any kind).
     #[arg(long = "alert", value_parser = crate::follow::alert::parse_rule)]
     pub alerts: Vec<crate::follow::alert::Rule>,
-    /// Serve Prometheus metrics at http://ADDR/metrics; a bare port binds
-    /// loopback (127.0.0.1).
+    /// Serve Prometheus metrics at http://ADDR/metrics: a port (binds
+    /// 127.0.0.1), IP:PORT or HOST:PORT (localhost:9421). Any address other
+    /// than loopback exposes the counts, recipient domains included, to
+    /// whoever can reach it: firewall it.
     #[arg(long, value_parser = parse_listen)]
     pub metrics: Option<std::net::SocketAddr>,
     /// Recipient domains given their own `domain` label (first come); the
@@ -318,12 +320,32 @@ fn parse_window_or_zero(s: &str) -> Result<i64, String> {
 }
 
 /// `127.0.0.1:9421`, `[::1]:9421`, or a bare port (loopback).
+/// A listening address: a bare port (or `:PORT`) is loopback; a host name
+/// is resolved, and its first IPv4 address taken (else its first address).
 pub fn parse_listen(s: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::{SocketAddr, ToSocketAddrs};
     if let Ok(port) = s.trim_start_matches(':').parse::<u16>() {
-        return Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
     }
-    s.parse()
-        .map_err(|_| format!("`{s}`: expected HOST:PORT like 127.0.0.1:9421, or a port"))
+    if let Ok(addr) = s.parse() {
+        return Ok(addr);
+    }
+    let expected = "expected a port, IP:PORT or HOST:PORT like localhost:9421";
+    if s.rsplit_once(':')
+        .is_none_or(|(_, port)| port.parse::<u16>().is_err())
+    {
+        return Err(format!("`{s}`: {expected}"));
+    }
+    let addrs: Vec<SocketAddr> = s
+        .to_socket_addrs()
+        .map_err(|e| format!("`{s}`: cannot resolve ({e}); {expected}"))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("`{s}`: the name has no address; {expected}"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -631,5 +653,23 @@ mod tests {
         );
         assert_eq!(parse_when("2026-11-22T10:00:01Z", Zone::Utc, now), Ok(now));
         assert!(parse_when("soon", Zone::Utc, now).is_err());
+    }
+
+    #[test]
+    fn listen_addresses() {
+        let loopback = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        assert_eq!(parse_listen("9421"), Ok(loopback(9421)));
+        assert_eq!(parse_listen(":9421"), Ok(loopback(9421)));
+        assert_eq!(parse_listen("127.0.0.1:9421"), Ok(loopback(9421)));
+        assert_eq!(
+            parse_listen("[::1]:9421"),
+            Ok("[::1]:9421".parse().unwrap())
+        );
+        // Host names are resolved (issue 19 §5); localhost is loopback.
+        let local = parse_listen("localhost:9421").unwrap();
+        assert!(local.ip().is_loopback() && local.port() == 9421, "{local}");
+        assert!(parse_listen("localhost").is_err());
+        assert!(parse_listen("localhost:99999").is_err());
+        assert!(parse_listen("no-such-host.invalid:9421").is_err());
     }
 }

@@ -4,14 +4,14 @@
 //! `promtool` comes from Debian's `prometheus` package; `.ci/run` installs
 //! it. These tests fail, not skip, without it.
 
-use std::io::{Read, Write};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::time::Duration;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use maillog421::event::Event;
-use maillog421::follow::metrics::{Metrics, serve};
+use maillog421::follow::metrics::{Limits, Metrics, serve, serve_with};
 use maillog421::parse::{Format, Parsed, Record};
 
 const EXIM_DELIVERED: &str = r#"2026-11-22 08:03:24 1xV2Xi-0000pP-x2 => bob.hart@gmail.com R=dnslookup T=remote_smtp H=gmail-smtp-in.l.google.com [198.51.100.26] X=TLS1.3:ECDHE_X25519__ECDSA_SECP256R1_SHA256__AES_256_GCM:256 CV=yes C="250 2.0.0 OK  1795341804 5b1f17b1804b1-43a1b7d0c2esi2180455f8f.31 - gsmtp""#;
@@ -120,7 +120,9 @@ fn has_line(body: &str, line: &str) {
 }
 
 fn serve_local(m: &Arc<Metrics>) -> SocketAddr {
-    serve("127.0.0.1:0".parse().unwrap(), Arc::clone(m)).expect("serve on a free port")
+    serve("127.0.0.1:0".parse().unwrap(), Arc::clone(m))
+        .expect("serve on a free port")
+        .addr()
 }
 
 #[test]
@@ -254,13 +256,33 @@ fn hostile_domain_label_stays_one_valid_line() {
 }
 
 #[test]
-fn other_paths_are_404() {
+fn index_page_links_metrics_and_other_paths_are_404() {
     let m = Arc::new(Metrics::new(10));
     let addr = serve_local(&m);
-    assert_eq!(get(addr, "/", None).status, 404);
+    let index = get(addr, "/", None);
+    assert_eq!(index.status, 200, "{}", index.head);
+    assert_eq!(index.content_type(), "text/html; charset=utf-8");
+    assert!(
+        index.body.contains(r#"<a href="/metrics">/metrics</a>"#),
+        "{}",
+        index.body
+    );
     assert_eq!(get(addr, "/metricsx", None).status, 404);
     assert_eq!(get(addr, "/metrics/", None).status, 404);
+    assert_eq!(get(addr, "/index.html", None).status, 404);
     assert_eq!(get(addr, "/metrics?debug=1", None).status, 200);
+
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "POST /metrics HTTP/1.0\r\nContent-Length: 0\r\n\r\n").unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.0 405 "), "{raw}");
+    assert!(
+        raw.to_ascii_lowercase()
+            .contains("\r\nallow: get, head\r\n"),
+        "{raw}"
+    );
 }
 
 #[test]
@@ -271,4 +293,425 @@ fn empty_metrics_pass_promtool() {
     has_line(&r.body, "maillog421_lines_total 0");
     has_line(&r.body, "maillog421_last_event_timestamp_seconds 0");
     promtool_check(&r.body);
+}
+
+// Issue 16 §2: a metrics port that cannot be taken down. The limits are
+// hyper's (8 KiB heads, header read timeout) and ours (connection cap,
+// oldest closed first); see `Limits`.
+
+/// Reads from `s` until the server closes the connection (EOF or reset);
+/// returns how long that took, or `None` when it stayed open for `limit`.
+fn closed_within(s: &mut TcpStream, limit: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    let mut buf = [0; 4096];
+    while start.elapsed() < limit {
+        s.set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        match s.read(&mut buf) {
+            Ok(0) => return Some(start.elapsed()),
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(_) => return Some(start.elapsed()),
+        }
+    }
+    None
+}
+
+/// One HTTP/1.1 (keep-alive) request; reads exactly the reply's head and
+/// `Content-Length` body and leaves the connection open.
+fn get_keep_alive(s: &mut TcpStream, path: &str) -> (u16, String) {
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: test\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    let mut byte = [0; 1];
+    while !raw.ends_with(b"\r\n\r\n") {
+        assert_eq!(s.read(&mut byte).unwrap(), 1, "reply head cut short");
+        raw.push(byte[0]);
+    }
+    let head = String::from_utf8(raw).unwrap();
+    assert!(
+        !head.to_ascii_lowercase().contains("connection: close"),
+        "{head}"
+    );
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().unwrap())
+        })
+        .expect("Content-Length");
+    let mut body = vec![0; len];
+    s.read_exact(&mut body).unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, String::from_utf8(body).unwrap())
+}
+
+fn short_limits() -> Limits {
+    Limits {
+        header_timeout: Duration::from_secs(1),
+        ..Limits::default()
+    }
+}
+
+#[test]
+fn issue_16_idle_connections_are_closed_after_the_header_timeout() {
+    let m = Arc::new(Metrics::new(10));
+    let addr = serve_with("127.0.0.1:0".parse().unwrap(), m, short_limits())
+        .unwrap()
+        .addr();
+
+    // Connected, never says anything.
+    let mut silent = TcpStream::connect(addr).unwrap();
+    let t = closed_within(&mut silent, Duration::from_secs(5)).expect("silent client closed");
+    assert!(
+        t >= Duration::from_millis(800),
+        "closed after {t:?}, before the timeout"
+    );
+
+    // Kept alive after a scrape, then idle.
+    let mut kept = TcpStream::connect(addr).unwrap();
+    let (status, body) = get_keep_alive(&mut kept, "/metrics");
+    assert_eq!(status, 200);
+    assert!(body.contains("maillog421_lines_total 0"), "{body}");
+    // The connection does serve a second request...
+    assert_eq!(get_keep_alive(&mut kept, "/metrics").0, 200);
+    // ...and is closed once idle for the timeout.
+    closed_within(&mut kept, Duration::from_secs(5)).expect("idle keep-alive closed");
+
+    // Slowloris: a header byte every 100 ms never completes the head; the
+    // timeout runs from the start of the head, not from the last byte.
+    let mut slow = TcpStream::connect(addr).unwrap();
+    slow.write_all(b"GET /metrics HTTP/1.1\r\nX-Slow: ")
+        .unwrap();
+    let start = Instant::now();
+    let mut closed = false;
+    while start.elapsed() < Duration::from_secs(5) {
+        if slow.write_all(b"a").is_err() {
+            closed = true;
+            break;
+        }
+        if closed_within(&mut slow, Duration::from_millis(100)).is_some() {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "a slowly sent head was not cut off within 5 s");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn issue_16_connection_cap_closes_the_oldest_for_a_new_scrape() {
+    let m = Arc::new(Metrics::new(10));
+    let limits = Limits {
+        max_connections: 4,
+        ..Limits::default()
+    };
+    let addr = serve_with("127.0.0.1:0".parse().unwrap(), m, limits)
+        .unwrap()
+        .addr();
+    let mut idle: Vec<TcpStream> = (0..4).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    // Let the server accept them, in order.
+    std::thread::sleep(Duration::from_millis(200));
+    let start = Instant::now();
+    let r = get(addr, "/metrics", None);
+    assert_eq!(r.status, 200);
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    // The oldest idle connection made room (the default header timeout, 10 s,
+    // is far away); the newest idle one is still open.
+    closed_within(&mut idle[0], Duration::from_secs(2)).expect("the oldest was closed");
+    assert_eq!(
+        closed_within(&mut idle[3], Duration::from_millis(500)),
+        None,
+        "the newest idle connection stays open"
+    );
+}
+
+/// A `follow --metrics ADDR` process, killed when dropped.
+struct Follow {
+    child: Child,
+    stderr: mpsc::Receiver<String>,
+    addr: SocketAddr,
+}
+
+impl Follow {
+    /// Starts `follow` on the Exim fixture from its start, serving metrics
+    /// on `listen`, and waits for the address it announces.
+    fn start(listen: &str, before_exec: Option<fn() -> io::Result<()>>) -> Follow {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_maillog421"));
+        cmd.args([
+            "follow",
+            "--from-start",
+            "--every",
+            "0",
+            "--metrics",
+            listen,
+            FIXTURE,
+        ])
+        .env("TZ", "UTC")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+        if let Some(f) = before_exec {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: the closure only calls setrlimit, which is
+            // async-signal-safe.
+            unsafe {
+                cmd.pre_exec(f);
+            }
+        }
+        let mut child = cmd.spawn().expect("follow starts");
+        let stderr = lines_of(child.stderr.take().unwrap());
+        let mut f = Follow {
+            child,
+            stderr,
+            addr: "0.0.0.0:0".parse().unwrap(),
+        };
+        let line = f.wait_stderr("metrics on http://");
+        f.addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|a| a.strip_suffix("/metrics"))
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        wait_fixture_read(f.addr);
+        f
+    }
+
+    fn wait_stderr(&self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            if let Ok(l) = self.stderr.recv_timeout(Duration::from_millis(100)) {
+                if l.contains(what) {
+                    return l;
+                }
+                seen.push(l);
+            }
+        }
+        panic!("no `{what}` on stderr within 20 s; saw {seen:?}");
+    }
+
+    /// A field of /proc/PID/status, in its unit (kB for memory).
+    fn status(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no {field} in {status}"))
+    }
+}
+
+impl Follow {
+    /// Still running, and nothing on stderr says it panicked.
+    fn assert_alive(&mut self) {
+        assert!(self.child.try_wait().unwrap().is_none(), "follow exited");
+        let said: Vec<String> = self.stderr.try_iter().collect();
+        assert!(!said.iter().any(|l| l.contains("panicked")), "{said:?}");
+    }
+}
+
+impl Drop for Follow {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn lines_of(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(r).lines().map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/exim/mainlog");
+
+/// A scrape answered within 2 s; returns the body.
+fn scrape_promptly(addr: SocketAddr) -> String {
+    let start = Instant::now();
+    let r = get(addr, "/metrics", None);
+    let took = start.elapsed();
+    assert_eq!(r.status, 200, "{}", r.head);
+    assert!(took < Duration::from_secs(2), "scrape took {took:?}");
+    r.body
+}
+
+/// Waits until `follow` has read the whole fixture (every physical line
+/// counts in `maillog421_lines_total`).
+fn wait_fixture_read(addr: SocketAddr) {
+    let lines = std::fs::read(FIXTURE)
+        .unwrap()
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    let want = format!("maillog421_lines_total {lines}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let body = scrape_promptly(addr);
+        if body.lines().any(|l| l == want) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no `{want}` within 20 s:\n{body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn issue_16_300_idle_sockets_cost_no_thread_and_block_no_scrape() {
+    // `localhost:PORT` is accepted and binds loopback (issue 19 §5).
+    let mut f = Follow::start("localhost:0", None);
+    assert!(f.addr.ip().is_loopback(), "{}", f.addr);
+    scrape_promptly(f.addr);
+    let threads = f.status("Threads");
+
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect(f.addr).expect("connect"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let busy_threads = f.status("Threads");
+    scrape_promptly(f.addr);
+    assert!(
+        busy_threads <= threads && threads <= 8,
+        "threads: {threads} before 300 idle sockets, {busy_threads} with them"
+    );
+    eprintln!(
+        "300 idle sockets: threads {threads} -> {busy_threads}, VmRSS {} kB",
+        f.status("VmRSS")
+    );
+    drop(idle);
+    f.assert_alive();
+}
+
+#[test]
+fn issue_16_64_mib_headers_are_refused_in_bounded_memory() {
+    let f = Follow::start("127.0.0.1:0", None);
+    scrape_promptly(f.addr);
+    let hwm = f.status("VmHWM");
+
+    // Four clients at once, each sending a 64 MiB header in 64 KiB writes.
+    const HUGE: usize = 64 << 20;
+    let addr = f.addr;
+    let senders: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut s = TcpStream::connect(addr).unwrap();
+                s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+                s.write_all(b"GET /metrics HTTP/1.1\r\nHost: test\r\nX-Huge: ")
+                    .unwrap();
+                let chunk = vec![b'a'; 64 << 10];
+                let mut sent = 0;
+                let stopped = loop {
+                    if sent >= HUGE {
+                        break None;
+                    }
+                    match s.write(&chunk) {
+                        Ok(n) => sent += n,
+                        Err(e) => break Some(e),
+                    }
+                };
+                // What the server said before closing, if it came through.
+                let mut reply = Vec::new();
+                s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                let _ = s.read_to_end(&mut reply);
+                (sent, stopped, String::from_utf8_lossy(&reply).into_owned())
+            })
+        })
+        .collect();
+    for t in senders {
+        let (sent, stopped, reply) = t.join().unwrap();
+        let refused = reply.starts_with("HTTP/1.1 431 ")
+            || stopped.as_ref().is_some_and(|e| {
+                matches!(e.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset)
+            });
+        assert!(
+            refused && sent < HUGE,
+            "sent {sent} bytes, write error {stopped:?}, reply {reply:?}"
+        );
+    }
+    let grown = f.status("VmHWM").saturating_sub(hwm);
+    assert!(grown < 16 * 1024, "peak RSS grew by {grown} kB");
+    eprintln!(
+        "4 x 64 MiB headers: VmHWM {hwm} kB -> {} kB, threads {}",
+        f.status("VmHWM"),
+        f.status("Threads")
+    );
+    scrape_promptly(f.addr);
+}
+
+#[test]
+fn issue_16_few_file_descriptors_slow_connections_down_but_break_nothing() {
+    fn few_fds() -> io::Result<()> {
+        let lim = libc::rlimit {
+            rlim_cur: 48,
+            rlim_max: 48,
+        };
+        // SAFETY: setrlimit with a valid pointer.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+    let mut f = Follow::start("127.0.0.1:0", Some(few_fds));
+    // More idle connections than descriptors left: accepting fails, the
+    // server says so once, closes the oldest and carries on.
+    let idle: Vec<TcpStream> = (0..60)
+        .map(|_| TcpStream::connect(f.addr).expect("connect"))
+        .collect();
+    f.wait_stderr("metrics: cannot accept connections (Too many open files");
+    scrape_promptly(f.addr);
+    drop(idle);
+    scrape_promptly(f.addr);
+    f.assert_alive();
+}
+
+#[test]
+fn issue_16_metrics_port_in_use_exits_2() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_maillog421"))
+        .args(["follow", "--metrics", &addr, FIXTURE])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = lines_of(child.stderr.take().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("follow kept running with its metrics port taken");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let text: Vec<String> = stderr.iter().collect();
+    assert_eq!(status.code(), Some(2), "{text:?}");
+    assert!(
+        text.iter().any(|l| l
+            .starts_with(&format!("maillog421: cannot serve metrics on {addr}: "))
+            && l.contains("Address already in use")),
+        "{text:?}"
+    );
+    drop(taken);
 }

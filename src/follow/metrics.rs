@@ -1,6 +1,15 @@
 //! Prometheus metrics for `follow`: the counters the follow loop feeds
 //! ([`Metrics`]) and a small HTTP endpoint that serves them ([`serve`]).
 //!
+//! # The endpoint
+//!
+//! It must survive hostile clients: hyper 1.x (HTTP/1 only) on a
+//! single-threaded tokio runtime in one thread, heads of at most
+//! [`MAX_HEAD`] bytes, the timeouts and connection cap of [`Limits`]. Binding
+//! errors come back from [`serve`]; a later stop is reported by
+//! [`Server::failure`], which the follow loop checks so that it can exit 2
+//! rather than carry on with dashboards blank.
+//!
 //! # Metrics
 //!
 //! | name as scraped | type | labels | what |
@@ -42,18 +51,29 @@
 //! format 0.0.4, which is what `curl` users and `promtool check metrics` (it
 //! has no OpenMetrics parser) expect.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
+use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread;
+use std::time::{Duration, Instant};
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{self, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::{Registry, Unit};
+use tokio::task::AbortHandle;
 
 use crate::event::Event;
 use crate::parse::Outcome;
@@ -288,66 +308,245 @@ fn is_printing(c: char) -> bool {
             | '\u{E0000}'..='\u{E0FFF}')
 }
 
-/// Serves GET /metrics on `addr` from a background thread (any other path
-/// is 404) and returns the bound address, so port 0 works.
+/// Largest request head (request line and headers) the endpoint reads, in
+/// bytes (hyper's smallest buffer limit). A longer one is answered
+/// `431 Request Header Fields Too Large` and its connection closed.
+pub const MAX_HEAD: usize = 8 * 1024;
+
+/// How long the endpoint keeps retrying while it cannot accept connections
+/// (no file descriptors left, say) before it gives up.
+const ACCEPT_RETRY_FOR: Duration = Duration::from_secs(30);
+
+/// The page served at `/`: static, nothing in it comes from a request or a
+/// log line.
+const INDEX_HTML: &str = concat!(
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">",
+    "<title>maillog421 follow</title></head>\n<body>\n<h1>maillog421 follow</h1>\n",
+    "<p>Prometheus metrics: <a href=\"/metrics\">/metrics</a></p>\n</body>\n</html>\n"
+);
+
+/// The limits of the metrics endpoint; [`Limits::default`] is what `follow`
+/// uses.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Connections open at once. When one more arrives, the oldest is closed
+    /// to make room, so idle or slow clients cannot lock a scraper out.
+    pub max_connections: usize,
+    /// The time a client has to send a request's head, counted from when the
+    /// server starts waiting for it: on a new connection and again after each
+    /// response. It is the header read timeout and the keep-alive idle
+    /// timeout at once.
+    pub header_timeout: Duration,
+    /// The longest one connection may live, whatever it does (this closes a
+    /// client that stops reading its response).
+    pub max_connection_time: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 64,
+            header_timeout: Duration::from_secs(10),
+            max_connection_time: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A running metrics endpoint (see [`serve`]).
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    stopped: mpsc::Receiver<String>,
+}
+
+impl Server {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Why the endpoint stopped serving, once it has; `None` while it serves.
+    pub fn failure(&self) -> Option<String> {
+        match self.stopped.try_recv() {
+            Ok(why) => Some(why),
+            Err(mpsc::TryRecvError::Empty) => None,
+            Err(mpsc::TryRecvError::Disconnected) => {
+                Some("its thread ended unexpectedly".to_string())
+            }
+        }
+    }
+}
+
+/// Serves GET /metrics on `addr` with the default [`Limits`]; see
+/// [`serve_with`].
+pub fn serve(addr: SocketAddr, metrics: Arc<Metrics>) -> io::Result<Server> {
+    serve_with(addr, metrics, Limits::default())
+}
+
+/// Serves GET /metrics on `addr` (port 0 picks a free one: see
+/// [`Server::addr`]), a short HTML page linking it at `/`, and 404 for any
+/// other path.
 ///
 /// A client whose `Accept` header names `application/openmetrics-text` (as
 /// Prometheus's does) gets [`Metrics::encode`]'s OpenMetrics text; any other
-/// gets the Prometheus text format 0.0.4 ([`TEXT_TYPE`]). The thread runs
-/// until the process exits.
-pub fn serve(addr: SocketAddr, metrics: Arc<Metrics>) -> io::Result<SocketAddr> {
-    let server = tiny_http::Server::http(addr).map_err(|e| match e.downcast::<io::Error>() {
-        Ok(e) => *e,
-        Err(e) => io::Error::other(e),
-    })?;
-    let bound = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| io::Error::other("metrics server is not listening on an IP address"))?;
+/// gets the Prometheus text format 0.0.4 ([`TEXT_TYPE`]).
+///
+/// One thread runs hyper (HTTP/1 only) on a single-threaded tokio runtime:
+/// no thread per connection, at most [`Limits::max_connections`] open, heads
+/// up to [`MAX_HEAD`] bytes, the timeouts of `limits`. Binding happens here,
+/// so an address in use is an error of this call; if the endpoint stops
+/// later, [`Server::failure`] says why.
+pub fn serve_with(addr: SocketAddr, metrics: Arc<Metrics>, limits: Limits) -> io::Result<Server> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()?;
+    let (tx, stopped) = mpsc::channel();
     thread::Builder::new()
         .name("metrics-http".into())
         .spawn(move || {
-            for request in server.incoming_requests() {
-                // A client that hung up is no reason to stop serving.
-                let _ = respond(request, &metrics);
-            }
+            let err = runtime.block_on(async move {
+                match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => accept_loop(listener, metrics, limits).await,
+                    Err(e) => e,
+                }
+            });
+            let _ = tx.send(err.to_string());
         })?;
-    Ok(bound)
+    Ok(Server { addr, stopped })
 }
 
-fn respond(request: tiny_http::Request, metrics: &Metrics) -> io::Result<()> {
-    use tiny_http::{Method, Response};
+/// Accepts connections until accepting fails for [`ACCEPT_RETRY_FOR`];
+/// returns that error.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    metrics: Arc<Metrics>,
+    limits: Limits,
+) -> io::Error {
+    let mut open: VecDeque<AbortHandle> = VecDeque::new();
+    let mut failing_since: Option<Instant> = None;
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => {
+                if failing_since.take().is_some() {
+                    eprintln!("maillog421: metrics: accepting connections again");
+                }
+                stream
+            }
+            // The client gave up before it was accepted: nothing to do.
+            Err(e) if is_client_gone(&e) => continue,
+            Err(e) => {
+                let since = *failing_since.get_or_insert_with(|| {
+                    eprintln!("maillog421: metrics: cannot accept connections ({e}); retrying");
+                    Instant::now()
+                });
+                if since.elapsed() >= ACCEPT_RETRY_FOR {
+                    return io::Error::new(
+                        e.kind(),
+                        format!("cannot accept connections for {ACCEPT_RETRY_FOR:?}: {e}"),
+                    );
+                }
+                // Closing the oldest connection frees a file descriptor
+                // (once the runtime has dropped it: yield); with none open,
+                // wait a little.
+                match open.pop_front() {
+                    Some(oldest) => {
+                        oldest.abort();
+                        tokio::task::yield_now().await;
+                    }
+                    None => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+                continue;
+            }
+        };
+        open.retain(|c| !c.is_finished());
+        while open.len() >= limits.max_connections.max(1) {
+            if let Some(oldest) = open.pop_front() {
+                oldest.abort();
+            }
+        }
+        let task = tokio::spawn(connection(stream, Arc::clone(&metrics), limits));
+        open.push_back(task.abort_handle());
+    }
+}
 
-    let path = request.url().split('?').next().unwrap_or("");
-    if path != "/metrics" {
-        return request.respond(Response::from_string("not found\n").with_status_code(404));
-    }
-    if !matches!(request.method(), Method::Get | Method::Head) {
-        return request.respond(
-            Response::from_string("method not allowed\n")
-                .with_status_code(405)
-                .with_header(header("Allow", "GET, HEAD")),
+fn is_client_gone(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+    )
+}
+
+/// Serves one connection until the client closes it or a limit does.
+async fn connection(stream: tokio::net::TcpStream, metrics: Arc<Metrics>, limits: Limits) {
+    let _ = stream.set_nodelay(true);
+    let service = service_fn(move |req: Request<Incoming>| {
+        let reply = respond(&req, &metrics);
+        async move { Ok::<_, Infallible>(reply) }
+    });
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(MAX_HEAD)
+        .serve_connection(TokioIo::new(stream), service);
+    // An error (the client hung up, sent a bad or too large head, timed
+    // out) ends this connection only.
+    let _ = tokio::time::timeout(limits.max_connection_time, conn).await;
+}
+
+fn respond(req: &Request<Incoming>, metrics: &Metrics) -> Response<Full<Bytes>> {
+    const PLAIN: &str = "text/plain; charset=utf-8";
+    let is_metrics = match req.uri().path() {
+        "/metrics" => true,
+        "/" => false,
+        _ => {
+            return reply(
+                StatusCode::NOT_FOUND,
+                PLAIN,
+                Bytes::from_static(b"not found\n"),
+            );
+        }
+    };
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let mut r = reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            PLAIN,
+            Bytes::from_static(b"method not allowed\n"),
         );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return r;
     }
-    let wants_openmetrics = request.headers().iter().any(|h| {
-        h.field.equiv("Accept")
-            && h.value
-                .as_str()
-                .to_ascii_lowercase()
-                .contains("application/openmetrics-text")
+    if !is_metrics {
+        let html = Bytes::from_static(INDEX_HTML.as_bytes());
+        return reply(StatusCode::OK, "text/html; charset=utf-8", html);
+    }
+    let wants_openmetrics = req.headers().get_all(header::ACCEPT).iter().any(|v| {
+        const NEEDLE: &[u8] = b"application/openmetrics-text";
+        v.as_bytes()
+            .windows(NEEDLE.len())
+            .any(|w| w.eq_ignore_ascii_case(NEEDLE))
     });
     let body = metrics.encode();
-    let (body, content_type) = if wants_openmetrics {
-        (body, OPENMETRICS_TYPE)
+    if wants_openmetrics {
+        reply(StatusCode::OK, OPENMETRICS_TYPE, Bytes::from(body))
     } else {
-        (openmetrics_to_text(&body), TEXT_TYPE)
-    };
-    request.respond(Response::from_string(body).with_header(header("Content-Type", content_type)))
+        let text = openmetrics_to_text(&body);
+        reply(StatusCode::OK, TEXT_TYPE, Bytes::from(text))
+    }
 }
 
-fn header(name: &'static str, value: &'static str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .expect("static header names and values are valid")
+fn reply(status: StatusCode, content_type: &'static str, body: Bytes) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(body));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
 }
 
 /// prometheus-client's OpenMetrics text, rewritten as Prometheus text
@@ -442,6 +641,24 @@ mod tests {
         assert_eq!(&*m.domain_label(b"A.example"), "a.example");
         assert_eq!(&*m.domain_label(b"b.example"), "other");
         assert_eq!(&*m.domain_label(b"a.example"), "a.example");
+    }
+
+    #[test]
+    fn a_stopped_server_says_why_once_then_that_its_thread_ended() {
+        let (tx, stopped) = mpsc::channel();
+        let server = Server {
+            addr: "127.0.0.1:9".parse().unwrap(),
+            stopped,
+        };
+        assert_eq!(server.failure(), None);
+        tx.send("accepting failed".to_string()).unwrap();
+        assert_eq!(server.failure().as_deref(), Some("accepting failed"));
+        assert_eq!(server.failure(), None);
+        drop(tx);
+        assert_eq!(
+            server.failure().as_deref(),
+            Some("its thread ended unexpectedly")
+        );
     }
 
     #[test]

@@ -320,15 +320,15 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         });
     }
 
-    let metrics = match args.metrics {
+    let (metrics, server) = match args.metrics {
         Some(addr) => {
             let m = Arc::new(Metrics::new(args.metrics_domains));
-            let bound = metrics::serve(addr, Arc::clone(&m))
+            let server = metrics::serve(addr, Arc::clone(&m))
                 .map_err(|e| anyhow::anyhow!("cannot serve metrics on {addr}: {e}"))?;
-            eprintln!("maillog421: metrics on http://{bound}/metrics");
-            Some(m)
+            eprintln!("maillog421: metrics on http://{}/metrics", server.addr());
+            (Some(m), Some(server))
         }
-        None => None,
+        None => (None, None),
     };
     let mut state = State {
         forced,
@@ -358,6 +358,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     let every = (args.every > 0).then(|| Duration::from_secs(args.every as u64));
     let mut ended = None;
     let mut period_start = (Instant::now(), chrono::Utc::now().timestamp());
+    let mut status = crate::run::EXIT_OK;
 
     loop {
         for f in &mut files {
@@ -417,6 +418,13 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             period_start = (Instant::now(), end);
         }
         out.flush()?;
+        if let Some(why) = server.as_ref().and_then(metrics::Server::failure) {
+            // Dashboards would go blank with no alert: stop, so that the
+            // exit status and a supervisor say so.
+            eprintln!("maillog421: the metrics server stopped ({why}); exiting");
+            status = crate::run::EXIT_ERRORS;
+            break;
+        }
         if stop.load(Ordering::SeqCst) || ended.is_some() {
             break;
         }
@@ -442,5 +450,5 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         eprintln!("maillog421: {}", crate::text::escape_control(&why));
         return Ok(crate::run::EXIT_ERRORS);
     }
-    Ok(crate::run::EXIT_OK)
+    Ok(status)
 }
