@@ -378,7 +378,7 @@ fn read_part<R: Read>(
                 out.retries.arrival(id);
             }
             Record::Delivery(d) => {
-                agg.delivery(time, d.outcome, d.rcpt, d.host);
+                agg.delivery(time, &d);
                 out.retries
                     .delivery(d.id, d.rcpt, d.outcome, time, d.reply.as_ref());
             }

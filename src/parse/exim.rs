@@ -116,14 +116,23 @@ pub fn body_record(body: &[u8]) -> Record<'_> {
 }
 
 /// Lines with a flag after the id.
+///
+/// Flags: `=>` delivered, `->` delivered to an extra address of the same
+/// message, `>>` cutthrough delivery (made during reception: a real try),
+/// `==` deferred, `**` failed, and `*>` "delivery suppressed by -N" (Exim's
+/// debugging option: logged as delivered, nothing sent, so not tried).
 fn flagged<'a>(id: &'a [u8], flag: &[u8], rest: &'a [u8]) -> Option<Record<'a>> {
-    let outcome = match flag {
+    let (outcome, mut tried) = match flag {
         b"<=" | b"(=" => return Some(Record::Arrival(id)),
-        b"=>" | b"->" | b">>" | b"*>" => Outcome::Delivered,
-        b"==" => Outcome::Deferred,
-        b"**" => Outcome::Bounced,
+        b"=>" | b"->" | b">>" => (Outcome::Delivered, true),
+        b"*>" => (Outcome::Delivered, false),
+        b"==" => (Outcome::Deferred, true),
+        b"**" => (Outcome::Bounced, true),
         _ => return None,
     };
+    if outcome != Outcome::Delivered && is_untried(rest) {
+        tried = false;
+    }
     let rcpt = recipient(rest);
     let (mut host, mut ip) = (None, None);
     if let Some(p) = super::finder!(b" H=").find(rest)
@@ -149,8 +158,47 @@ fn flagged<'a>(id: &'a [u8], flag: &[u8], rest: &'a [u8]) -> Option<Record<'a>> 
         host,
         ip,
         reply,
-        suspended: false,
+        tried,
     }))
+}
+
+/// Whether a `==` or `**` line's reason says Exim tried nothing: the
+/// messages Exim's `deliver.c` and `transports/smtp.c` (4.96) set when retry
+/// data or a queue setting keeps it from trying. Their errno numbers differ
+/// between Exim versions (4.96: -51 routing, -52 local, -53 every host,
+/// -54 local-only; 4.98 renumbered them), so the text decides:
+///
+/// - `retry time not reached` (routing; and `... for any host`, with or
+///   without ` after a long failure period`, for the smtp transport),
+/// - `Retry time not yet reached` (local delivery),
+/// - `all hosts have been failing for a long time and were last tried
+///   after this message arrived` (smtp, past the retry cutoff),
+/// - `remote deliveries suppressed` (`-odqr`/`queue_run_local`).
+///
+/// The reason follows `defer (ERRNO): ` (deferrals) or `: ` (failures).
+fn is_untried(rest: &[u8]) -> bool {
+    const PHRASES: [&[u8]; 4] = [
+        b"retry time not reached",
+        b"retry time not yet reached",
+        b"all hosts have been failing for a long time",
+        b"remote deliveries suppressed",
+    ];
+    // Cheap gate: every phrase holds one of these.
+    let Some(p) = super::finder!(b"ime not ")
+        .find(rest)
+        .or_else(|| super::finder!(b" for a long time").find(rest))
+        .or_else(|| super::finder!(b"deliveries suppressed").find(rest))
+    else {
+        return false;
+    };
+    // The reason starts after the last `: ` before the hit.
+    let Some(colon) = memmem::rfind(&rest[..p], b": ") else {
+        return false;
+    };
+    let reason = &rest[colon + 2..];
+    PHRASES
+        .iter()
+        .any(|ph| reason.len() >= ph.len() && reason[..ph.len()].eq_ignore_ascii_case(ph))
 }
 
 /// The delivered-to address: the first field, or the `<original>` after a
