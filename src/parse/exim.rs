@@ -558,4 +558,47 @@ mod tests {
         assert_eq!(parse_line(b"******** SERVER ********"), Parsed::Unparsed);
         assert_eq!(parse_line(b""), Parsed::Unparsed);
     }
+
+    /// Issue 14: lines Exim writes without trying a delivery, in Exim
+    /// 4.96's wording (`deliver.c`, `transports/smtp.c`).
+    #[test]
+    fn issue_14_untried_lines_are_not_attempts() {
+        for line in [
+            // ERRNO_HRETRY, retry data for every host of the domain
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=fake_mx T=remote_smtp defer (-53): retry time not reached for any host for 'gmail.test'",
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=dnslookup T=remote_smtp defer (-53): retry time not reached for any host",
+            // ERRNO_RRETRY, routing
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=dnslookup defer (-51): retry time not reached",
+            // ERRNO_LRETRY, local delivery (capital R, "yet")
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@mx1.example T=local_delivery defer (-52): Retry time not yet reached",
+            // ERRNO_LOCAL_ONLY (-odqr)
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=dnslookup T=remote_smtp defer (-54): remote deliveries suppressed",
+            // past the retry cutoff: failed without a try
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I ** bob@gmail.test R=dnslookup T=remote_smtp: retry time not reached for any host after a long failure period",
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I ** bob@gmail.test R=dnslookup T=remote_smtp: all hosts have been failing for a long time and were last tried after this message arrived",
+            // exim -N
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I *> bob@gmail.test R=dnslookup T=remote_smtp H=mx.gmail.test [192.0.2.1]",
+        ] {
+            let d = delivery(line);
+            assert!(!d.tried, "{line}");
+            assert!(d.rcpt.starts_with(b"bob@"), "{line}");
+            assert_eq!(d.reply, None, "{line}");
+        }
+        assert_eq!(
+            delivery("2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=fake_mx T=remote_smtp defer (-53): retry time not reached for any host for 'gmail.test'").outcome,
+            Outcome::Deferred,
+            "still waiting"
+        );
+        for line in [
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I => bob@gmail.test R=dnslookup T=remote_smtp H=mx.gmail.test [192.0.2.1] C=\"250 OK\"",
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I -> ann@gmail.test R=dnslookup T=remote_smtp H=mx.gmail.test [192.0.2.1]",
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I >> bob@gmail.test R=dnslookup T=remote_smtp H=mx.gmail.test [192.0.2.1]",
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I ** bob@gmail.test R=dnslookup T=remote_smtp H=mx.gmail.test [192.0.2.1]: SMTP error from remote mail server after RCPT TO:<bob@gmail.test>: 550 no such user",
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=dnslookup T=remote_smtp defer (111): Connection refused",
+            // the phrase inside the remote reply is not Exim's reason
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=dnslookup T=remote_smtp defer (-46) H=mx.gmail.test [192.0.2.1]: SMTP error from remote mail server after RCPT TO:<bob@gmail.test>: 451 your retry time not reached",
+        ] {
+            assert!(delivery(line).tried, "{line}");
+        }
+    }
 }

@@ -359,6 +359,38 @@ mod tests {
         assert_eq!(d.host, Some(&b"mx.example.fr"[..]));
     }
 
+    /// Issue 14: a suspended destination and an expired recipient were not tried.
+    #[test]
+    fn issue_14_suspended_and_expired_are_not_attempts() {
+        let d = delivery(
+            "Nov 23 11:12:58 mx1 postfix/error[30240]: 4DF0ABEBC3: to=<peggy@refused.test>, relay=none, delay=0.37, delays=0.37/0/0/0, dsn=4.4.1, status=deferred (delivery temporarily suspended: connect to 127.0.0.1[127.0.0.1]:2620: Connection refused)",
+        );
+        assert_eq!(
+            (d.outcome, d.tried, d.reply),
+            (Outcome::Deferred, false, None)
+        );
+        let d = delivery(
+            "Nov 23 11:12:28 mx1 postfix/error[30240]: 1857DBEBA1: to=<trent@dead.test>, relay=none, delay=0.59, delays=0.51/0.07/0/0, dsn=4.0.0, status=deferred (delivery temporarily suspended: host 127.0.0.1[127.0.0.1] refused to talk to me: 421 Service not available, closing transmission channel)",
+        );
+        assert_eq!((d.outcome, d.tried), (Outcome::Deferred, false));
+        assert_eq!(
+            d.reply.unwrap().code,
+            421,
+            "a cached 421 is still a suspended event"
+        );
+        let d = delivery(
+            "Nov 23 11:15:28 mx1 postfix/qmgr[30056]: 3ECE4BEBAD: to=<bob@dead.test>, relay=none, delay=300, delays=300/0/0/0, dsn=4.0.0, status=expired, returned to sender",
+        );
+        assert_eq!((d.outcome, d.tried), (Outcome::Bounced, false));
+        for line in [
+            "Nov 23 11:12:28 mx1 postfix/smtp[30240]: 1857DBEBA1: to=<trent@dead.test>, relay=127.0.0.1[127.0.0.1]:2620, delay=1, delays=1/0/0/0, dsn=4.0.0, status=deferred (host 127.0.0.1[127.0.0.1] refused to talk to me: 421 Service not available, closing transmission channel)",
+            "Nov 23 11:12:58 mx1 postfix/smtp[30240]: 4DF0ABEBC3: to=<peggy@refused.test>, relay=none, delay=0.37, delays=0.37/0/0/0, dsn=4.4.1, status=deferred (connect to 127.0.0.1[127.0.0.1]:2620: Connection refused)",
+            "Nov 22 08:05:42 mx1 postfix/smtp[2231]: 4217E3011B47: to=<bob@gmail.test>, relay=mx.gmail.test[192.0.2.26]:25, delay=1.7, delays=0.08/0.01/0.62/0.99, dsn=2.0.0, status=sent (250 2.0.0 OK)",
+        ] {
+            assert!(delivery(line).tried, "{line}");
+        }
+    }
+
     #[test]
     fn non_421_deferrals() {
         for line in [
