@@ -77,7 +77,8 @@ pub struct Retries {
     pub recovery_share: Option<f64>,
     pub time_to_delivery_p50_s: Option<u32>,
     pub time_to_delivery_p90_s: Option<u32>,
-    /// Delivery lines per recovered pair, from its first 421 to delivery.
+    /// Delivery attempts per recovered pair, from its first 421 to delivery
+    /// (retry-skipped lines not counted).
     pub attempts_p50: Option<u32>,
     pub attempts_p90: Option<u32>,
 }
