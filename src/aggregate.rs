@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::classify::Cause;
 use crate::event::{Event, Kind};
-use crate::parse::{Outcome, Stage, domain_of};
+use crate::parse::{Delivery, Outcome, Stage, domain_of};
 use crate::text::{client_key, reply_key};
 
 /// Counts over all inputs.
@@ -20,11 +20,14 @@ pub struct Totals {
     pub delivered: u64,
     pub deferred: u64,
     pub bounced: u64,
+    /// Delivery lines on which nothing was tried (see [`crate::parse::Delivery::tried`]).
+    pub retry_skipped: u64,
     /// 421 events by [`Kind`].
     pub by_kind: [u64; 4],
 }
 
 impl Totals {
+    /// Delivery attempts: lines on which a delivery was tried.
     pub fn attempts(&self) -> u64 {
         self.delivered + self.deferred + self.bounced
     }
@@ -36,6 +39,7 @@ impl Totals {
         self.delivered += o.delivered;
         self.deferred += o.deferred;
         self.bounced += o.bounced;
+        self.retry_skipped += o.retry_skipped;
         add_arr(&mut self.by_kind, &o.by_kind);
     }
 }
@@ -72,9 +76,12 @@ pub struct DomainStats {
     pub delivered: u64,
     pub deferred: u64,
     pub bounced: u64,
+    /// Delivery lines on which nothing was tried.
+    pub retry_skipped: u64,
     /// 421 events by kind (inbound never lands here).
     pub by_kind: [u64; 4],
-    /// Windows with a delivery attempt or a 421 deferral, by start time.
+    /// Windows with a delivery attempt or a 421 deferral, by start time
+    /// (a retry-skipped line alone adds a window with no attempt).
     pub windows: Vec<DomainWindow>,
     /// The first remote host seen for the domain (its MX), for the provider roll-up.
     pub host: Option<Box<str>>,
@@ -95,6 +102,7 @@ impl DomainStats {
         self.delivered += o.delivered;
         self.deferred += o.deferred;
         self.bounced += o.bounced;
+        self.retry_skipped += o.retry_skipped;
         add_arr(&mut self.by_kind, &o.by_kind);
         for w in &o.windows {
             let mine = window_slot(&mut self.windows, w.start);
@@ -145,6 +153,8 @@ fn window_slot(list: &mut Vec<DomainWindow>, start: i64) -> &mut DomainWindow {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WindowStats {
     pub attempts: u64,
+    /// Delivery lines on which nothing was tried.
+    pub retry_skipped: u64,
     pub received: u64,
     pub by_kind: [u64; 4],
     /// 421 deferrals by cause.
@@ -289,26 +299,37 @@ impl Aggregate {
             .map(|(k, &i)| (&k[..], &self.domain_stats[i]))
     }
 
-    /// A delivery attempt for one recipient.
-    pub fn delivery(&mut self, time: i64, outcome: Outcome, rcpt: &[u8], host: Option<&[u8]>) {
-        match outcome {
-            Outcome::Delivered => self.totals.delivered += 1,
-            Outcome::Deferred => self.totals.deferred += 1,
-            Outcome::Bounced => self.totals.bounced += 1,
-        }
+    /// A delivery line for one recipient: an attempt when `tried`, else a
+    /// retry-skipped line (counted apart, in no attempt count).
+    pub fn delivery(&mut self, time: i64, d: &Delivery<'_>) {
         let w = self.window_of(time);
-        self.windows.entry(w).or_default().attempts += 1;
-        let d = self.domain_mut(rcpt);
-        match outcome {
-            Outcome::Delivered => d.delivered += 1,
-            Outcome::Deferred => d.deferred += 1,
-            Outcome::Bounced => d.bounced += 1,
+        let ws = self.windows.entry(w).or_default();
+        if d.tried {
+            ws.attempts += 1;
+            match d.outcome {
+                Outcome::Delivered => self.totals.delivered += 1,
+                Outcome::Deferred => self.totals.deferred += 1,
+                Outcome::Bounced => self.totals.bounced += 1,
+            }
+        } else {
+            ws.retry_skipped += 1;
+            self.totals.retry_skipped += 1;
         }
-        window_slot(&mut d.windows, w).attempts += 1;
-        if d.host.is_none()
-            && let Some(h) = host.filter(|h| !h.is_empty())
+        let ds = self.domain_mut(d.rcpt);
+        if d.tried {
+            match d.outcome {
+                Outcome::Delivered => ds.delivered += 1,
+                Outcome::Deferred => ds.deferred += 1,
+                Outcome::Bounced => ds.bounced += 1,
+            }
+            window_slot(&mut ds.windows, w).attempts += 1;
+        } else {
+            ds.retry_skipped += 1;
+        }
+        if ds.host.is_none()
+            && let Some(h) = d.host.filter(|h| !h.is_empty())
         {
-            d.host = Some(String::from_utf8_lossy(h).to_ascii_lowercase().into());
+            ds.host = Some(String::from_utf8_lossy(h).to_ascii_lowercase().into());
         }
     }
 
@@ -375,6 +396,7 @@ impl Aggregate {
         for (k, v) in &o.windows {
             let w = self.windows.entry(*k).or_default();
             w.attempts += v.attempts;
+            w.retry_skipped += v.retry_skipped;
             w.received += v.received;
             add_arr(&mut w.by_kind, &v.by_kind);
             add_arr(&mut w.causes, &v.causes);

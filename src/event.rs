@@ -13,7 +13,8 @@ use crate::parse::{Mta, Outcome, Record, Reply, Stage, domain_of};
 pub enum Kind {
     /// A recipient deferred because the remote server answered 421 in this attempt.
     Deferred,
-    /// Postfix `delivery temporarily suspended`: a cached 421, no new attempt.
+    /// A deferral with a cached 421 and no new attempt (Postfix `delivery
+    /// temporarily suspended`).
     Suspended,
     /// A 421 logged for a host or session with no recipient on the line.
     Reply,
@@ -65,10 +66,10 @@ impl<'a> Event<'a> {
         let (kind, id, party, host, ip, reply, fixed) = match *record {
             Record::Delivery(d) if d.outcome == Outcome::Deferred => {
                 let reply = d.reply?;
-                let kind = if d.suspended {
-                    Kind::Suspended
-                } else {
+                let kind = if d.tried {
                     Kind::Deferred
+                } else {
+                    Kind::Suspended
                 };
                 (kind, d.id, d.rcpt, d.host, d.ip, reply, None)
             }

@@ -27,10 +27,14 @@ pub struct Totals {
     pub lines: u64,
     pub unparsed_lines: u64,
     pub messages_received: u64,
+    /// Delivery lines on which a delivery was tried: `delivered + deferred + bounced`.
     pub delivery_attempts: u64,
     pub delivered: u64,
     pub deferred: u64,
     pub bounced: u64,
+    /// Delivery lines on which nothing was tried (retry time not reached,
+    /// destination suspended, ...): in no attempt count.
+    pub retry_skipped: u64,
     pub deferrals_421: u64,
     pub suspended_421: u64,
     pub replies_421: u64,
@@ -46,6 +50,7 @@ pub struct DomainRow {
     pub delivered: u64,
     pub deferred: u64,
     pub bounced: u64,
+    pub retry_skipped: u64,
     /// 421 deferrals per 1,000 delivery attempts to the domain.
     pub rate_per_1000: f64,
     /// Windows with at least one 421 deferral.
@@ -72,7 +77,8 @@ pub struct Retries {
     pub recovery_share: Option<f64>,
     pub time_to_delivery_p50_s: Option<u32>,
     pub time_to_delivery_p90_s: Option<u32>,
-    /// Delivery lines per recovered pair, from its first 421 to delivery.
+    /// Delivery attempts per recovered pair, from its first 421 to delivery
+    /// (retry-skipped lines not counted).
     pub attempts_p50: Option<u32>,
     pub attempts_p90: Option<u32>,
 }
@@ -116,6 +122,7 @@ pub struct ProviderRow {
     pub suspended_421: u64,
     /// Attempts to every domain of the provider seen in the logs.
     pub delivery_attempts: u64,
+    pub retry_skipped: u64,
     pub rate_per_1000: f64,
     pub recovered: u64,
     pub bounced: u64,
@@ -174,6 +181,7 @@ pub struct WindowRow {
     #[serde(skip)]
     pub start_secs: i64,
     pub delivery_attempts: u64,
+    pub retry_skipped: u64,
     pub messages_received: u64,
     pub deferrals_421: u64,
     pub rate_per_1000: f64,
@@ -282,6 +290,7 @@ impl Report {
             delivered: t.delivered,
             deferred: t.deferred,
             bounced: t.bounced,
+            retry_skipped: t.retry_skipped,
             deferrals_421: t.by_kind[Kind::Deferred.index()],
             suspended_421: t.by_kind[Kind::Suspended.index()],
             replies_421: t.by_kind[Kind::Reply.index()],
@@ -495,6 +504,7 @@ fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, grid: Grid, zone: Zone) -> 
                 delivered: d.delivered,
                 deferred: d.deferred,
                 bounced: d.bounced,
+                retry_skipped: d.retry_skipped,
                 rate_per_1000: per_1000(deferrals, d.attempts()),
                 windows: repeat.windows_with_421,
                 first: time(d.first),
@@ -531,6 +541,7 @@ fn provider_rows(agg: &Aggregate, by_domain: &[DomainRow]) -> Vec<ProviderRow> {
             deferrals_421: 0,
             suspended_421: 0,
             delivery_attempts: 0,
+            retry_skipped: 0,
             rate_per_1000: 0.0,
             recovered: 0,
             bounced: 0,
@@ -538,6 +549,7 @@ fn provider_rows(agg: &Aggregate, by_domain: &[DomainRow]) -> Vec<ProviderRow> {
             keeps_returning: 0,
         });
         row.delivery_attempts += d.attempts();
+        row.retry_skipped += d.retry_skipped;
     }
     for d in by_domain {
         if let Some(row) = rows.get_mut(&d.provider) {
@@ -591,6 +603,7 @@ fn windows(agg: &Aggregate, zone: Zone) -> (Vec<WindowRow>, bool) {
                 start: format_rfc3339(s, zone),
                 start_secs: s,
                 delivery_attempts: w.attempts,
+                retry_skipped: w.retry_skipped,
                 messages_received: w.received,
                 deferrals_421: deferrals,
                 rate_per_1000: per_1000(deferrals, w.attempts),

@@ -378,9 +378,9 @@ fn read_part<R: Read>(
                 out.retries.arrival(id);
             }
             Record::Delivery(d) => {
-                agg.delivery(time, d.outcome, d.rcpt, d.host);
+                agg.delivery(time, &d);
                 out.retries
-                    .delivery(d.id, d.rcpt, d.outcome, time, d.reply.as_ref());
+                    .delivery(d.id, d.rcpt, d.outcome, d.tried, time, d.reply.as_ref());
             }
             Record::Ended(id) => out.retries.ended(id, time),
             Record::Expired(id) => out.retries.expired(id, time),

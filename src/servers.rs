@@ -40,7 +40,7 @@ impl Servers {
         s.lines += 1;
         match record {
             Some(Record::Arrival(_)) => s.received += 1,
-            Some(Record::Delivery(_)) => s.attempts += 1,
+            Some(Record::Delivery(d)) if d.tried => s.attempts += 1,
             _ => {}
         }
         if let Some(ev) = event {

@@ -20,6 +20,7 @@ use crate::run::{build_report, scan_all, scan_inputs};
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Day {
     attempts: u64,
+    retry_skipped: u64,
     deferrals: u64,
     inbound: u64,
     /// The logs hold lines of this day.
@@ -78,9 +79,11 @@ fn earlier_days(a: &SummaryArgs, date: NaiveDate) -> Result<Vec<Day>> {
             .filter(|w| w.start_secs >= from && w.start_secs < to)
         {
             day.attempts += w.delivery_attempts;
+            day.retry_skipped += w.retry_skipped;
             day.deferrals += w.deferrals_421;
             day.inbound += w.inbound_421;
-            day.present |= w.delivery_attempts + w.messages_received + w.inbound_421 > 0;
+            day.present |=
+                w.delivery_attempts + w.retry_skipped + w.messages_received + w.inbound_421 > 0;
         }
         days.push(day);
     }
@@ -152,8 +155,11 @@ fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String 
             .then(|| week.iter().map(|d| f(d) as f64).sum::<f64>() / week.len() as f64)
     };
     type Column = fn(&Day) -> u64;
-    let rows: [(&str, u64, Column); 3] = [
+    let rows: [(&str, u64, Column); 4] = [
         ("delivery attempts", t.delivery_attempts, |d| d.attempts),
+        ("retry-skipped (no try)", t.retry_skipped, |d| {
+            d.retry_skipped
+        }),
         ("421 deferrals", t.deferrals_421, |d| d.deferrals),
         ("421s we sent (inbound)", t.inbound_421, |d| d.inbound),
     ];

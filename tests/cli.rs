@@ -285,13 +285,13 @@ fn csv_neutralises_formulas_and_json_stays_valid() {
     let mut lines = o.stdout.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "domain,deferrals_421,suspended_421,delivery_attempts,rate_per_1000,windows,first,last,top_category,top_reply,provider,met_421,recovered,bounced_after_421,pending,keeps_returning"
+        "domain,deferrals_421,suspended_421,delivery_attempts,retry_skipped,rate_per_1000,windows,first,last,top_category,top_reply,provider,met_421,recovered,bounced_after_421,pending,keeps_returning"
     );
     assert!(
         lines
             .next()
             .unwrap()
-            .starts_with("'=cmd.example,1,0,1,1000,1,")
+            .starts_with("'=cmd.example,1,0,1,0,1000,1,")
     );
     let ev = events(&["events", &p]);
     assert!(ev[0]["text"].as_str().unwrap().contains("\u{1b}]0;pwned"));
@@ -311,7 +311,7 @@ fn csv_other_tables() {
     ]);
     assert!(
         o.stdout
-            .starts_with("start,delivery_attempts,messages_received,deferrals_421,")
+            .starts_with("start,delivery_attempts,retry_skipped,messages_received,deferrals_421,")
     );
     let o = run(&[
         "report",

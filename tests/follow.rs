@@ -337,6 +337,31 @@ fn from_start_with_alerts_and_metrics_matches_report() {
     );
     assert!(http_get(&addr, "/other").contains(" 404 "));
 
+    // Issue 14: attempts and retry-skipped lines as counted independently
+    // (fixtures/expected-totals.tsv, from count_attempts.py's definitions).
+    let truth = common::tsv("expected-totals.tsv")
+        .into_iter()
+        .find(|r| r["file"] == "exim/mainlog")
+        .unwrap();
+    let n = |k: &str| -> u64 { truth[k].parse().unwrap() };
+    assert!(
+        n("retry_skipped") > 0,
+        "the fixture holds retry-skipped lines"
+    );
+    for outcome in ["delivered", "deferred", "bounced"] {
+        assert_eq!(
+            value(&format!(
+                "maillog421_delivery_attempts_total{{outcome=\"{outcome}\"}} "
+            )),
+            n(outcome),
+            "{outcome}"
+        );
+    }
+    assert_eq!(
+        value("maillog421_retry_skipped_lines_total "),
+        n("retry_skipped")
+    );
+
     // Alerts: gmail.com and yahoo.com reach 3 421s within an hour, once each
     // per episode, and recover once the hour has passed.
     let alerts: Vec<(&str, &str)> = lines
@@ -370,4 +395,12 @@ fn from_start_with_alerts_and_metrics_matches_report() {
     let summary = rest.iter().find(|v| v["type"] == "summary").unwrap();
     assert_eq!(summary["lines"], t["lines"]);
     assert_eq!(summary["deferrals_421"], t["deferrals_421"]);
+    let attempts = n("delivered") + n("deferred") + n("bounced");
+    assert_eq!(summary["delivery_attempts"], attempts);
+    assert_eq!(summary["retry_skipped"], n("retry_skipped"));
+    let deferrals = t["deferrals_421"].as_u64().unwrap() as f64;
+    assert_eq!(
+        summary["rate_per_1000"].as_f64().unwrap(),
+        (deferrals * 1000.0 / attempts as f64 * 10.0).round() / 10.0
+    );
 }

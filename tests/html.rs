@@ -273,3 +273,38 @@ fn browser_renders_the_page() {
         "one colour covers the screenshot: {stdout}"
     );
 }
+
+/// Issue 14: the volume bars count delivery attempts only; their sum is the
+/// independent count of fixtures/expected-totals.tsv (delivered + deferred +
+/// bounced, retry-skipped lines apart), and the page shows the skipped lines.
+#[test]
+fn issue_14_volume_bars_count_attempts_only() {
+    let tsv = std::fs::read_to_string(fixture("expected-totals.tsv")).unwrap();
+    let row: Vec<u64> = tsv
+        .lines()
+        .find(|l| l.starts_with("exim/mainlog\t"))
+        .unwrap()
+        .split('\t')
+        .skip(1)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let (attempts, skipped) = (row[0] + row[1] + row[2], row[4]);
+    assert!(skipped > 0);
+    let html = render(&report(&[fixture("exim/mainlog")]), "issue 14");
+    let bars: u64 = html
+        .split("<title>")
+        .skip(1)
+        .filter_map(|t| {
+            let t = t.split("</title>").next()?;
+            let n = t.strip_suffix(" 421 deferrals")?.rsplit_once(": ")?.1;
+            n.split_once(" attempts, ")?.0.parse::<u64>().ok()
+        })
+        .sum();
+    assert_eq!(bars, attempts);
+    assert!(
+        html.contains(&format!(
+            "<div class=\"v\">{skipped}</div><div class=\"k\">retry-skipped lines (nothing tried)</div>"
+        )),
+        "the skipped lines are shown"
+    );
+}

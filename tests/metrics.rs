@@ -30,7 +30,7 @@ fn feed(m: &Metrics, format: Format, line: &[u8], time: i64) {
         Parsed::Entry { mta, record, .. } => {
             m.line(true);
             if let Record::Delivery(d) = record {
-                m.attempt(d.outcome);
+                m.delivery(d.outcome, d.tried);
             }
             if let Some(ev) = Event::from_record(time, mta, &record) {
                 m.event(&ev);

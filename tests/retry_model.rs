@@ -34,7 +34,8 @@ enum Step {
 #[derive(Debug, Clone, Default)]
 struct Pair {
     first_421: Option<i64>,
-    /// Delivery lines since the first 421.
+    /// Delivery attempts since the first 421 (issue 14: a retry-skipped
+    /// line, `DeferOther` here, leaves the pair waiting but is no attempt).
     lines_since: u32,
     done: bool,
 }
@@ -101,7 +102,7 @@ fn story(picks: &[(usize, usize, usize)]) -> Story {
         if step == Step::Defer421 {
             pair.first_421.get_or_insert(t);
         }
-        if pair.first_421.is_some() {
+        if pair.first_421.is_some() && step != Step::DeferOther {
             pair.lines_since += 1;
         }
         match step {

@@ -42,6 +42,47 @@ fn mail_text_for_a_fixture_day() {
         .find(|l| l.starts_with("delivery attempts"))
         .unwrap();
     assert!(!attempts.contains(" - "), "{attempts}");
+    // Issue 14: attempts and retry-skipped lines of the day (mainlog holds
+    // 2026-11-21 only) and the day before (mainlog.1, 2026-11-20 only), as
+    // counted independently by count_attempts.py.
+    let counts = tsv("retries/expected-attempts.tsv");
+    let count = |file: &str, col: &str| -> String {
+        counts
+            .iter()
+            .find(|r| r["file"] == file && r["domain"] == "*")
+            .unwrap()[col]
+            .clone()
+    };
+    let cells = |prefix: &str| -> Vec<String> {
+        let l = o.stdout.lines().find(|l| l.starts_with(prefix)).unwrap();
+        l[prefix.len()..]
+            .split_whitespace()
+            .map(String::from)
+            .collect()
+    };
+    let a = cells("delivery attempts");
+    assert_eq!(
+        (a[0].clone(), a[1].clone()),
+        (
+            count("exim/mainlog", "attempts"),
+            count("exim/mainlog.1", "attempts")
+        )
+    );
+    let s = cells("retry-skipped (no try)");
+    assert_eq!(
+        (s[0].clone(), s[1].clone()),
+        (
+            count("exim/mainlog", "retry_skipped"),
+            count("exim/mainlog.1", "retry_skipped")
+        )
+    );
+    assert_ne!(s[0], "0", "the day holds a retry-skipped line");
+    let rate = cells("421s per 1000 attempts");
+    let (d421, att): (f64, f64) = (
+        count("exim/mainlog", "deferred_421").parse().unwrap(),
+        count("exim/mainlog", "attempts").parse().unwrap(),
+    );
+    assert_eq!(rate[0], format!("{:.1}", d421 * 1000.0 / att));
     insta::assert_snapshot!("summary_exim_story_2026_11_21", o.stdout);
 }
 

@@ -16,13 +16,14 @@
 //! | --- | --- | --- | --- |
 //! | `maillog421_lines_total` | counter | | log lines read |
 //! | `maillog421_unparsed_lines_total` | counter | | lines not understood |
-//! | `maillog421_delivery_attempts_total` | counter | `outcome` | delivery attempt lines: `delivered`, `deferred`, `bounced` |
+//! | `maillog421_delivery_attempts_total` | counter | `outcome` | delivery lines on which a delivery was tried: `delivered`, `deferred`, `bounced` |
+//! | `maillog421_retry_skipped_lines_total` | counter | | delivery lines on which nothing was tried (retry time not reached, destination suspended, ...) |
 //! | `maillog421_421_events_total` | counter | `kind`, `category`, `domain` | 421 events |
 //! | `maillog421_last_event_timestamp_seconds` | gauge | | Unix time of the latest 421 event; 0 before the first |
 //!
 //! The counter families are registered as `maillog421_lines`,
-//! `maillog421_unparsed_lines`, `maillog421_delivery_attempts` and
-//! `maillog421_421_events`; their samples carry the `_total` suffix.
+//! `maillog421_unparsed_lines`, `maillog421_delivery_attempts`,
+//! `maillog421_retry_skipped_lines` and `maillog421_421_events`; their samples carry the `_total` suffix.
 //!
 //! Labels of `maillog421_421_events_total`:
 //!
@@ -113,6 +114,7 @@ pub struct Metrics {
     lines: Counter,
     unparsed: Counter,
     attempts: Family<AttemptLabels, Counter>,
+    retry_skipped: Counter,
     events: Family<EventLabels, Counter>,
     last_event: Gauge,
     domains: Mutex<Domains>,
@@ -127,6 +129,7 @@ impl Metrics {
         let lines = Counter::default();
         let unparsed = Counter::default();
         let attempts = Family::<AttemptLabels, Counter>::default();
+        let retry_skipped = Counter::default();
         let events = Family::<EventLabels, Counter>::default();
         let last_event = Gauge::default();
         // Every outcome from the start, so `rate()` sees the first increment.
@@ -145,8 +148,13 @@ impl Metrics {
         );
         registry.register(
             "maillog421_delivery_attempts",
-            "Delivery attempt lines by outcome (delivered, deferred, bounced)",
+            "Delivery lines on which a delivery was tried, by outcome (delivered, deferred, bounced)",
             attempts.clone(),
+        );
+        registry.register(
+            "maillog421_retry_skipped_lines",
+            "Delivery lines on which nothing was tried (retry time not reached, destination suspended)",
+            retry_skipped.clone(),
         );
         registry.register(
             "maillog421_421_events",
@@ -166,6 +174,7 @@ impl Metrics {
             lines,
             unparsed,
             attempts,
+            retry_skipped,
             events,
             last_event,
             domains: Mutex::new(Domains {
@@ -186,8 +195,13 @@ impl Metrics {
         }
     }
 
-    /// One delivery attempt line (delivered / deferred / bounced).
-    pub fn attempt(&self, outcome: Outcome) {
+    /// One delivery line: an attempt (delivered / deferred / bounced) when
+    /// `tried`, else a retry-skipped line.
+    pub fn delivery(&self, outcome: Outcome, tried: bool) {
+        if !tried {
+            self.retry_skipped.inc();
+            return;
+        }
         self.attempts
             .get_or_create(&AttemptLabels {
                 outcome: outcome_name(outcome),

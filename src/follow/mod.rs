@@ -175,12 +175,12 @@ impl State {
             a.line(Some(time));
             match record {
                 Record::Arrival(_) => a.arrival(time),
-                Record::Delivery(d) => a.delivery(time, d.outcome, d.rcpt, d.host),
+                Record::Delivery(d) => a.delivery(time, &d),
                 _ => {}
             }
         }
         if let (Some(m), Record::Delivery(d)) = (&self.metrics, &record) {
-            m.attempt(d.outcome);
+            m.delivery(d.outcome, d.tried);
         }
         let Some(ev) = Event::from_record(time, mta, &record) else {
             return Ok(());

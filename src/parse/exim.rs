@@ -116,14 +116,23 @@ pub fn body_record(body: &[u8]) -> Record<'_> {
 }
 
 /// Lines with a flag after the id.
+///
+/// Flags: `=>` delivered, `->` delivered to an extra address of the same
+/// message, `>>` cutthrough delivery (made during reception: a real try),
+/// `==` deferred, `**` failed, and `*>` "delivery suppressed by -N" (Exim's
+/// debugging option: logged as delivered, nothing sent, so not tried).
 fn flagged<'a>(id: &'a [u8], flag: &[u8], rest: &'a [u8]) -> Option<Record<'a>> {
-    let outcome = match flag {
+    let (outcome, mut tried) = match flag {
         b"<=" | b"(=" => return Some(Record::Arrival(id)),
-        b"=>" | b"->" | b">>" | b"*>" => Outcome::Delivered,
-        b"==" => Outcome::Deferred,
-        b"**" => Outcome::Bounced,
+        b"=>" | b"->" | b">>" => (Outcome::Delivered, true),
+        b"*>" => (Outcome::Delivered, false),
+        b"==" => (Outcome::Deferred, true),
+        b"**" => (Outcome::Bounced, true),
         _ => return None,
     };
+    if outcome != Outcome::Delivered && is_untried(rest) {
+        tried = false;
+    }
     let rcpt = recipient(rest);
     let (mut host, mut ip) = (None, None);
     if let Some(p) = super::finder!(b" H=").find(rest)
@@ -149,8 +158,60 @@ fn flagged<'a>(id: &'a [u8], flag: &[u8], rest: &'a [u8]) -> Option<Record<'a>> 
         host,
         ip,
         reply,
-        suspended: false,
+        tried,
     }))
+}
+
+/// Whether a `==` or `**` line's reason says Exim tried nothing: the
+/// messages Exim's `deliver.c` and `transports/smtp.c` (4.96) set when retry
+/// data or a queue setting keeps it from trying. Their errno numbers differ
+/// between Exim versions (4.96: -51 routing, -52 local, -53 every host,
+/// -54 local-only; 4.98 renumbered them), so the text decides:
+///
+/// - `retry time not reached` (routing; and `... for any host`, with or
+///   without ` after a long failure period`, for the smtp transport),
+/// - `Retry time not yet reached` (local delivery),
+/// - `all hosts have been failing for a long time and were last tried
+///   after this message arrived` and 4.96's `all hosts for 'D' have been
+///   failing for a long time (and retry time not reached)` (smtp, past the
+///   retry cutoff),
+/// - `remote deliveries suppressed` (`-odqr`/`queue_run_local`),
+/// - `retry timeout exceeded` (the `**` give-up after the last try's `==`).
+///
+/// The reason follows `defer (ERRNO): ` (deferrals) or `: ` (failures).
+fn is_untried(rest: &[u8]) -> bool {
+    const PHRASES: [&[u8]; 5] = [
+        b"retry time not reached",
+        b"retry time not yet reached",
+        b"all hosts have been failing for a long time",
+        b"remote deliveries suppressed",
+        // `** addr: retry timeout exceeded`: the give-up Exim writes right
+        // after the `==` line of the last real try (the same try).
+        b"retry timeout exceeded",
+    ];
+    // Cheap gate: every phrase holds one of these.
+    let Some(p) = super::finder!(b"ime not ")
+        .find(rest)
+        .or_else(|| super::finder!(b" for a long time").find(rest))
+        .or_else(|| super::finder!(b"deliveries suppressed").find(rest))
+        .or_else(|| super::finder!(b"retry timeout exceeded").find(rest))
+    else {
+        return false;
+    };
+    // The reason starts after the last `: ` before the hit.
+    let Some(colon) = memmem::rfind(&rest[..p], b": ") else {
+        return false;
+    };
+    let reason = &rest[colon + 2..];
+    let starts =
+        |ph: &[u8]| reason.len() >= ph.len() && reason[..ph.len()].eq_ignore_ascii_case(ph);
+    // Exim 4.96 names the domain: `all hosts for 'D' have been failing for
+    // a long time (and retry time not reached)`.
+    PHRASES.iter().any(|ph| starts(ph))
+        || (starts(b"all hosts for '")
+            && super::finder!(b"' have been failing for a long time")
+                .find(reason)
+                .is_some())
 }
 
 /// The delivered-to address: the first field, or the `<original>` after a
@@ -634,5 +695,48 @@ mod tests {
         );
         assert_eq!(parse_line(b"******** SERVER ********"), Parsed::Unparsed);
         assert_eq!(parse_line(b""), Parsed::Unparsed);
+    }
+
+    /// Issue 14: lines Exim writes without trying a delivery, in Exim
+    /// 4.96's wording (`deliver.c`, `transports/smtp.c`).
+    #[test]
+    fn issue_14_untried_lines_are_not_attempts() {
+        for line in [
+            // ERRNO_HRETRY, retry data for every host of the domain
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=fake_mx T=remote_smtp defer (-53): retry time not reached for any host for 'gmail.test'",
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=dnslookup T=remote_smtp defer (-53): retry time not reached for any host",
+            // ERRNO_RRETRY, routing
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=dnslookup defer (-51): retry time not reached",
+            // ERRNO_LRETRY, local delivery (capital R, "yet")
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@mx1.example T=local_delivery defer (-52): Retry time not yet reached",
+            // ERRNO_LOCAL_ONLY (-odqr)
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=dnslookup T=remote_smtp defer (-54): remote deliveries suppressed",
+            // past the retry cutoff: failed without a try
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I ** bob@gmail.test R=dnslookup T=remote_smtp: retry time not reached for any host after a long failure period",
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I ** bob@gmail.test R=dnslookup T=remote_smtp: all hosts have been failing for a long time and were last tried after this message arrived",
+            // exim -N
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I *> bob@gmail.test R=dnslookup T=remote_smtp H=mx.gmail.test [192.0.2.1]",
+        ] {
+            let d = delivery(line);
+            assert!(!d.tried, "{line}");
+            assert!(d.rcpt.starts_with(b"bob@"), "{line}");
+            assert_eq!(d.reply, None, "{line}");
+        }
+        assert_eq!(
+            delivery("2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=fake_mx T=remote_smtp defer (-53): retry time not reached for any host for 'gmail.test'").outcome,
+            Outcome::Deferred,
+            "still waiting"
+        );
+        for line in [
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I => bob@gmail.test R=dnslookup T=remote_smtp H=mx.gmail.test [192.0.2.1] C=\"250 OK\"",
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I -> ann@gmail.test R=dnslookup T=remote_smtp H=mx.gmail.test [192.0.2.1]",
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I >> bob@gmail.test R=dnslookup T=remote_smtp H=mx.gmail.test [192.0.2.1]",
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I ** bob@gmail.test R=dnslookup T=remote_smtp H=mx.gmail.test [192.0.2.1]: SMTP error from remote mail server after RCPT TO:<bob@gmail.test>: 550 no such user",
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=dnslookup T=remote_smtp defer (111): Connection refused",
+            // the phrase inside the remote reply is not Exim's reason
+            "2026-11-23 11:05:06 1xVRr7-00040F-2I == bob@gmail.test R=dnslookup T=remote_smtp defer (-46) H=mx.gmail.test [192.0.2.1]: SMTP error from remote mail server after RCPT TO:<bob@gmail.test>: 451 your retry time not reached",
+        ] {
+            assert!(delivery(line).tried, "{line}");
+        }
     }
 }

@@ -45,7 +45,9 @@ impl Mta {
     }
 }
 
-/// The outcome of one delivery attempt for one recipient.
+/// What a delivery line left one recipient as: delivered, still waiting
+/// (deferred), or given up (bounced). Whether anything was tried is
+/// [`Delivery::tried`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Delivered,
@@ -63,9 +65,12 @@ pub struct Delivery<'a> {
     pub ip: Option<&'a [u8]>,
     /// The remote 421 that caused this deferral, if any.
     pub reply: Option<Reply<'a>>,
-    /// Postfix `delivery temporarily suspended: ...`: the 421 was cached
-    /// from an earlier attempt, no connection was made.
-    pub suspended: bool,
+    /// Whether the MTA tried to deliver: false for a line written without a
+    /// try (Exim `*>`, Exim `==`/`**` "retry time not reached" and kin,
+    /// Postfix `delivery temporarily suspended` and `status=expired`). Such
+    /// a line is not a delivery attempt: it counts as `retry_skipped`. A
+    /// 421 it carries is a cached one (kind `suspended`).
+    pub tried: bool,
 }
 
 /// A 421 logged for a host or session, with no recipient on the line.

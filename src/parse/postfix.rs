@@ -78,10 +78,13 @@ fn delivery<'a>(id: &'a [u8], body: &'a [u8]) -> Option<Record<'a>> {
             .iter()
             .take_while(|b| b.is_ascii_alphabetic())
             .count();
-    let outcome = match &body[st..word_end] {
-        b"sent" => Outcome::Delivered,
-        b"deferred" => Outcome::Deferred,
-        b"bounced" | b"expired" => Outcome::Bounced,
+    // `expired` (Postfix 3.x qmgr, a recipient given up at
+    // maximal_queue_lifetime) is a give-up, not a try.
+    let (outcome, mut tried) = match &body[st..word_end] {
+        b"sent" => (Outcome::Delivered, true),
+        b"deferred" => (Outcome::Deferred, true),
+        b"bounced" => (Outcome::Bounced, true),
+        b"expired" => (Outcome::Bounced, false),
         // Address verification probes (`deliverable`, `undeliverable`) are not deliveries.
         _ => return Some(Record::Other),
     };
@@ -92,20 +95,26 @@ fn delivery<'a>(id: &'a [u8], body: &'a [u8]) -> Option<Record<'a>> {
         (host, ip) = (Some(h), Some(i));
     }
     let mut reply = None;
-    let mut suspended = false;
-    if outcome == Outcome::Deferred && super::finder!(b"421").find(&body[word_end..]).is_some() {
+    if outcome == Outcome::Deferred {
         let reason = body[word_end..]
             .strip_prefix(b" (")
             .unwrap_or(&body[word_end..]);
-        let reason = reason.strip_suffix(b")").unwrap_or(reason);
-        let (reason, was_suspended) = match reason.strip_prefix(SUSPENDED) {
-            Some(r) => (r, true),
-            None => (reason, false),
+        // A destination the queue manager holds as dead: nothing was tried,
+        // the reason is the cached one.
+        let reason = match reason.strip_prefix(SUSPENDED) {
+            Some(r) => {
+                tried = false;
+                r
+            }
+            None => reason,
         };
-        if let Some((h, i, r)) = host_reply(reason)
-            && r.code == 421
-        {
-            (host, ip, reply, suspended) = (Some(h), Some(i), Some(r), was_suspended);
+        if super::finder!(b"421").find(reason).is_some() {
+            let reason = reason.strip_suffix(b")").unwrap_or(reason);
+            if let Some((h, i, r)) = host_reply(reason)
+                && r.code == 421
+            {
+                (host, ip, reply) = (Some(h), Some(i), Some(r));
+            }
         }
     }
     Some(Record::Delivery(Delivery {
@@ -115,7 +124,7 @@ fn delivery<'a>(id: &'a [u8], body: &'a [u8]) -> Option<Record<'a>> {
         host,
         ip,
         reply,
-        suspended,
+        tried,
     }))
 }
 
@@ -334,7 +343,7 @@ mod tests {
                 &b"421-4.7.28 a 421 4.7.28 b - gsmtp"[..]
             )
         );
-        assert!(!d.suspended);
+        assert!(d.tried);
     }
 
     #[test]
@@ -346,8 +355,40 @@ mod tests {
         let d = delivery(
             "Nov 22 10:00:01 mx1 postfix/error[1]: ABC123DEF: to=<a@example.fr>, relay=none, delay=1, delays=1/0/0/0, dsn=4.0.0, status=deferred (delivery temporarily suspended: host mx.example.fr[192.0.2.6] refused to talk to me: 421 busy)",
         );
-        assert!(d.suspended);
+        assert!(!d.tried);
         assert_eq!(d.host, Some(&b"mx.example.fr"[..]));
+    }
+
+    /// Issue 14: a suspended destination and an expired recipient were not tried.
+    #[test]
+    fn issue_14_suspended_and_expired_are_not_attempts() {
+        let d = delivery(
+            "Nov 23 11:12:58 mx1 postfix/error[30240]: 4DF0ABEBC3: to=<peggy@refused.test>, relay=none, delay=0.37, delays=0.37/0/0/0, dsn=4.4.1, status=deferred (delivery temporarily suspended: connect to 127.0.0.1[127.0.0.1]:2620: Connection refused)",
+        );
+        assert_eq!(
+            (d.outcome, d.tried, d.reply),
+            (Outcome::Deferred, false, None)
+        );
+        let d = delivery(
+            "Nov 23 11:12:28 mx1 postfix/error[30240]: 1857DBEBA1: to=<trent@dead.test>, relay=none, delay=0.59, delays=0.51/0.07/0/0, dsn=4.0.0, status=deferred (delivery temporarily suspended: host 127.0.0.1[127.0.0.1] refused to talk to me: 421 Service not available, closing transmission channel)",
+        );
+        assert_eq!((d.outcome, d.tried), (Outcome::Deferred, false));
+        assert_eq!(
+            d.reply.unwrap().code,
+            421,
+            "a cached 421 is still a suspended event"
+        );
+        let d = delivery(
+            "Nov 23 11:15:28 mx1 postfix/qmgr[30056]: 3ECE4BEBAD: to=<bob@dead.test>, relay=none, delay=300, delays=300/0/0/0, dsn=4.0.0, status=expired, returned to sender",
+        );
+        assert_eq!((d.outcome, d.tried), (Outcome::Bounced, false));
+        for line in [
+            "Nov 23 11:12:28 mx1 postfix/smtp[30240]: 1857DBEBA1: to=<trent@dead.test>, relay=127.0.0.1[127.0.0.1]:2620, delay=1, delays=1/0/0/0, dsn=4.0.0, status=deferred (host 127.0.0.1[127.0.0.1] refused to talk to me: 421 Service not available, closing transmission channel)",
+            "Nov 23 11:12:58 mx1 postfix/smtp[30240]: 4DF0ABEBC3: to=<peggy@refused.test>, relay=none, delay=0.37, delays=0.37/0/0/0, dsn=4.4.1, status=deferred (connect to 127.0.0.1[127.0.0.1]:2620: Connection refused)",
+            "Nov 22 08:05:42 mx1 postfix/smtp[2231]: 4217E3011B47: to=<bob@gmail.test>, relay=mx.gmail.test[192.0.2.26]:25, delay=1.7, delays=0.08/0.01/0.62/0.99, dsn=2.0.0, status=sent (250 2.0.0 OK)",
+        ] {
+            assert!(delivery(line).tried, "{line}");
+        }
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl TableRender {
         if t.recovered > 0 {
             writeln!(
                 out,
-                "From the first 421 to delivery: median {}, 90th percentile {}; delivery lines per recovered pair: median {}, 90th percentile {}.",
+                "From the first 421 to delivery: median {}, 90th percentile {}; delivery attempts per recovered pair: median {}, 90th percentile {}.",
                 opt_duration(t.time_to_delivery_p50_s),
                 opt_duration(t.time_to_delivery_p90_s),
                 t.attempts_p50.unwrap_or(0),

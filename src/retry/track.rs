@@ -45,9 +45,9 @@ enum End {
 struct PairLog {
     rcpt: Box<[u8]>,
     first_421: Option<i64>,
-    /// Delivery lines from the first 421 on (both included).
+    /// Delivery attempts (tried lines) from the first 421 on (both included).
     attempts_since: u32,
-    /// Delivery lines in the stretch, up to the end.
+    /// Delivery attempts in the stretch, up to the end.
     attempts: u32,
     last_attempt: Option<i64>,
     last_reply: Option<Box<str>>,
@@ -67,7 +67,9 @@ impl PairLog {
         }
     }
 
-    fn record(&mut self, outcome: Outcome, time: i64, reply: Option<&Reply<'_>>) {
+    /// One delivery line; `tried` false for a retry-skipped one, which
+    /// leaves the pair waiting (or ends it) without counting as an attempt.
+    fn record(&mut self, outcome: Outcome, tried: bool, time: i64, reply: Option<&Reply<'_>>) {
         if self.end.is_some() {
             return;
         }
@@ -76,11 +78,13 @@ impl PairLog {
             let text = &r.text[..r.text.len().min(MAX_REPLY)];
             self.last_reply = Some(String::from_utf8_lossy(text).into());
         }
-        self.attempts += 1;
-        if self.first_421.is_some() {
-            self.attempts_since += 1;
+        if tried {
+            self.attempts += 1;
+            if self.first_421.is_some() {
+                self.attempts_since += 1;
+            }
+            self.last_attempt = Some(time);
         }
-        self.last_attempt = Some(time);
         self.end = match outcome {
             Outcome::Delivered => Some((End::Delivered, time)),
             Outcome::Bounced => Some((End::Bounced, time)),
@@ -185,6 +189,7 @@ impl Tracker {
         id: &[u8],
         rcpt: &[u8],
         outcome: Outcome,
+        tried: bool,
         time: i64,
         reply: Option<&Reply<'_>>,
     ) {
@@ -207,7 +212,7 @@ impl Tracker {
                 msg.pairs.len() - 1
             }
         };
-        msg.pairs[i].record(outcome, time, reply);
+        msg.pairs[i].record(outcome, tried, time, reply);
     }
 
     /// Postfix gave up every recipient still queued.

@@ -94,4 +94,14 @@ pub fn assert_totals(report: &serde_json::Value, truth: &BTreeMap<String, String
             "{file}: {ours}"
         );
     }
+    if let Some(skipped) = truth.get("retry_skipped") {
+        assert_eq!(
+            report["totals"]["retry_skipped"]
+                .as_u64()
+                .unwrap()
+                .to_string(),
+            *skipped,
+            "{file}: retry_skipped"
+        );
+    }
 }
