@@ -18,6 +18,12 @@ pub enum InputError {
         path: String,
         what: crate::input::open::OtherCompression,
     },
+    #[error(
+        "{path}: its lines carry no time and no host (journalctl -o cat?); \
+         pipe an output that has them: journalctl -o {outputs}",
+        outputs = crate::input::layout::JOURNALCTL_OUTPUTS
+    )]
+    NoTime { path: String },
     #[error("{path}: read failed after line {line}: {source}")]
     Read {
         path: String,
