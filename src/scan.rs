@@ -283,13 +283,7 @@ fn detect<R: Read>(
         want = n + 1;
     };
     let split = || sample.split(|b| *b == b'\n');
-    let layout = Layout::detect(split());
-    let mut scratch = Vec::new();
-    let peeled = split().filter_map(|l| {
-        let p = layout.peel(l, &mut scratch)?;
-        Some(p.line.to_vec())
-    });
-    let peeled: Vec<Vec<u8>> = peeled.take(50).collect();
+    let (layout, format) = layout::detect_with_format(split(), cfg.format);
     if cfg.format.is_none()
         && layout == Layout::Bare
         && !split().any(|l| {
@@ -302,21 +296,6 @@ fn detect<R: Read>(
     {
         return Err(());
     }
-    let format = match cfg.format {
-        Some(f) => f,
-        None => Format::detect(peeled.iter().map(|l| &l[..])),
-    };
-    // Bare daemon messages under a container's stamps are syslog messages.
-    let format = match (cfg.format, layout) {
-        (None, Layout::Stamped | Layout::Compose { stamped: true })
-            if !peeled
-                .iter()
-                .any(|l| crate::parse::time::exim_stamp(l).is_ok()) =>
-        {
-            Format::Postfix
-        }
-        _ => format,
-    };
     Ok((layout, format))
 }
 

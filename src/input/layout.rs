@@ -123,6 +123,33 @@ impl Layout {
     }
 }
 
+/// The layout of a sample and the format of its peeled lines (`forced`
+/// when given). Bare daemon messages under a container's stamps are read as
+/// syslog messages.
+pub fn detect_with_format<'a>(
+    sample: impl Iterator<Item = &'a [u8]> + Clone,
+    forced: Option<crate::parse::Format>,
+) -> (Layout, crate::parse::Format) {
+    use crate::parse::Format;
+    let layout = Layout::detect(sample.clone());
+    if let Some(f) = forced {
+        return (layout, f);
+    }
+    let mut scratch = Vec::new();
+    let mut peeled: Vec<Vec<u8>> = Vec::new();
+    for l in sample.take(50) {
+        if let Some(p) = layout.peel(l, &mut scratch) {
+            peeled.push(p.line.to_vec());
+        }
+    }
+    let format = Format::detect(peeled.iter().map(|l| &l[..]));
+    let stamped = matches!(layout, Layout::Stamped | Layout::Compose { stamped: true });
+    if stamped && !peeled.iter().any(|l| time::exim_stamp(l).is_ok()) {
+        return (layout, Format::Postfix);
+    }
+    (layout, format)
+}
+
 /// Reads a peeled line: its own stamp first, else the wrapper's stamp on a
 /// bare `PROGRAM[PID]: MESSAGE`.
 pub fn parse(format: crate::parse::Format, p: Peeled<'_>) -> Parsed<'_> {
