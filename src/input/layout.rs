@@ -66,11 +66,11 @@ impl Layout {
         if first.is_some_and(|l| l.starts_with(b"{\"")) {
             return Layout::Json;
         }
-        // A wrapper is only counted where it is there, so a tie with the bare
-        // reading means it is (`2026-...Z postfix/qmgr[1]: ...` also reads
-        // as a syslog line whose host is `postfix/qmgr[1]:`).
+        // A wrapper is only counted where it is there. A stamp prefix wins a
+        // tie with the bare reading: `2026-...Z postfix/qmgr[1]: ...` also
+        // reads as a syslog line whose host is `postfix/qmgr[1]:`.
         let bare = score(Layout::Bare, sample.clone());
-        let mut best = (Layout::Bare, bare.saturating_sub(1));
+        let mut best = (Layout::Bare, bare);
         for layout in [
             Layout::Stamped,
             Layout::Compose { stamped: false },
@@ -79,7 +79,10 @@ impl Layout {
             Layout::Grep { numbered: true },
         ] {
             let s = score(layout, sample.clone());
-            if s > best.1 && s > 0 {
+            let stamps = matches!(layout, Layout::Stamped | Layout::Compose { stamped: true });
+            let beats_bare = s > bare || (stamps && s == bare);
+            let beats_best = best.0 == Layout::Bare || s > best.1 || (stamps && s == best.1);
+            if s > 0 && beats_bare && beats_best {
                 best = (layout, s);
             }
         }
@@ -174,7 +177,9 @@ fn score<'a>(layout: Layout, sample: impl Iterator<Item = &'a [u8]>) -> usize {
             let Some(p) = layout.peel(l, &mut scratch) else {
                 return false;
             };
-            if layout != Layout::Bare && p.line.len() == l.len() {
+            let stamps = matches!(layout, Layout::Stamped | Layout::Compose { stamped: true });
+            if (layout != Layout::Bare && p.line.len() == l.len()) || (stamps && p.stamp.is_none())
+            {
                 return false; // the wrapper is not there
             }
             readable(p)
@@ -225,6 +230,11 @@ fn compose(line: &[u8]) -> Option<&[u8]> {
 /// `PATH:` (and `N:` when `numbered`) at the start.
 fn grep(line: &[u8], numbered: bool) -> Option<&[u8]> {
     let colon = memchr::memchr(b':', line)?;
+    // A path as grep prints it: no blank in it (so the colons of a stamp
+    // are not taken for the end of one).
+    if colon == 0 || line[..colon].contains(&b' ') {
+        return None;
+    }
     let rest = &line[colon + 1..];
     if !numbered {
         return Some(rest);
@@ -472,6 +482,58 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn compose_t_over_bare_messages_uses_the_compose_stamp() {
+        let line = b"mx-1  | 2026-11-23T11:16:16.500000000Z postfix/qmgr[12]: 2C488BEB94: removed";
+        let layout = Layout::detect([&line[..]].into_iter());
+        assert_eq!(layout, Layout::Compose { stamped: true });
+        let mut s = Vec::new();
+        assert!(matches!(
+            parse(Format::Postfix, layout.peel(line, &mut s).unwrap()),
+            Parsed::Entry {
+                record: Record::Ended(b"2C488BEB94"),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn odd_bytes_never_panic() {
+        let mut s = Vec::new();
+        for l in [
+            &b""[..],
+            b"|",
+            b"a|",
+            b"a |",
+            b":",
+            b"a:",
+            b"a:1",
+            b"a:1:",
+            b"{\"",
+            b"{\"__REALTIME_TIMESTAMP\":",
+            b"{\"__REALTIME_TIMESTAMP\":\"1234567\",\"MESSAGE\":\"\\u12",
+            b"{\"__REALTIME_TIMESTAMP\":\"1234567\",\"MESSAGE\":[1,2",
+            b"{\"__REALTIME_TIMESTAMP\":\"1234567\",\"MESSAGE\":\"a\\",
+            b"2026-11-23T11:16:16Z",
+            b"-- --",
+        ] {
+            for layout in [
+                Layout::Bare,
+                Layout::Stamped,
+                Layout::Compose { stamped: true },
+                Layout::Compose { stamped: false },
+                Layout::Grep { numbered: true },
+                Layout::Grep { numbered: false },
+                Layout::Json,
+            ] {
+                if let Some(p) = layout.peel(l, &mut s) {
+                    let _ = parse(Format::Postfix, p);
+                }
+            }
+            let _ = Layout::detect([l].into_iter());
+        }
     }
 
     #[test]

@@ -275,11 +275,12 @@ pub fn weekday_stamp(i: &[u8]) -> Res<'_, Stamp> {
     ))
 }
 
-/// `journalctl -o short-unix`: `1763883337.123456` (Unix seconds, a fraction
-/// required so that a bare number is not taken for a time).
+/// `journalctl -o short-unix`: `1763883337.123456` (Unix seconds since
+/// 1973, 9 to 12 digits, and a fraction, so that a small number is not
+/// taken for a time).
 pub fn unix_stamp(i: &[u8]) -> Res<'_, Stamp> {
     let n = i.iter().take(13).take_while(|b| b.is_ascii_digit()).count();
-    if n == 0 || n > 12 {
+    if !(9..=12).contains(&n) {
         return fail(i);
     }
     let mut secs: i64 = 0;
@@ -555,6 +556,7 @@ mod tests {
             "2026-11-23T11:16:13Z"
         );
         assert!(unix_stamp(b"1795432573 mx1").is_err());
+        assert!(unix_stamp(b"13.048791 mx1").is_err());
         for secs in [0, 951_782_400, 1_795_432_573, 4_107_542_400] {
             let st = stamp_of_unix(secs);
             assert_eq!(c.resolve(&st), Some(secs));
