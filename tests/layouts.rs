@@ -143,6 +143,9 @@ fn issue_17_committed_layout_excerpts_read_like_their_bare_lines() {
     assert_eq!(seen, 10);
 }
 
+/// Wraps line `i` (0-based) given its Docker-style stamp.
+type Wrap = fn(usize, &str, &str) -> String;
+
 /// Whole real logs wrapped here, line by line, as the tools write them.
 fn wrapped(src: &str, wrap: impl Fn(usize, &str, &str) -> String) -> tempfile::NamedTempFile {
     let text = std::fs::read_to_string(fixture(src)).unwrap();
@@ -162,7 +165,7 @@ fn wrapped(src: &str, wrap: impl Fn(usize, &str, &str) -> String) -> tempfile::N
 
 #[test]
 fn issue_17_whole_real_logs_under_container_and_grep_prefixes() {
-    let cases: [(&str, fn(usize, &str, &str) -> String); 6] = [
+    let cases: [(&str, Wrap); 6] = [
         ("real/postfix/maillog-rfc3339", |_, t, l| format!("{t} {l}")),
         ("real/exim/mainlog-rich", |_, t, l| format!("{t} {l}")),
         ("real/postfix/maillog-classic", |_, _, l| {
