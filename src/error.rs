@@ -6,7 +6,10 @@ use std::io;
 pub enum InputError {
     #[error("{path}: cannot open: {source}")]
     Open { path: String, source: io::Error },
-    #[error("{path}: is a directory")]
+    #[error(
+        "{path}: is a directory with no mail log in it (looked for {names} and their rotations)",
+        names = crate::input::discover::MAIL_LOG_NAMES.join(", ")
+    )]
     IsDirectory { path: String },
     #[error("{path}: {damage}")]
     Damaged {

@@ -45,11 +45,9 @@ pub fn sources(args: &InputArgs) -> Result<Vec<Source>> {
             Source::File(d) if d.is_dir() => {
                 let found = crate::input::discover::mail_logs_in(&d);
                 if found.is_empty() {
-                    bail!(
-                        "{}: a directory with no mail log in it (looked for {} and their rotations)",
-                        d.display(),
-                        crate::input::discover::MAIL_LOG_NAMES.join(", ")
-                    );
+                    // Reading it reports the error; the other inputs are read.
+                    out.push(Source::File(d));
+                    continue;
                 }
                 let names: Vec<String> = found.iter().map(|f| f.display().to_string()).collect();
                 eprintln!(

@@ -231,7 +231,14 @@ fn issue_17_a_directory_reads_its_mail_logs_oldest_first() {
     let empty = tempfile::tempdir().unwrap();
     let o = run(&["report", &path_str(empty.path())]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("no mail log in it"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains(&format!(
+            "{}: is a directory with no mail log in it (looked for mainlog, exim_mainlog, maillog, mail.log",
+            path_str(empty.path())
+        )),
+        "{}",
+        o.stderr
+    );
 }
 
 /// The lines of a child's stdout, as they come.
