@@ -129,6 +129,11 @@ fn program_of_unit<'a>(unit: &'a [u8], message: &[u8]) -> &'a [u8] {
     if name == b"exim4" || name == b"exim" {
         return b"exim";
     }
+    // `postfix.service`, `postfix@-.service`, `postfix@mx2.service`; any
+    // other unit keeps its name (it is no Postfix service).
+    if !name.starts_with(b"postfix") {
+        return unit;
+    }
     if super::finder!(b": message-id=").find(message).is_some() {
         b"cleanup"
     } else if message.ends_with(b": removed")
