@@ -265,7 +265,9 @@ pub enum FollowFormat {
 
 #[derive(Debug, Clone, Args)]
 pub struct FollowArgs {
-    /// Log files to follow (default: the same search as `report`).
+    /// Log files to follow (default: the same search as `report`); `-`
+    /// reads stdin as it arrives (`journalctl -f | maillog421 follow -`) and
+    /// ends with its summary when the input ends.
     pub paths: Vec<PathBuf>,
     /// Read each file from its start before following it.
     #[arg(long, conflicts_with = "lookback")]
@@ -414,10 +416,14 @@ impl JournalArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
-    /// Log files (plain or gzip, detected by content); `-` reads stdin.
-    /// Default: the first of /var/log/exim4/mainlog, /var/log/exim_mainlog,
-    /// /var/log/maillog, /var/log/mail.log that exists, else the systemd
-    /// journal when it holds mail entries.
+    /// Log files (plain or gzip, detected by content); `-` reads stdin
+    /// (`events -` writes each event as it is read); a directory reads the
+    /// mail logs in it with their rotations. Lines wrapped by docker logs -t,
+    /// docker compose logs, kubectl logs --timestamps, grep -H or journalctl
+    /// (any -o but cat) are read as well. Default: the first of
+    /// /var/log/exim4/mainlog, /var/log/exim_mainlog, /var/log/maillog,
+    /// /var/log/mail.log that exists, else the systemd journal when it holds
+    /// mail entries.
     pub paths: Vec<PathBuf>,
     /// Also read each path's rotated siblings, oldest first
     /// (NAME.N[.gz] highest N first, NAME-YYYYMMDD[.gz] oldest first, then NAME).

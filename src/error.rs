@@ -6,7 +6,10 @@ use std::io;
 pub enum InputError {
     #[error("{path}: cannot open: {source}")]
     Open { path: String, source: io::Error },
-    #[error("{path}: is a directory")]
+    #[error(
+        "{path}: is a directory with no mail log in it (looked for {names} and their rotations)",
+        names = crate::input::discover::MAIL_LOG_NAMES.join(", ")
+    )]
     IsDirectory { path: String },
     #[error("{path}: {damage}")]
     Damaged {
@@ -18,6 +21,12 @@ pub enum InputError {
         path: String,
         what: crate::input::open::OtherCompression,
     },
+    #[error(
+        "{path}: its lines carry no time and no host (journalctl -o cat?); \
+         pipe an output that has them: journalctl -o {outputs}",
+        outputs = crate::input::layout::JOURNALCTL_OUTPUTS
+    )]
+    NoTime { path: String },
     #[error("{path}: read failed after line {line}: {source}")]
     Read {
         path: String,

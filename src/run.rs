@@ -43,6 +43,21 @@ pub fn sources(args: &InputArgs) -> Result<Vec<Source>> {
     }
     for p in paths {
         match Source::from_arg(&p) {
+            Source::File(d) if d.is_dir() => {
+                let found = crate::input::discover::mail_logs_in(&d);
+                if found.is_empty() {
+                    // Reading it reports the error; the other inputs are read.
+                    out.push(Source::File(d));
+                    continue;
+                }
+                let names: Vec<String> = found.iter().map(|f| f.display().to_string()).collect();
+                eprintln!(
+                    "maillog421: {}: reading {}",
+                    escape_control(&d.display().to_string()),
+                    escape_control(&names.join(", "))
+                );
+                out.extend(found.into_iter().map(Source::File));
+            }
             Source::File(f) if args.rotated => {
                 out.extend(with_rotated(&f).into_iter().map(Source::File))
             }
@@ -225,6 +240,9 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
             out.flush()?;
             failed
         }
+        Command::Events(a) if a.paths.iter().any(|p| p.as_os_str() == "-") => {
+            stream_events(a, out)?
+        }
         Command::Events(a) => {
             let (_, scanned, failed) = scan_inputs(a, 3600, true)?;
             for s in &scanned {
@@ -235,6 +253,25 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
     };
     out.flush()?;
     Ok(if failed { EXIT_ERRORS } else { EXIT_OK })
+}
+
+/// `events` with stdin among the inputs: the inputs are read one after the
+/// other, and each event is written (and flushed) as soon as its line is
+/// read, so `tail -F LOG | maillog421 events -` shows each 421 live.
+fn stream_events(input: &InputArgs, out: &mut dyn Write) -> Result<bool> {
+    let cfg = input.scan_config(3600, true).map_err(anyhow::Error::msg)?;
+    let mut failed = false;
+    for source in sources(input)? {
+        let mut written: io::Result<()> = Ok(());
+        let mut sink = |e: &crate::render::events::OwnedEvent| {
+            written = write_ndjson(std::slice::from_ref(e), out).and_then(|()| out.flush());
+            written.is_ok()
+        };
+        let scanned = crate::scan::scan_to(&source, &cfg, Some(&mut sink));
+        written?;
+        failed |= report_problems(std::slice::from_ref(&scanned));
+    }
+    Ok(failed)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

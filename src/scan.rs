@@ -17,12 +17,17 @@ use crate::aggregate::Aggregate;
 use crate::config::ScanConfig;
 use crate::error::InputError;
 use crate::event::Event;
+use crate::input::layout::{self, Layout};
 use crate::input::open::decode;
 use crate::input::{LineReader, Opened, Source, open};
 use crate::notes::{self, Oddities};
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed, Record};
 use crate::render::events::OwnedEvent;
+
+/// Where `events -` writes each event as it is read; false stops reading
+/// (the output is gone).
+pub type Sink<'s> = &'s mut dyn FnMut(&OwnedEvent) -> bool;
 use crate::retry::Tracker;
 
 /// The most of an unparsed line kept as an example.
@@ -140,9 +145,15 @@ fn year_hint(cfg: &ScanConfig, mtime: Option<i64>) -> YearHint {
 
 /// Reads one input to its end (or its first read error).
 pub fn scan(source: &Source, cfg: &ScanConfig) -> Scanned {
+    scan_to(source, cfg, None)
+}
+
+/// [`scan`], handing each event to `sink` as soon as its line is read
+/// instead of keeping it (a pipe is read line by line as it arrives).
+pub fn scan_to(source: &Source, cfg: &ScanConfig, sink: Option<Sink<'_>>) -> Scanned {
     let path = source.display();
     match open(source) {
-        Ok(opened) => scan_opened(opened, &path, cfg),
+        Ok(opened) => scan_opened(opened, &path, cfg, sink),
         Err(e) => Scanned::new(path, None, false, Part::failed(cfg, e)),
     }
 }
@@ -159,7 +170,7 @@ pub fn scan_reader(reader: Box<dyn Read + Send>, name: &str, cfg: &ScanConfig) -
                 size: None,
                 file: None,
             };
-            scan_opened(opened, name, cfg)
+            scan_opened(opened, name, cfg, None)
         }
         Err(e) => Scanned::new(
             name.to_string(),
@@ -170,18 +181,42 @@ pub fn scan_reader(reader: Box<dyn Read + Send>, name: &str, cfg: &ScanConfig) -
     }
 }
 
-fn scan_opened(opened: Opened, path: &str, cfg: &ScanConfig) -> Scanned {
+fn scan_opened(opened: Opened, path: &str, cfg: &ScanConfig, sink: Option<Sink<'_>>) -> Scanned {
     let hint = year_hint(cfg, opened.mtime);
     let mut lines = LineReader::new(opened.reader);
-    let format = detect(&mut lines, cfg);
+    // A pipe is read as it arrives: detect from the first lines in, not 50.
+    let streaming = opened.file.is_none();
+    let (layout, format) = match detect(&mut lines, cfg, streaming) {
+        Ok(d) => d,
+        Err(()) => {
+            let e = InputError::NoTime {
+                path: path.to_string(),
+            };
+            return Scanned::new(
+                path.to_string(),
+                None,
+                opened.compressed,
+                Part::failed(cfg, e),
+            );
+        }
+    };
+    let read = Reading {
+        path,
+        layout,
+        format,
+        hint,
+    };
     let part = match (&opened.file, opened.size) {
         (Some(file), Some(size))
-            if !opened.compressed && size >= cfg.chunk_min && rayon::current_num_threads() > 1 =>
+            if !opened.compressed
+                && sink.is_none()
+                && size >= cfg.chunk_min
+                && rayon::current_num_threads() > 1 =>
         {
             drop(lines);
-            read_chunks(file, size, path, format, hint, cfg)
+            read_chunks(file, size, &read, cfg)
         }
-        _ => read_part(lines, path, format, hint, cfg),
+        _ => read_part(lines, &read, cfg, sink),
     };
     Scanned::new(path.to_string(), Some(format), opened.compressed, part)
 }
@@ -217,11 +252,51 @@ impl Scanned {
     }
 }
 
-fn detect<R: Read>(lines: &mut LineReader<R>, cfg: &ScanConfig) -> Format {
-    if let Some(f) = cfg.format {
-        return f;
+/// How one input is read: what wraps its lines, which parser reads them.
+struct Reading<'a> {
+    path: &'a str,
+    layout: Layout,
+    format: Format,
+    hint: YearHint,
+}
+
+/// The layout and format of an input from its first lines (`streaming`: as
+/// soon as one log line is in). `Err` for lines with no time and no host
+/// (`journalctl -o cat`).
+fn detect<R: Read>(
+    lines: &mut LineReader<R>,
+    cfg: &ScanConfig,
+    streaming: bool,
+) -> Result<(Layout, Format), ()> {
+    let mut want = if streaming { 1 } else { 50 };
+    let sample = loop {
+        let n = memchr::memchr_iter(b'\n', lines.peek(want)).count();
+        let sample = lines.peek(0);
+        let useful = sample
+            .split(|b| *b == b'\n')
+            .take(n)
+            .filter(|l| !l.is_empty() && !l.starts_with(b"-- "))
+            .count();
+        if useful > 0 || n < want || want >= 50 {
+            break sample;
+        }
+        want = n + 1;
+    };
+    let split = || sample.split(|b| *b == b'\n');
+    let (layout, format) = layout::detect_with_format(split(), cfg.format);
+    if cfg.format.is_none()
+        && layout == Layout::Bare
+        && !split().any(|l| {
+            layout::readable(layout::Peeled {
+                line: l,
+                stamp: None,
+            })
+        })
+        && layout::looks_like_cat(split())
+    {
+        return Err(());
     }
-    Format::detect(lines.peek(50).split(|b| *b == b'\n'))
+    Ok((layout, format))
 }
 
 /// Newline-aligned chunk boundaries of a file: `[0, b1, b2, ..., size]`.
@@ -274,14 +349,8 @@ impl Read for Chunk<'_> {
     }
 }
 
-fn read_chunks(
-    file: &File,
-    size: u64,
-    path: &str,
-    format: Format,
-    hint: YearHint,
-    cfg: &ScanConfig,
-) -> Part {
+fn read_chunks(file: &File, size: u64, read: &Reading<'_>, cfg: &ScanConfig) -> Part {
+    let path = read.path;
     let chunks = (rayon::current_num_threads() as u64 * 4)
         .min(size / (8 << 20))
         .max(4);
@@ -297,7 +366,7 @@ fn read_chunks(
                 pos: w[0],
                 end: w[1],
             };
-            read_part(LineReader::new(chunk), path, format, hint, cfg)
+            read_part(LineReader::new(chunk), read, cfg, None)
         })
         .collect();
     let mut whole = Part::new(cfg);
@@ -310,11 +379,12 @@ fn read_chunks(
 /// Parses every line of a reader into a [`Part`] (line numbers from 1).
 fn read_part<R: Read>(
     mut lines: LineReader<R>,
-    path: &str,
-    format: Format,
-    hint: YearHint,
+    read: &Reading<'_>,
     cfg: &ScanConfig,
+    mut sink: Option<Sink<'_>>,
 ) -> Part {
+    let (path, format, hint) = (read.path, read.format, read.hint);
+    let mut scratch = Vec::new();
     let mut out = Part::new(cfg);
     let mut clock = Clock::new(cfg.zone, hint);
     let agg = &mut out.aggregate;
@@ -340,7 +410,12 @@ fn read_part<R: Read>(
         } else {
             line
         };
-        let (stamp, mta, record) = match format.parse_line(line) {
+        let Some(peeled) = read.layout.peel(line, &mut scratch) else {
+            agg.line(None);
+            continue;
+        };
+        let line = peeled.line;
+        let (stamp, mta, record) = match layout::parse(format, peeled) {
             Parsed::Entry { stamp, mta, record } => (stamp, mta, record),
             // Decided by the line alone (no state across lines), so a file
             // or chunk may start with the continuation of an earlier entry.
@@ -401,7 +476,14 @@ fn read_part<R: Read>(
             if cfg.keep_events {
                 let mut owned = OwnedEvent::new(&ev, path, line_no, cfg.zone);
                 owned.server = server.map(crate::text::lossy);
-                out.events.push(owned);
+                match &mut sink {
+                    Some(sink) => {
+                        if !sink(&owned) {
+                            break;
+                        }
+                    }
+                    None => out.events.push(owned),
+                }
             }
         }
     }

@@ -376,8 +376,9 @@ fn useless_input(
             "no line understood",
             format!(
                 "None of the {lines} lines of {names} was understood as an Exim or Postfix \
-                 log line, so this says nothing about 421s. A prefix before each line (as \
-                 `docker compose logs` writes: use its --no-log-prefix) or another log \
+                 log line, so this says nothing about 421s. A prefix before each line that \
+                 maillog421 does not peel (it knows those of docker logs -t, docker compose \
+                 logs, kubectl logs --timestamps, grep -H and journalctl), or another log \
                  format? `maillog421 report --verbose` shows the first lines not understood."
             ),
         ));

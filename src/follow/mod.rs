@@ -5,6 +5,10 @@
 //! Waiting costs nothing: the loop sleeps on file notifications (inotify via
 //! the `notify` crate) for the logs' directories, with a 1 s safety timeout,
 //! or checks every `--poll-interval` when notifications are unavailable.
+//!
+//! `follow -` reads standard input instead (`journalctl -f | maillog421
+//! follow -`): a thread hands over each block of whole lines as it arrives,
+//! and the end of input ends the run with its session summary.
 
 pub mod alert;
 pub mod journal;
@@ -19,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use notify::Watcher;
 
 use crate::aggregate::Aggregate;
@@ -28,6 +32,7 @@ use crate::event::Event;
 use crate::input::Source;
 use crate::input::discover::default_source;
 use crate::input::journal::FollowFrom;
+use crate::input::layout::{self, Layout};
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed, Record};
 use crate::scan::align_offset;
@@ -44,6 +49,8 @@ const MAX_SLEEP: Duration = Duration::from_secs(1);
 enum Feed {
     File(Tail),
     Journal(journal::JournalTail),
+    /// `follow -`: blocks handed over by the stdin thread.
+    Stdin,
 }
 
 /// One followed file (or the journal).
@@ -51,7 +58,9 @@ struct Followed {
     tail: Feed,
     name: String,
     format: Option<Format>,
+    layout: Layout,
     clock: Clock,
+    scratch: Vec<u8>,
 }
 
 /// Everything one line can change.
@@ -73,23 +82,31 @@ fn new_aggregate(zone: Zone) -> Aggregate {
     Aggregate::new(3600, align_offset(zone))
 }
 
-/// The format of a file from its first 64 KiB; `None` while it is empty.
-fn detect_file(path: &Path) -> Option<Format> {
+/// The layout and format of a file from its first 64 KiB; `None` while it
+/// is empty.
+fn detect_file(path: &Path, forced: Option<Format>) -> Option<(Layout, Format)> {
     use std::io::Read;
     let mut head = vec![0; 64 * 1024];
     let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
-    (n > 0).then(|| Format::detect(head[..n].split(|b| *b == b'\n')))
+    (n > 0).then(|| layout::detect_with_format(head[..n].split(|b| *b == b'\n'), forced))
 }
 
 /// The offset of the first line at or after `cutoff`, found by bisecting
 /// the file on its stamps (to a 64 KiB slack; older lines are skipped).
-fn offset_for_time(path: &Path, format: Format, zone: Zone, year: YearHint, cutoff: i64) -> u64 {
+fn offset_for_time(
+    path: &Path,
+    (layout, format): (Layout, Format),
+    zone: Zone,
+    year: YearHint,
+    cutoff: i64,
+) -> u64 {
     use std::os::unix::fs::FileExt;
     let Ok(f) = std::fs::File::open(path) else {
         return 0;
     };
     let len = f.metadata().map_or(0, |m| m.len());
     let mut clock = Clock::new(zone, year);
+    let mut scratch = Vec::new();
     let mut time_at = |pos: u64| -> Option<i64> {
         let mut buf = vec![0; 16 * 1024];
         let n = f.read_at(&mut buf, pos).ok()?;
@@ -99,12 +116,12 @@ fn offset_for_time(path: &Path, format: Format, zone: Zone, year: YearHint, cuto
         } else {
             memchr::memchr(b'\n', buf)? + 1
         };
-        buf[start..]
-            .split(|b| *b == b'\n')
-            .find_map(|l| match format.parse_line(l) {
+        buf[start..].split(|b| *b == b'\n').find_map(|l| {
+            match layout::parse(format, layout.peel(l, &mut scratch)?) {
                 Parsed::Entry { stamp, .. } => clock.resolve(&stamp),
                 _ => None,
-            })
+            }
+        })
     };
     let (mut lo, mut hi) = (0u64, len);
     while hi - lo > 64 * 1024 {
@@ -134,16 +151,21 @@ impl State {
         let format = match f.format.or(self.forced) {
             Some(fmt) => fmt,
             None => {
-                let fmt = match &f.tail {
-                    Feed::File(t) => detect_file(t.path()).unwrap_or(Format::Exim),
-                    Feed::Journal(_) => Format::Postfix,
+                let found = match &f.tail {
+                    Feed::File(t) => detect_file(t.path(), None),
+                    Feed::Journal(_) => Some((Layout::Bare, Format::Postfix)),
+                    Feed::Stdin => None,
                 };
-                f.format = Some(fmt);
+                let (lay, fmt) = found.unwrap_or((Layout::Bare, Format::Exim));
+                (f.format, f.layout) = (Some(fmt), lay);
                 fmt
             }
         };
         let line = crate::notes::strip_nul_prefix(line);
-        let entry = match format.parse_line(line) {
+        let Some(peeled) = f.layout.peel(line, &mut f.scratch) else {
+            return Ok(());
+        };
+        let entry = match layout::parse(format, peeled) {
             Parsed::Entry { stamp, mta, record } => {
                 f.clock.resolve(&stamp).map(|time| (time, mta, record))
             }
@@ -220,6 +242,47 @@ fn note(name: &str, n: &Note) {
 enum Wake {
     Files,
     Stop,
+    /// Whole lines from standard input.
+    Stdin(Vec<u8>),
+    /// Standard input ended (or failed: the error, if any).
+    StdinEnd(Option<io::Error>),
+}
+
+/// Reads standard input on its own thread, sending each read's whole
+/// lines as soon as they are in (the last line even without its newline).
+fn read_stdin(tx: mpsc::Sender<Wake>) {
+    use std::io::Read;
+    std::thread::spawn(move || {
+        let mut stdin = io::stdin().lock();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut carry: Vec<u8> = Vec::new();
+        let end = loop {
+            match stdin.read(&mut buf) {
+                Ok(0) => break None,
+                Ok(n) => {
+                    carry.extend_from_slice(&buf[..n]);
+                    if let Some(nl) = memchr::memrchr(b'\n', &carry) {
+                        let rest = carry.split_off(nl + 1);
+                        let whole = std::mem::replace(&mut carry, rest);
+                        if tx.send(Wake::Stdin(whole)).is_err() {
+                            return;
+                        }
+                    } else if carry.len() > crate::input::lines::MAX_LINE {
+                        carry.truncate(crate::input::lines::MAX_LINE);
+                        carry.push(b'\n');
+                        let _ = tx.send(Wake::Stdin(std::mem::take(&mut carry)));
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Some(e),
+            }
+        };
+        if !carry.is_empty() {
+            carry.push(b'\n');
+            let _ = tx.send(Wake::Stdin(carry));
+        }
+        let _ = tx.send(Wake::StdinEnd(end));
+    });
 }
 
 /// Watches the logs' directories; `None` (and a note) when notifications
@@ -262,9 +325,8 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     if let Some(q) = &journal {
         q.probe()?;
     }
-    if paths.iter().any(|p| p.as_os_str() == "-") {
-        bail!("follow reads files by name (to survive rotation); for a pipe use `events -`");
-    }
+    let stdin = paths.iter().any(|p| p.as_os_str() == "-");
+    paths.retain(|p| p.as_os_str() != "-");
     let zone = args.tz;
     let now = chrono::Utc::now().timestamp();
     let year = match args.year {
@@ -282,10 +344,10 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         .iter()
         .map(|p| {
             let name = p.display().to_string();
-            let format = forced.or_else(|| detect_file(p));
-            let start = match (args.from_start, cutoff, format) {
+            let found = detect_file(p, forced);
+            let start = match (args.from_start, cutoff, found) {
                 (true, _, _) => Start::Beginning,
-                (_, Some(c), Some(fmt)) => Start::At(offset_for_time(p, fmt, zone, year, c)),
+                (_, Some(c), Some(d)) => Start::At(offset_for_time(p, d, zone, year, c)),
                 _ => Start::End,
             };
             let (tail, n) = Tail::new(p, start);
@@ -293,8 +355,10 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             Followed {
                 tail: Feed::File(tail),
                 name,
-                format,
+                format: found.map(|(_, f)| f),
+                layout: found.map_or(Layout::Bare, |(l, _)| l),
                 clock: Clock::new(zone, year),
+                scratch: Vec::new(),
             }
         })
         .collect();
@@ -316,9 +380,21 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             tail: Feed::Journal(feed),
             name: q.display(),
             format: Some(Format::Postfix),
+            layout: Layout::Bare,
             clock: Clock::new(zone, year),
+            scratch: Vec::new(),
         });
     }
+    // Standard input: read from its start, to its end.
+    let mut piped = stdin.then(|| Followed {
+        tail: Feed::Stdin,
+        name: "<stdin>".to_string(),
+        format: forced,
+        layout: Layout::Bare,
+        clock: Clock::new(zone, year),
+        scratch: Vec::new(),
+    });
+    let (mut piped_lines, mut piped_blocks, mut piped_end) = (0u64, Vec::new(), false);
 
     let (metrics, server) = match args.metrics {
         Some(addr) => {
@@ -341,6 +417,9 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         now: None,
     };
 
+    if piped.is_some() {
+        read_stdin(tx.clone());
+    }
     let stop = Arc::new(AtomicBool::new(false));
     {
         let (tx, stop) = (tx.clone(), Arc::clone(&stop));
@@ -349,7 +428,11 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             let _ = tx.send(Wake::Stop);
         })?;
     }
-    let watcher = if args.poll { None } else { watch(&paths, tx) };
+    let watcher = if args.poll || paths.is_empty() {
+        None
+    } else {
+        watch(&paths, tx)
+    };
     let sleep = if watcher.is_some() {
         MAX_SLEEP
     } else {
@@ -361,6 +444,24 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     let mut status = crate::run::EXIT_OK;
 
     loop {
+        if let Some(f) = &mut piped {
+            for block in piped_blocks.drain(..) {
+                let block: Vec<u8> = block;
+                let block = block.strip_suffix(b"\n").unwrap_or(&block);
+                if f.format.is_none() {
+                    let (l, fmt) =
+                        layout::detect_with_format(block.split(|b| *b == b'\n'), state.forced);
+                    (f.layout, f.format) = (l, Some(fmt));
+                }
+                for l in block.split(|b| *b == b'\n') {
+                    piped_lines += 1;
+                    state.line(f, crate::parse::trim_cr(l), piped_lines, out)?;
+                }
+            }
+            if piped_end {
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
         for f in &mut files {
             // The new lines, in one buffer: (end offset, line number) each.
             let (mut text, mut lines) = (Vec::new(), Vec::new());
@@ -374,6 +475,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                     ended = ended.take().or(j.poll(&mut take));
                     Ok(None)
                 }
+                Feed::Stdin => Ok(None),
             };
             let mut start = 0;
             let each = lines.iter().map(|&(end, no)| {
@@ -383,7 +485,8 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             });
             let each: Vec<(&[u8], u64)> = each.collect();
             if f.format.is_none() && state.forced.is_none() && !each.is_empty() {
-                f.format = Some(Format::detect(each.iter().map(|(l, _)| *l)));
+                let (l, fmt) = layout::detect_with_format(each.iter().map(|(l, _)| *l), None);
+                (f.layout, f.format) = (l, Some(fmt));
             }
             for (l, no) in each {
                 state.line(f, l, no, out)?;
@@ -393,8 +496,9 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                     if let Feed::File(t) = &f.tail
                         && matches!(n, Note::Rotated | Note::Opened)
                         && state.forced.is_none()
+                        && let Some((l, fmt)) = detect_file(t.path(), None)
                     {
-                        f.format = detect_file(t.path()).or(f.format);
+                        (f.layout, f.format) = (l, Some(fmt));
                     }
                     note(&f.name, &n);
                 }
@@ -428,15 +532,26 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         if stop.load(Ordering::SeqCst) || ended.is_some() {
             break;
         }
-        match rx.recv_timeout(sleep) {
-            Ok(Wake::Stop) => stop.store(true, Ordering::SeqCst),
-            Ok(Wake::Files) | Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(sleep),
-        }
+        let mut woke = match rx.recv_timeout(sleep) {
+            Ok(w) => Some(w),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(sleep);
+                None
+            }
+        };
         // Many notifications arrive for one burst of writes: one check serves all.
-        while let Ok(w) = rx.try_recv() {
-            if matches!(w, Wake::Stop) {
-                stop.store(true, Ordering::SeqCst);
+        while let Some(w) = woke.take().or_else(|| rx.try_recv().ok()) {
+            match w {
+                Wake::Stop => stop.store(true, Ordering::SeqCst),
+                Wake::Files => {}
+                Wake::Stdin(block) => piped_blocks.push(block),
+                Wake::StdinEnd(e) => {
+                    if let Some(e) = e {
+                        eprintln!("maillog421: <stdin>: read failed: {e}");
+                    }
+                    piped_end = true;
+                }
             }
         }
     }

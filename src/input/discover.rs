@@ -98,6 +98,37 @@ pub fn default_source(since: Option<i64>, until: Option<i64>) -> Result<Source, 
     }
 }
 
+/// The names of mail logs in a directory given as input (each read with its
+/// rotations, as `--rotated` reads them). `mail.info`, `mail.warn` and
+/// `mail.err` hold copies of `mail.log`'s lines and are left out.
+pub const MAIL_LOG_NAMES: [&str; 4] = ["mainlog", "exim_mainlog", "maillog", "mail.log"];
+
+/// The mail logs in `dir`: each name of [`MAIL_LOG_NAMES`] present (as a
+/// live file or only rotated), preceded by its rotations, oldest first.
+pub fn mail_logs_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    let mut out = Vec::new();
+    for base in MAIL_LOG_NAMES {
+        if !names.iter().any(|n| n == base || rank(base, n).is_some()) {
+            continue;
+        }
+        let live = dir.join(base);
+        let mut all = with_rotated(&live);
+        if !live.exists() {
+            all.pop();
+        }
+        out.extend(all);
+    }
+    out
+}
+
 /// How a sibling sorts: numbered ones by descending N, then dated ones by
 /// ascending date, then the live file.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -158,6 +189,36 @@ pub fn with_rotated(path: &Path) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue_17_mail_logs_in_a_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        for n in [
+            "mail.log",
+            "mail.log.1",
+            "mail.log.2.gz",
+            "mail.info",
+            "mail.err",
+            "syslog",
+            "maillog-20261120.gz",
+        ] {
+            std::fs::write(dir.path().join(n), "").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("mainlog")).unwrap();
+        let got: Vec<String> = mail_logs_in(dir.path())
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "maillog-20261120.gz",
+                "mail.log.2.gz",
+                "mail.log.1",
+                "mail.log"
+            ]
+        );
+    }
 
     #[test]
     fn rotation_order() {

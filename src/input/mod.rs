@@ -6,10 +6,12 @@
 pub mod discover;
 pub mod gzip;
 pub mod journal;
+pub mod layout;
 pub mod lines;
 pub mod open;
 pub mod pipe;
 
 pub use discover::{Source, default_path, with_rotated};
+pub use layout::Layout;
 pub use lines::LineReader;
 pub use open::{Opened, open};

@@ -1,6 +1,11 @@
 //! Syslog lines: `STAMP HOST PROGRAM[PID]: MESSAGE`, with a classic
-//! (`Nov 22 10:00:01`) or RFC 3339 stamp. The program decides the body
-//! parser: Exim's when it is `exim`/`exim4`, Postfix's otherwise.
+//! (`Nov 22 10:00:01`, with fractional seconds or a year after the time), RFC
+//! 3339 or `journalctl -o short-full`/`short-unix` stamp; and RFC 5424 lines
+//! (`<22>1 STAMP HOST APP PROCID MSGID SD MSG`) as syslog-ng and rsyslog store
+//! remote messages. The program decides the body parser: Exim's when it is
+//! `exim`/`exim4`, Postfix's otherwise. `journalctl -o with-unit` names the
+//! unit (`postfix@-.service`) instead of the program; the Postfix service is
+//! then told by the message itself.
 
 use nom::Parser;
 use nom::branch::alt;
@@ -8,7 +13,7 @@ use nom::bytes::complete::{tag, take_till1, take_while1};
 use nom::combinator::opt;
 use nom::sequence::delimited;
 
-use super::time::{rfc3339_stamp, syslog_stamp};
+use super::time::{rfc3339_stamp, syslog_stamp, unix_stamp, weekday_stamp};
 use super::{Mta, Parsed, Stamp};
 
 /// The parts of a syslog line.
@@ -23,12 +28,29 @@ pub struct Header<'a> {
 /// Cuts a syslog line into its header fields and message.
 pub fn header(line: &[u8]) -> Option<Header<'_>> {
     let line = super::trim_cr(line);
-    let (i, stamp) = alt((rfc3339_stamp, syslog_stamp)).parse(line).ok()?;
+    if line.first() == Some(&b'<') {
+        return rfc5424(line);
+    }
+    let (i, stamp) = alt((rfc3339_stamp, syslog_stamp, weekday_stamp, unix_stamp))
+        .parse(line)
+        .ok()?;
     let (i, _) = tag::<_, _, nom::error::Error<&[u8]>>(" ").parse(i).ok()?;
     let (i, host) = take_till1::<_, _, nom::error::Error<&[u8]>>(|b| b == b' ')
         .parse(i)
         .ok()?;
     let (i, _) = tag::<_, _, nom::error::Error<&[u8]>>(" ").parse(i).ok()?;
+    let (program, message) = program_message(i)?;
+    Some(Header {
+        stamp,
+        host,
+        program,
+        message,
+    })
+}
+
+/// `PROGRAM[PID]: MESSAGE` (or `PROGRAM: MESSAGE`): what follows the host,
+/// and what a container prints when the daemon logs to stdout with no stamp.
+pub fn program_message(i: &[u8]) -> Option<(&[u8], &[u8])> {
     let (i, program) =
         take_till1::<_, _, nom::error::Error<&[u8]>>(|b| b == b'[' || b == b':' || b == b' ')
             .parse(i)
@@ -41,6 +63,54 @@ pub fn header(line: &[u8]) -> Option<Header<'_>> {
     let (i, _) = opt(pid).parse(i).ok()?;
     let (message, _) = tag::<_, _, nom::error::Error<&[u8]>>(":").parse(i).ok()?;
     let message = message.strip_prefix(b" ").unwrap_or(message);
+    Some((program, message))
+}
+
+/// RFC 5424: `<PRI>1 STAMP HOST APP PROCID MSGID SD [MSG]`. The structured
+/// data (`-` or `[...]` elements) is skipped; a UTF-8 BOM before the message
+/// is dropped. A `-` (nil) stamp makes no line worth counting.
+fn rfc5424(line: &[u8]) -> Option<Header<'_>> {
+    let gt = memchr::memchr(b'>', &line[..line.len().min(5)])?;
+    if gt < 2 || !line[1..gt].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let i = &line[gt + 1..];
+    let v = i.iter().take(2).take_while(|b| b.is_ascii_digit()).count();
+    if v == 0 || i.get(v) != Some(&b' ') {
+        return None;
+    }
+    let (i, stamp) = rfc3339_stamp(&i[v + 1..]).ok()?;
+    let mut fields = [&b""[..]; 4];
+    let mut i = i.strip_prefix(b" ")?;
+    for f in &mut fields {
+        let n = memchr::memchr(b' ', i)?;
+        *f = &i[..n];
+        i = &i[n + 1..];
+    }
+    let [host, program, _procid, _msgid] = fields;
+    // Structured data: `-`, or `[id k="v" ...]` elements, `]` escaped as `\]`.
+    let message = if let Some(rest) = i.strip_prefix(b"-") {
+        rest
+    } else {
+        let mut at = 0;
+        while i.get(at) == Some(&b'[') {
+            let mut j = at + 1;
+            loop {
+                match i.get(j)? {
+                    b'\\' => j += 2,
+                    b']' => break,
+                    _ => j += 1,
+                }
+            }
+            at = j + 1;
+        }
+        if at == 0 {
+            return None;
+        }
+        &i[at..]
+    };
+    let message = message.strip_prefix(b" ").unwrap_or(message);
+    let message = message.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(message);
     Some(Header {
         stamp,
         host,
@@ -49,24 +119,73 @@ pub fn header(line: &[u8]) -> Option<Header<'_>> {
     })
 }
 
-/// Parses one physical line of a syslog mail log.
-pub fn parse_line(line: &[u8]) -> Parsed<'_> {
-    let Some(h) = header(line) else {
-        return Parsed::Unparsed;
+/// The program a `journalctl -o with-unit` line's unit stands for: `exim`
+/// for Exim's units; for Postfix's, the service that writes what the message
+/// says (the service decides how the Postfix parser reads it).
+fn program_of_unit<'a>(unit: &'a [u8], message: &[u8]) -> &'a [u8] {
+    let Some(name) = unit.strip_suffix(b".service") else {
+        return unit;
     };
-    if h.program == b"exim" || h.program == b"exim4" {
+    if name == b"exim4" || name == b"exim" {
+        return b"exim";
+    }
+    // `postfix.service`, `postfix@-.service`, `postfix@mx2.service`; any
+    // other unit keeps its name (it is no Postfix service).
+    if !name.starts_with(b"postfix") {
+        return unit;
+    }
+    if super::finder!(b": message-id=").find(message).is_some() {
+        b"cleanup"
+    } else if message.ends_with(b": removed")
+        || super::finder!(b", status=expired").find(message).is_some()
+    {
+        b"qmgr"
+    } else {
+        b"smtpd"
+    }
+}
+
+/// The record of a message whose stamp and program are known.
+fn entry<'a>(stamp: Stamp, program: &[u8], message: &'a [u8]) -> Parsed<'a> {
+    let unit = program.ends_with(b".service");
+    let program = program_of_unit(program, message);
+    if program == b"exim" || program == b"exim4" {
         return Parsed::Entry {
-            stamp: h.stamp,
+            stamp,
             mta: Mta::Exim,
-            record: super::exim::body_record(h.message),
+            record: super::exim::body_record(message),
         };
     }
-    match super::postfix::message_record(h.program, h.message) {
+    let record = match super::postfix::message_record(program, message) {
+        // An unnamed Postfix service: postscreen's lines, if not smtpd's.
+        Some(super::Record::Other) if unit && program == b"smtpd" => {
+            super::postfix::message_record(b"postscreen", message)
+        }
+        r => r,
+    };
+    match record {
         Some(record) => Parsed::Entry {
-            stamp: h.stamp,
+            stamp,
             mta: Mta::Postfix,
             record,
         },
+        None => Parsed::Unparsed,
+    }
+}
+
+/// A bare `PROGRAM[PID]: MESSAGE` line stamped by what wraps it (a container
+/// log's own stamp).
+pub fn parse_bare(stamp: Stamp, line: &[u8]) -> Parsed<'_> {
+    match program_message(super::trim_cr(line)) {
+        Some((program, message)) => entry(stamp, program, message),
+        None => Parsed::Unparsed,
+    }
+}
+
+/// Parses one physical line of a syslog mail log.
+pub fn parse_line(line: &[u8]) -> Parsed<'_> {
+    match header(line) {
+        Some(h) => entry(h.stamp, h.program, h.message),
         None => Parsed::Unparsed,
     }
 }
@@ -93,6 +212,58 @@ mod tests {
         assert_eq!(h.stamp.offset, Some(3600));
         let h = header(b"Nov 22 10:00:01 mx1 dovecot: imap-login: Login").unwrap();
         assert_eq!(h.program, b"dovecot");
+    }
+
+    #[test]
+    fn issue_17_rfc5424() {
+        let h =
+            header(b"<22>1 2026-11-23T07:35:37.123+01:00 mx1 postfix/smtp 1234 - - x: y").unwrap();
+        assert_eq!(
+            (h.host, h.program, h.message, h.stamp.offset),
+            (&b"mx1"[..], &b"postfix/smtp"[..], &b"x: y"[..], Some(3600))
+        );
+        let h = header(
+            b"<22>1 2026-11-23T07:35:37Z mx1 postfix/smtp 12 ID47 [ex@1 a=\"b\\]\"][z@2] \xEF\xBB\xBFmsg",
+        )
+        .unwrap();
+        assert_eq!(h.message, b"msg");
+        assert!(header(b"<22>1 - mx1 postfix/smtp 1234 - - msg").is_none());
+        assert!(header(b"<22>1 2026-11-23T07:35:37Z mx1 postfix/smtp 1234 - [open").is_none());
+    }
+
+    #[test]
+    fn issue_17_fractional_classic_is_syslog_not_exim() {
+        let lines: [&[u8]; 2] = [
+            b"Nov 23 07:35:37.123456 mx1 postfix/smtp[1]: A1: to=<a@b.test>, relay=none, delay=1, status=sent (ok)",
+            b"Nov 23 07:35:38.000001 mx1 postfix/qmgr[2]: A1: removed",
+        ];
+        assert_eq!(
+            super::super::Format::detect(lines.into_iter()),
+            super::super::Format::Postfix
+        );
+    }
+
+    #[test]
+    fn issue_17_with_unit_names_the_service_by_the_message() {
+        use super::super::Record;
+        let rec = |l: &'static [u8]| match parse_line(l) {
+            Parsed::Entry { record, .. } => record,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            rec(b"Mon 2026-11-23 11:16:15 UTC mx1 postfix@-.service[31124]: 2C488BEB94: message-id=<m@x>"),
+            Record::Arrival(b"2C488BEB94")
+        );
+        assert_eq!(
+            rec(b"Mon 2026-11-23 11:16:15 UTC mx1 postfix@-.service[31124]: 2C488BEB94: removed"),
+            Record::Ended(b"2C488BEB94")
+        );
+        assert!(matches!(
+            parse_line(
+                b"Mon 2026-11-23 11:16:15 UTC mx1 exim4.service[1]: 1tA2b3-000AbC-1x Completed"
+            ),
+            Parsed::Entry { mta: Mta::Exim, .. }
+        ));
     }
 
     #[test]

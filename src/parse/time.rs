@@ -5,6 +5,8 @@
 //! * Classic syslog: `Nov 22 10:00:01` (day space-padded, zero-padded or
 //!   unpadded). It has no year: the [`YearHint`] supplies one.
 //! * RFC 3339: `2026-11-22T10:00:01.123456+01:00` (or `Z`, or `+0100`).
+//! * What `journalctl -o` prints: `short-full`'s `Mon 2026-11-22 10:00:01 UTC`
+//!   and `short-unix`'s `1795341601.123456`.
 //!
 //! Stamps without a zone are local time in the configured [`Zone`]. The
 //! parsers only validate and cut the stamp; [`Clock::resolve`] converts it and
@@ -216,8 +218,106 @@ fn month(i: &[u8]) -> Res<'_, u32> {
     }
 }
 
-/// Classic syslog: `Nov 22 10:00:01`, `Nov  2 10:00:01`, `Nov 02 ...`, `Nov 2 ...`.
+/// Classic syslog: `Nov 22 10:00:01`, `Nov  2 10:00:01`, `Nov 02 ...`, `Nov 2 ...`;
+/// with fractional seconds (`Nov 22 10:00:01.123456`: rsyslog high-precision
+/// templates, `journalctl -o short-precise`) and with the year after the
+/// time (`Apr 06 17:51:32 2016`, appliance layouts).
 pub fn syslog_stamp(i: &[u8]) -> Res<'_, Stamp> {
+    let (i, mut st) = classic_stamp(i)?;
+    let (i, _) = opt(fraction).parse(i)?;
+    // ` YYYY ` right after the time: a year, not a host (hosts named like a
+    // year in 1970..2199 are taken for one).
+    if i.len() > 5
+        && i[0] == b' '
+        && i[5] == b' '
+        && let (Some(c), Some(y)) = (two(i, 1), two(i, 3))
+        && (19..=21).contains(&c)
+        && (c > 19 || y >= 70)
+    {
+        st.year = Some((c * 100 + y) as i32);
+        return Ok((&i[5..], st));
+    }
+    Ok((i, st))
+}
+
+/// `journalctl -o short-full` (and `with-unit`): `Mon 2026-11-23 07:35:37 UTC`,
+/// the zone an abbreviation: `UTC`/`GMT` are offset 0, a numeric `+0100` is
+/// read, any other name (`CET`) is taken as local time in the configured zone.
+pub fn weekday_stamp(i: &[u8]) -> Res<'_, Stamp> {
+    if i.len() < 4 || !i[..3].iter().all(u8::is_ascii_alphabetic) || i[3] != b' ' {
+        return fail(i);
+    }
+    let (i, (y, mo, d, h, mi, s)) = date_time(b' ')(&i[4..])?;
+    let (i, _) = opt(fraction).parse(i)?;
+    let (i, _) = tag(" ").parse(i)?;
+    let n = i.iter().take_while(|b| **b != b' ').count();
+    let (zone, rest) = i.split_at(n);
+    let off = match zone {
+        b"UTC" | b"GMT" | b"Z" => Some(0),
+        b"" => return fail(i),
+        _ => match offset(zone) {
+            Ok((b"", o)) => Some(o),
+            _ if zone.iter().all(u8::is_ascii_alphanumeric) => None,
+            _ => return fail(i),
+        },
+    };
+    Ok((
+        rest,
+        Stamp {
+            year: Some(y),
+            month: mo,
+            day: d,
+            hour: h,
+            minute: mi,
+            second: s,
+            offset: off,
+        },
+    ))
+}
+
+/// `journalctl -o short-unix`: `1763883337.123456` (Unix seconds since
+/// 1973, 9 to 12 digits, and a fraction, so that a small number is not
+/// taken for a time).
+pub fn unix_stamp(i: &[u8]) -> Res<'_, Stamp> {
+    let n = i.iter().take(13).take_while(|b| b.is_ascii_digit()).count();
+    if !(9..=12).contains(&n) {
+        return fail(i);
+    }
+    let mut secs: i64 = 0;
+    for &b in &i[..n] {
+        secs = secs * 10 + i64::from(b - b'0');
+    }
+    let (rest, _) = fraction(&i[n..])?;
+    Ok((rest, stamp_of_unix(secs)))
+}
+
+/// The UTC [`Stamp`] of Unix seconds (civil-from-days, no allocation).
+pub fn stamp_of_unix(secs: i64) -> Stamp {
+    let days = secs.div_euclid(86_400);
+    let tod = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Stamp {
+        year: Some(year as i32),
+        month: month as u32,
+        day: day as u32,
+        hour: (tod / 3600) as u32,
+        minute: (tod / 60 % 60) as u32,
+        second: (tod % 60) as u32,
+        offset: Some(0),
+    }
+}
+
+/// `Nov 22 10:00:01` alone.
+fn classic_stamp(i: &[u8]) -> Res<'_, Stamp> {
     let (i, mo) = month(i)?;
     let (i, _) = tag(" ").parse(i)?;
     let (i, _) = opt(tag(" ")).parse(i)?;
@@ -417,6 +517,49 @@ mod tests {
             let (rest, st) = rfc3339_stamp(s).unwrap();
             assert_eq!(rest, b" h");
             assert_eq!(c.resolve(&st), Some(want));
+        }
+    }
+
+    #[test]
+    fn issue_17_classic_fraction_and_year() {
+        let (rest, st) = syslog_stamp(b"Nov 23 07:35:37.123456 h").unwrap();
+        assert_eq!(rest, b" h");
+        assert_eq!((st.year, st.second), (None, 37));
+        let (rest, st) = syslog_stamp(b"Apr 06 17:51:32 2016 h p:").unwrap();
+        assert_eq!(rest, b" h p:");
+        assert_eq!(
+            format_rfc3339(clock().resolve(&st).unwrap(), Zone::Utc),
+            "2016-04-06T17:51:32Z"
+        );
+        // A host that is not a year stays a host.
+        let (rest, st) = syslog_stamp(b"Apr 06 17:51:32 1234 p:").unwrap();
+        assert_eq!((rest, st.year), (&b" 1234 p:"[..], None));
+    }
+
+    #[test]
+    fn issue_17_journalctl_short_full_and_unix() {
+        let mut c = clock();
+        let (rest, st) = weekday_stamp(b"Mon 2026-11-23 11:16:13 UTC mx1").unwrap();
+        assert_eq!(rest, b" mx1");
+        let want = c.resolve(&rfc3339_stamp(b"2026-11-23T11:16:13Z").unwrap().1);
+        assert_eq!(c.resolve(&st), want);
+        let (_, st) = weekday_stamp(b"Mon 2026-11-23 12:16:13 +0100 mx1").unwrap();
+        assert_eq!(c.resolve(&st), want);
+        let (_, st) = weekday_stamp(b"Mon 2026-11-23 12:16:13 CET mx1").unwrap();
+        assert_eq!(st.offset, None);
+        assert!(weekday_stamp(b"Mon 2026-11-23 12:16:13").is_err());
+        // journalctl's own rendering of the same entry, both ways.
+        let (rest, st) = unix_stamp(b"1795432573.048791 mx1").unwrap();
+        assert_eq!(rest, b" mx1");
+        assert_eq!(
+            format_rfc3339(c.resolve(&st).unwrap(), Zone::Utc),
+            "2026-11-23T11:16:13Z"
+        );
+        assert!(unix_stamp(b"1795432573 mx1").is_err());
+        assert!(unix_stamp(b"13.048791 mx1").is_err());
+        for secs in [0, 951_782_400, 1_795_432_573, 4_107_542_400] {
+            let st = stamp_of_unix(secs);
+            assert_eq!(c.resolve(&st), Some(secs));
         }
     }
 
