@@ -30,7 +30,7 @@ pub fn sources(args: &InputArgs) -> Result<Vec<Source>> {
     if paths.is_empty() {
         match default_path() {
             Some(p) => {
-                eprintln!("maillog421: reading {}", p.display());
+                crate::say!("maillog421: reading {}", p.display());
                 paths.push(p);
             }
             None => bail!(
@@ -89,18 +89,18 @@ fn report_problems(scanned: &[Scanned]) -> bool {
     let mut failed = false;
     for s in scanned {
         if let Some(e) = &s.error {
-            eprintln!("maillog421: {}", escape_control(&e.to_string()));
+            crate::say!("maillog421: {}", escape_control(&e.to_string()));
             failed = true;
         }
         for w in &s.stats.warnings {
-            eprintln!(
+            crate::say!(
                 "maillog421: warning: {}: {}",
                 escape_control(&s.stats.path),
                 escape_control(w)
             );
         }
         for (line, text) in &s.unparsed_examples {
-            eprintln!(
+            crate::say!(
                 "maillog421: {}:{line}: not understood: {}",
                 escape_control(&s.stats.path),
                 escape_control(text)
@@ -249,7 +249,7 @@ pub fn run(cli: &Cli) -> i32 {
         Ok(Some(rules)) => crate::rules::install(rules),
         Ok(None) => {}
         Err(e) => {
-            eprintln!("maillog421: rules: {}", escape_control(&e.to_string()));
+            crate::say!("maillog421: rules: {}", escape_control(&e.to_string()));
             return EXIT_ERRORS;
         }
     }
@@ -259,7 +259,7 @@ pub fn run(cli: &Cli) -> i32 {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => EXIT_OK,
         Err(e) => {
-            eprintln!("maillog421: {e:#}");
+            crate::say!("maillog421: {e:#}");
             EXIT_ERRORS
         }
     }

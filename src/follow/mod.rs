@@ -43,6 +43,9 @@ struct Followed {
     name: String,
     format: Option<Format>,
     clock: Clock,
+    /// The error last said for this file, so it is said once, not on every
+    /// wake-up (a file we may not read would otherwise flood stderr).
+    failing: Option<String>,
 }
 
 /// Everything one line can change.
@@ -189,20 +192,43 @@ impl State {
 fn note(name: &str, n: &Note) {
     let text = match n {
         Note::Waiting => "does not exist yet; waiting for it".to_string(),
-        Note::Opened => "opened".to_string(),
-        Note::Rotated => "was rotated; the old file was read to its end, now following the new one".to_string(),
-        Note::Removed => "was removed or renamed; reading what is left of it and waiting for a new one".to_string(),
-        Note::Truncated {
-            recovered_from: Some(c),
-        } => format!(
-            "was truncated (copytruncate); the lines written since the last read were read from {}",
-            c.display()
+        Note::Unreadable(e) => format!(
+            "cannot be read ({}); it will be read once it can be (said again only when this changes)",
+            crate::text::escape_control(e)
         ),
+        Note::Opened => "opened".to_string(),
+        Note::Rotated => {
+            "was rotated; the old file was read to its end, now following the new one".to_string()
+        }
+        Note::Removed => {
+            "was removed or renamed; reading what is left of it and waiting for a new one"
+                .to_string()
+        }
         Note::Truncated {
-            recovered_from: None,
-        } => "was truncated (copytruncate) and no copy of it was found; lines written just before the truncation may be missing".to_string(),
+            recovered_from,
+            lost,
+        } => {
+            let copies: Vec<String> = recovered_from
+                .iter()
+                .map(|c| crate::text::escape_control(&c.display().to_string()))
+                .collect();
+            let read = if copies.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; the lines written since the last read were read from {}",
+                    copies.join(", then ")
+                )
+            };
+            match lost {
+                None => format!("was truncated (copytruncate){read}"),
+                Some(n) => format!(
+                    "was truncated (copytruncate){read}; warning: lines written before the truncation could not all be found (no copy fits, or it was rotated again before it could be read): {n} truncation(s) with missing lines so far"
+                ),
+            }
+        }
     };
-    eprintln!("maillog421: {}: {text}", crate::text::escape_control(name));
+    crate::say!("maillog421: {}: {text}", crate::text::escape_control(name));
 }
 
 enum Wake {
@@ -218,7 +244,7 @@ fn watch(paths: &[PathBuf], tx: mpsc::Sender<Wake>) -> Option<notify::Recommende
     }) {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("maillog421: file notifications unavailable ({e}); checking by polling");
+            crate::say!("maillog421: file notifications unavailable ({e}); checking by polling");
             return None;
         }
     };
@@ -226,7 +252,7 @@ fn watch(paths: &[PathBuf], tx: mpsc::Sender<Wake>) -> Option<notify::Recommende
         let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
         let dir = dir.unwrap_or(Path::new("."));
         if let Err(e) = w.watch(dir, notify::RecursiveMode::NonRecursive) {
-            eprintln!(
+            crate::say!(
                 "maillog421: cannot watch {} ({e}); checking by polling",
                 dir.display()
             );
@@ -274,12 +300,19 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                 _ => Start::End,
             };
             let (tail, n) = Tail::new(p, start);
+            let tail =
+                tail.rotate_wait(Duration::from_secs_f64(args.rotate_wait.clamp(0.0, 3600.0)));
             note(&name, &n);
+            let failing = match &n {
+                Note::Unreadable(e) => Some(e.clone()),
+                _ => None,
+            };
             Followed {
                 tail,
                 name,
                 format,
                 clock: Clock::new(zone, year),
+                failing,
             }
         })
         .collect();
@@ -289,7 +322,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             let m = Arc::new(Metrics::new(args.metrics_domains));
             let bound = metrics::serve(addr, Arc::clone(&m))
                 .map_err(|e| anyhow::anyhow!("cannot serve metrics on {addr}: {e}"))?;
-            eprintln!("maillog421: metrics on http://{bound}/metrics");
+            crate::say!("maillog421: metrics on http://{bound}/metrics");
             Some(m)
         }
         None => None,
@@ -345,14 +378,27 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                 state.line(f, l, no, out)?;
             }
             match polled {
-                Ok(Some(n)) => {
-                    if matches!(n, Note::Rotated | Note::Opened) && state.forced.is_none() {
-                        f.format = detect_file(f.tail.path()).or(f.format);
+                Ok(n) => {
+                    if let Some(n) = n {
+                        if matches!(n, Note::Rotated | Note::Opened) && state.forced.is_none() {
+                            f.format = detect_file(f.tail.path()).or(f.format);
+                        }
+                        note(&f.name, &n);
+                    } else if f.failing.is_some() {
+                        crate::say!(
+                            "maillog421: {}: can be read again",
+                            crate::text::escape_control(&f.name)
+                        );
                     }
-                    note(&f.name, &n);
+                    f.failing = None;
                 }
-                Ok(None) => {}
-                Err(e) => eprintln!("maillog421: {}: {e}", crate::text::escape_control(&f.name)),
+                Err(e) => {
+                    let text = e.to_string();
+                    if f.failing.as_ref() != Some(&text) {
+                        note(&f.name, &Note::Unreadable(text.clone()));
+                        f.failing = Some(text);
+                    }
+                }
             }
         }
         if let Some(now) = state.now {
