@@ -24,6 +24,42 @@ use crate::text::escape_control;
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_ERRORS: i32 = 2;
 
+/// A writer whose errors name it, so a full disk reads
+/// `-o report.html: No space left on device`, not a bare OS error.
+pub struct Named<W> {
+    name: String,
+    inner: W,
+}
+
+impl<W: Write> Named<W> {
+    pub fn new(name: impl Into<String>, inner: W) -> Named<W> {
+        Named {
+            name: name.into(),
+            inner,
+        }
+    }
+
+    fn tag(&self, e: io::Error) -> io::Error {
+        let text = e.to_string();
+        // "No space left on device (os error 28)": the OS's words only.
+        let text = match text.rfind(" (os error ") {
+            Some(p) if text.ends_with(')') => text[..p].to_string(),
+            _ => text,
+        };
+        io::Error::new(e.kind(), format!("{}: {text}", self.name))
+    }
+}
+
+impl<W: Write> Write for Named<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).map_err(|e| self.tag(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().map_err(|e| self.tag(e))
+    }
+}
+
 /// The inputs the flags name, rotated siblings included.
 pub fn sources(args: &InputArgs) -> Result<Vec<Source>> {
     let mut paths = args.paths.clone();
@@ -199,9 +235,12 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
             let mut file;
             let out: &mut dyn Write = match &a.output {
                 Some(p) => {
-                    file = io::BufWriter::new(
-                        std::fs::File::create(p)
-                            .with_context(|| format!("creating {}", p.display()))?,
+                    file = Named::new(
+                        format!("-o {}", escape_control(&p.display().to_string())),
+                        io::BufWriter::new(
+                            std::fs::File::create(p)
+                                .with_context(|| format!("creating {}", p.display()))?,
+                        ),
                     );
                     &mut file
                 }
@@ -254,13 +293,23 @@ pub fn run(cli: &Cli) -> i32 {
         }
     }
     let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    match execute(cli, &mut out) {
+    let mut out = Named::new(
+        "standard output",
+        io::BufWriter::with_capacity(64 * 1024, stdout.lock()),
+    );
+    let code = match execute(cli, &mut out) {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => EXIT_OK,
         Err(e) => {
             crate::say!("maillog421: {e:#}");
             EXIT_ERRORS
         }
+    };
+    // A message that could not be written to stderr (a closed pipe, a full
+    // disk) is still an error: 2, never a panic's 101.
+    if crate::error::stderr_failed() {
+        EXIT_ERRORS
+    } else {
+        code
     }
 }

@@ -320,8 +320,15 @@ pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
     let mut file;
     let out: &mut dyn Write = match &a.output {
         Some(p) => {
-            file = std::io::BufWriter::new(
-                std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+            file = crate::run::Named::new(
+                format!(
+                    "-o {}",
+                    crate::text::escape_control(&p.display().to_string())
+                ),
+                std::io::BufWriter::new(
+                    std::fs::File::create(p)
+                        .with_context(|| format!("creating {}", p.display()))?,
+                ),
             );
             &mut file
         }

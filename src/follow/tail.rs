@@ -195,11 +195,16 @@ impl Segment {
         if m.len() < self.offset {
             return true;
         }
+        // The last bytes read, and the first ones: log lines often end
+        // alike, but start with their own stamp and id.
         let mut now = vec![0; self.print.len()];
+        let mut head = vec![0; self.head.len()];
         self.file
             .read_exact_at(&mut now, self.offset - self.print.len() as u64)
             .is_err()
             || now != self.print
+            || self.file.read_exact_at(&mut head, 0).is_err()
+            || head != self.head
     }
 
     /// Starts the (truncated) file again from 0.
@@ -387,7 +392,7 @@ impl Tail {
         let mut cur = self.cur.take().expect("held");
         let mut from = Vec::new();
         let mut complete = false;
-        if let Some((copy, made)) = self.find_copy(&cur) {
+        if let Some((copy, _)) = self.find_copy(&cur) {
             complete = read_copy(
                 &copy,
                 cur.offset,
@@ -399,12 +404,14 @@ impl Tail {
             flush(&mut cur.partial, &mut cur.line_no, out);
             self.know(cur.head.clone());
             from.push(copy);
-            // Rotated again before we looked: the newer copies we do not
-            // know by their first bytes came after, oldest first.
+            // Rotated again before we looked: the copies we do not know by
+            // their first bytes (every file there at the start, or read
+            // since, is known) came after, oldest first. Not by time alone:
+            // delaycompress makes an older copy's .gz newer.
             let mut later: Vec<(PathBuf, SystemTime)> = self
                 .siblings()
                 .into_iter()
-                .filter(|(p, t)| *t >= made && !from.contains(p))
+                .filter(|(p, _)| !from.contains(p))
                 .collect();
             later.sort_by_key(|(_, t)| *t);
             for (p, _) in later {
