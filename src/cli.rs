@@ -314,6 +314,11 @@ pub struct FollowArgs {
     pub poll_interval: f64,
     #[command(flatten)]
     pub journal: JournalArgs,
+    /// Seconds a rotated (renamed) file is still read after it last grew:
+    /// logrotate renames the file and creates a new one before the daemon
+    /// is told to reopen it, and the daemon writes to the old file until then.
+    #[arg(long, default_value_t = 5.0)]
+    pub rotate_wait: f64,
 }
 
 /// A window, or `0` for none.

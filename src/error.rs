@@ -1,6 +1,32 @@
 //! Input failures. Each names the input and, when known, how far reading got.
 
-use std::io;
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static STDERR_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Writes one line to stderr. A failed write (a closed pipe, a full disk)
+/// is remembered for the exit status instead of panicking as `eprintln!`
+/// does; see [`stderr_failed`].
+pub fn say(args: std::fmt::Arguments<'_>) {
+    let mut err = io::stderr().lock();
+    if writeln!(err, "{args}").and_then(|()| err.flush()).is_err() {
+        STDERR_FAILED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// True once a line could not be written to stderr.
+pub fn stderr_failed() -> bool {
+    STDERR_FAILED.load(Ordering::Relaxed)
+}
+
+/// `eprintln!` that never panics: see [`say`].
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::error::say(format_args!($($arg)*))
+    };
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {

@@ -25,6 +25,42 @@ use crate::text::escape_control;
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_ERRORS: i32 = 2;
 
+/// A writer whose errors name it, so a full disk reads
+/// `-o report.html: No space left on device`, not a bare OS error.
+pub struct Named<W> {
+    name: String,
+    inner: W,
+}
+
+impl<W: Write> Named<W> {
+    pub fn new(name: impl Into<String>, inner: W) -> Named<W> {
+        Named {
+            name: name.into(),
+            inner,
+        }
+    }
+
+    fn tag(&self, e: io::Error) -> io::Error {
+        let text = e.to_string();
+        // "No space left on device (os error 28)": the OS's words only.
+        let text = match text.rfind(" (os error ") {
+            Some(p) if text.ends_with(')') => text[..p].to_string(),
+            _ => text,
+        };
+        io::Error::new(e.kind(), format!("{}: {text}", self.name))
+    }
+}
+
+impl<W: Write> Write for Named<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).map_err(|e| self.tag(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().map_err(|e| self.tag(e))
+    }
+}
+
 /// The inputs the flags name, rotated siblings included.
 pub fn sources(args: &InputArgs) -> Result<Vec<Source>> {
     let paths = args.paths.clone();
@@ -51,7 +87,7 @@ pub fn sources(args: &InputArgs) -> Result<Vec<Source>> {
                     continue;
                 }
                 let names: Vec<String> = found.iter().map(|f| f.display().to_string()).collect();
-                eprintln!(
+                crate::say!(
                     "maillog421: {}: reading {}",
                     escape_control(&d.display().to_string()),
                     escape_control(&names.join(", "))
@@ -105,18 +141,18 @@ fn report_problems(scanned: &[Scanned]) -> bool {
     let mut failed = false;
     for s in scanned {
         if let Some(e) = &s.error {
-            eprintln!("maillog421: {}", escape_control(&e.to_string()));
+            crate::say!("maillog421: {}", escape_control(&e.to_string()));
             failed = true;
         }
         for w in &s.stats.warnings {
-            eprintln!(
+            crate::say!(
                 "maillog421: warning: {}: {}",
                 escape_control(&s.stats.path),
                 escape_control(w)
             );
         }
         for (line, text) in &s.unparsed_examples {
-            eprintln!(
+            crate::say!(
                 "maillog421: {}:{line}: not understood: {}",
                 escape_control(&s.stats.path),
                 escape_control(text)
@@ -215,9 +251,12 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
             let mut file;
             let out: &mut dyn Write = match &a.output {
                 Some(p) => {
-                    file = io::BufWriter::new(
-                        std::fs::File::create(p)
-                            .with_context(|| format!("creating {}", p.display()))?,
+                    file = Named::new(
+                        format!("-o {}", escape_control(&p.display().to_string())),
+                        io::BufWriter::new(
+                            std::fs::File::create(p)
+                                .with_context(|| format!("creating {}", p.display()))?,
+                        ),
                     );
                     &mut file
                 }
@@ -287,18 +326,28 @@ pub fn run(cli: &Cli) -> i32 {
         Ok(Some(rules)) => crate::rules::install(rules),
         Ok(None) => {}
         Err(e) => {
-            eprintln!("maillog421: rules: {}", escape_control(&e.to_string()));
+            crate::say!("maillog421: rules: {}", escape_control(&e.to_string()));
             return EXIT_ERRORS;
         }
     }
     let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    match execute(cli, &mut out) {
+    let mut out = Named::new(
+        "standard output",
+        io::BufWriter::with_capacity(64 * 1024, stdout.lock()),
+    );
+    let code = match execute(cli, &mut out) {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => EXIT_OK,
         Err(e) => {
-            eprintln!("maillog421: {e:#}");
+            crate::say!("maillog421: {e:#}");
             EXIT_ERRORS
         }
+    };
+    // A message that could not be written to stderr (a closed pipe, a full
+    // disk) is still an error: 2, never a panic's 101.
+    if crate::error::stderr_failed() {
+        EXIT_ERRORS
+    } else {
+        code
     }
 }

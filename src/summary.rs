@@ -442,15 +442,22 @@ pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
     let mut file;
     let out: &mut dyn Write = match &a.output {
         Some(p) => {
-            file = std::io::BufWriter::new(
-                std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+            file = crate::run::Named::new(
+                format!(
+                    "-o {}",
+                    crate::text::escape_control(&p.display().to_string())
+                ),
+                std::io::BufWriter::new(
+                    std::fs::File::create(p)
+                        .with_context(|| format!("creating {}", p.display()))?,
+                ),
             );
             &mut file
         }
         None => stdout,
     };
     if let Some((what, why)) = problem {
-        eprintln!("maillog421: summary: {why}");
+        crate::say!("maillog421: summary: {why}");
         let title = format!(
             "maillog421: no summary for {date_text} on {}: {what}",
             clip(&host, 16)

@@ -28,12 +28,23 @@ pub fn escape_control(s: &str) -> String {
     out
 }
 
-/// A character that must not reach a terminal raw: a control character or
+/// A character that must not reach a terminal raw: a control character,
 /// one that reorders text (the bidirectional marks, embeddings, overrides
-/// and isolates that "Trojan Source" uses).
+/// and isolates that "Trojan Source" uses), a line or paragraph separator
+/// (U+2028, U+2029: a line break to many viewers and to JavaScript), or an
+/// invisible one that makes two different texts look alike (zero-width
+/// space, non-joiner and joiner U+200B-U+200D, word joiner U+2060, the
+/// byte-order mark U+FEFF).
 pub fn is_unsafe_char(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        || matches!(
+            c,
+            '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
 }
 
 /// A CSV cell made safe: control characters shown escaped (a CSV is often
@@ -144,6 +155,15 @@ mod tests {
             "a\\x1b[31mred\\x07\\tb"
         );
         assert_eq!(escape_control("caf\u{e9}\u{9b}"), "caf\u{e9}\\x9b");
+        assert_eq!(
+            escape_control("a\u{2028}b\u{2029}c\u{200b}d\u{200c}\u{200d}e\u{2060}f\u{feff}"),
+            "a\\u{2028}b\\u{2029}c\\u{200b}d\\u{200c}\\u{200d}e\\u{2060}f\\u{feff}"
+        );
+        // Visible neighbours are left alone.
+        assert_eq!(
+            escape_control("\u{2027}\u{2030}\u{2061}\u{fefe}"),
+            "\u{2027}\u{2030}\u{2061}\u{fefe}"
+        );
     }
 
     #[test]

@@ -446,7 +446,7 @@ async fn accept_loop(
         let stream = match listener.accept().await {
             Ok((stream, _)) => {
                 if failing_since.take().is_some() {
-                    eprintln!("maillog421: metrics: accepting connections again");
+                    crate::say!("maillog421: metrics: accepting connections again");
                 }
                 stream
             }
@@ -454,7 +454,7 @@ async fn accept_loop(
             Err(e) if is_client_gone(&e) => continue,
             Err(e) => {
                 let since = *failing_since.get_or_insert_with(|| {
-                    eprintln!("maillog421: metrics: cannot accept connections ({e}); retrying");
+                    crate::say!("maillog421: metrics: cannot accept connections ({e}); retrying");
                     Instant::now()
                 });
                 if since.elapsed() >= ACCEPT_RETRY_FOR {

@@ -47,7 +47,7 @@ const MAX_SLEEP: Duration = Duration::from_secs(1);
 
 /// Where a followed input's lines come from.
 enum Feed {
-    File(Tail),
+    File(Box<Tail>),
     Journal(journal::JournalTail),
     /// `follow -`: blocks handed over by the stdin thread.
     Stdin,
@@ -61,6 +61,9 @@ struct Followed {
     layout: Layout,
     clock: Clock,
     scratch: Vec<u8>,
+    /// The error last said for this file, so it is said once, not on every
+    /// wake-up (a file we may not read would otherwise flood stderr).
+    failing: Option<String>,
 }
 
 /// Everything one line can change.
@@ -223,20 +226,43 @@ impl State {
 fn note(name: &str, n: &Note) {
     let text = match n {
         Note::Waiting => "does not exist yet; waiting for it".to_string(),
-        Note::Opened => "opened".to_string(),
-        Note::Rotated => "was rotated; the old file was read to its end, now following the new one".to_string(),
-        Note::Removed => "was removed or renamed; reading what is left of it and waiting for a new one".to_string(),
-        Note::Truncated {
-            recovered_from: Some(c),
-        } => format!(
-            "was truncated (copytruncate); the lines written since the last read were read from {}",
-            c.display()
+        Note::Unreadable(e) => format!(
+            "cannot be read ({}); it will be read once it can be (said again only when this changes)",
+            crate::text::escape_control(e)
         ),
+        Note::Opened => "opened".to_string(),
+        Note::Rotated => {
+            "was rotated; the old file was read to its end, now following the new one".to_string()
+        }
+        Note::Removed => {
+            "was removed or renamed; reading what is left of it and waiting for a new one"
+                .to_string()
+        }
         Note::Truncated {
-            recovered_from: None,
-        } => "was truncated (copytruncate) and no copy of it was found; lines written just before the truncation may be missing".to_string(),
+            recovered_from,
+            lost,
+        } => {
+            let copies: Vec<String> = recovered_from
+                .iter()
+                .map(|c| crate::text::escape_control(&c.display().to_string()))
+                .collect();
+            let read = if copies.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; the lines written since the last read were read from {}",
+                    copies.join(", then ")
+                )
+            };
+            match lost {
+                None => format!("was truncated (copytruncate){read}"),
+                Some(n) => format!(
+                    "was truncated (copytruncate){read}; warning: lines written before the truncation could not all be found (no copy fits, or it was rotated again before it could be read): {n} truncation(s) with missing lines so far"
+                ),
+            }
+        }
     };
-    eprintln!("maillog421: {}: {text}", crate::text::escape_control(name));
+    crate::say!("maillog421: {}: {text}", crate::text::escape_control(name));
 }
 
 enum Wake {
@@ -293,7 +319,7 @@ fn watch(paths: &[PathBuf], tx: mpsc::Sender<Wake>) -> Option<notify::Recommende
     }) {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("maillog421: file notifications unavailable ({e}); checking by polling");
+            crate::say!("maillog421: file notifications unavailable ({e}); checking by polling");
             return None;
         }
     };
@@ -301,7 +327,7 @@ fn watch(paths: &[PathBuf], tx: mpsc::Sender<Wake>) -> Option<notify::Recommende
         let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
         let dir = dir.unwrap_or(Path::new("."));
         if let Err(e) = w.watch(dir, notify::RecursiveMode::NonRecursive) {
-            eprintln!(
+            crate::say!(
                 "maillog421: cannot watch {} ({e}); checking by polling",
                 dir.display()
             );
@@ -351,14 +377,21 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                 _ => Start::End,
             };
             let (tail, n) = Tail::new(p, start);
+            let tail =
+                tail.rotate_wait(Duration::from_secs_f64(args.rotate_wait.clamp(0.0, 3600.0)));
             note(&name, &n);
+            let failing = match &n {
+                Note::Unreadable(e) => Some(e.clone()),
+                _ => None,
+            };
             Followed {
-                tail: Feed::File(tail),
+                tail: Feed::File(Box::new(tail)),
                 name,
                 format: found.map(|(_, f)| f),
                 layout: found.map_or(Layout::Bare, |(l, _)| l),
                 clock: Clock::new(zone, year),
                 scratch: Vec::new(),
+                failing,
             }
         })
         .collect();
@@ -372,7 +405,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         let feed = journal::JournalTail::start(q, from, move || {
             let _ = wake.send(Wake::Files);
         })?;
-        eprintln!(
+        crate::say!(
             "maillog421: following the mail entries of the systemd {}",
             q.display()
         );
@@ -383,6 +416,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             layout: Layout::Bare,
             clock: Clock::new(zone, year),
             scratch: Vec::new(),
+            failing: None,
         });
     }
     // Standard input: read from its start, to its end.
@@ -393,6 +427,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         layout: Layout::Bare,
         clock: Clock::new(zone, year),
         scratch: Vec::new(),
+        failing: None,
     });
     let (mut piped_lines, mut piped_blocks, mut piped_end) = (0u64, Vec::new(), false);
 
@@ -401,7 +436,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             let m = Arc::new(Metrics::new(args.metrics_domains));
             let server = metrics::serve(addr, Arc::clone(&m))
                 .map_err(|e| anyhow::anyhow!("cannot serve metrics on {addr}: {e}"))?;
-            eprintln!("maillog421: metrics on http://{}/metrics", server.addr());
+            crate::say!("maillog421: metrics on http://{}/metrics", server.addr());
             (Some(m), Some(server))
         }
         None => (None, None),
@@ -492,18 +527,31 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                 state.line(f, l, no, out)?;
             }
             match polled {
-                Ok(Some(n)) => {
-                    if let Feed::File(t) = &f.tail
-                        && matches!(n, Note::Rotated | Note::Opened)
-                        && state.forced.is_none()
-                        && let Some((l, fmt)) = detect_file(t.path(), None)
-                    {
-                        (f.layout, f.format) = (l, Some(fmt));
+                Ok(n) => {
+                    if let Some(n) = n {
+                        if let Feed::File(t) = &f.tail
+                            && matches!(n, Note::Rotated | Note::Opened)
+                            && state.forced.is_none()
+                            && let Some((l, fmt)) = detect_file(t.path(), None)
+                        {
+                            (f.layout, f.format) = (l, Some(fmt));
+                        }
+                        note(&f.name, &n);
+                    } else if f.failing.is_some() {
+                        crate::say!(
+                            "maillog421: {}: can be read again",
+                            crate::text::escape_control(&f.name)
+                        );
                     }
-                    note(&f.name, &n);
+                    f.failing = None;
                 }
-                Ok(None) => {}
-                Err(e) => eprintln!("maillog421: {}: {e}", crate::text::escape_control(&f.name)),
+                Err(e) => {
+                    let text = e.to_string();
+                    if f.failing.as_ref() != Some(&text) {
+                        note(&f.name, &Note::Unreadable(text.clone()));
+                        f.failing = Some(text);
+                    }
+                }
             }
         }
         if let Some(now) = state.now {
@@ -525,7 +573,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         if let Some(why) = server.as_ref().and_then(metrics::Server::failure) {
             // Dashboards would go blank with no alert: stop, so that the
             // exit status and a supervisor say so.
-            eprintln!("maillog421: the metrics server stopped ({why}); exiting");
+            crate::say!("maillog421: the metrics server stopped ({why}); exiting");
             status = crate::run::EXIT_ERRORS;
             break;
         }
@@ -548,7 +596,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                 Wake::Stdin(block) => piped_blocks.push(block),
                 Wake::StdinEnd(e) => {
                     if let Some(e) = e {
-                        eprintln!("maillog421: <stdin>: read failed: {e}");
+                        crate::say!("maillog421: <stdin>: read failed: {e}");
                     }
                     piped_end = true;
                 }
@@ -562,7 +610,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         .summary("session", now, end, &state.session, out)?;
     out.flush()?;
     if let Some(why) = ended {
-        eprintln!("maillog421: {}", crate::text::escape_control(&why));
+        crate::say!("maillog421: {}", crate::text::escape_control(&why));
         return Ok(crate::run::EXIT_ERRORS);
     }
     Ok(status)

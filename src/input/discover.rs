@@ -71,7 +71,7 @@ pub fn default_journal() -> super::journal::JournalQuery {
 /// The error lists everything tried.
 pub fn default_source(since: Option<i64>, until: Option<i64>) -> Result<Source, String> {
     if let Some(p) = default_path() {
-        eprintln!("maillog421: reading {}", p.display());
+        crate::say!("maillog421: reading {}", p.display());
         return Ok(Source::File(p));
     }
     let tried: Vec<String> = default_paths()
@@ -83,7 +83,7 @@ pub fn default_source(since: Option<i64>, until: Option<i64>) -> Result<Source, 
     q.until = until;
     match q.probe() {
         Ok(()) => {
-            eprintln!(
+            crate::say!(
                 "maillog421: none of {} exists; reading the mail entries of the systemd {}",
                 tried.join(", "),
                 q.display()

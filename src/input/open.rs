@@ -36,7 +36,7 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
             (Box::new(reader), None, None, None)
         }
         Source::File(path) => {
-            let file = File::open(path).map_err(|e| InputError::open(&name, e))?;
+            let file = open_waiting(path, &name).map_err(|e| InputError::open(&name, e))?;
             let meta = file.metadata().map_err(|e| InputError::open(&name, e))?;
             if meta.is_dir() {
                 return Err(InputError::IsDirectory { path: name });
@@ -60,6 +60,33 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
         size,
         file,
     })
+}
+
+/// Opens a file. Opening a named pipe (FIFO) waits for a writer; on a
+/// terminal, say so when that takes a moment, so a blocked run is not a
+/// mystery.
+fn open_waiting(path: &std::path::Path, name: &str) -> io::Result<File> {
+    use std::io::IsTerminal;
+    use std::os::unix::fs::FileTypeExt;
+    let fifo = std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo());
+    if !fifo || !io::stderr().is_terminal() {
+        return File::open(path);
+    }
+    let (opened, wait) = std::sync::mpsc::channel::<()>();
+    let name = crate::text::escape_control(name);
+    let notice = std::thread::spawn(move || {
+        if wait.recv_timeout(std::time::Duration::from_millis(200))
+            == Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        {
+            crate::say!(
+                "maillog421: {name} is a named pipe (FIFO) with no writer yet; waiting for one"
+            );
+        }
+    });
+    let file = File::open(path);
+    drop(opened);
+    let _ = notice.join();
+    file
 }
 
 /// Wraps raw input bytes: gzip (by its magic bytes) is inflated, on its own
