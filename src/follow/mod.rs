@@ -274,12 +274,26 @@ enum Wake {
     StdinEnd(Option<io::Error>),
 }
 
-/// Reads standard input on its own thread, sending each read's whole
-/// lines as soon as they are in (the last line even without its newline).
-fn read_stdin(tx: mpsc::Sender<Wake>) {
+/// Reads standard input (or a named pipe: `None` is stdin) on its own
+/// thread, sending each read's whole lines as soon as they are in (the last
+/// line even without its newline). A named pipe is opened on that thread:
+/// opening waits for a writer, and says so on a terminal.
+fn read_stdin(fifo: Option<PathBuf>, tx: mpsc::Sender<Wake>) {
     use std::io::Read;
     std::thread::spawn(move || {
-        let mut stdin = io::stdin().lock();
+        let mut stdin: Box<dyn Read> = match fifo {
+            None => Box::new(io::stdin().lock()),
+            Some(p) => {
+                let name = p.display().to_string();
+                match crate::input::open::open_waiting(&p, &name) {
+                    Ok(f) => Box::new(f),
+                    Err(e) => {
+                        let _ = tx.send(Wake::StdinEnd(Some(e)));
+                        return;
+                    }
+                }
+            }
+        };
         let mut buf = vec![0u8; 64 * 1024];
         let mut carry: Vec<u8> = Vec::new();
         let end = loop {
@@ -309,6 +323,11 @@ fn read_stdin(tx: mpsc::Sender<Wake>) {
         }
         let _ = tx.send(Wake::StdinEnd(end));
     });
+}
+
+fn is_fifo(p: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo())
 }
 
 /// Watches the logs' directories; `None` (and a note) when notifications
@@ -353,6 +372,14 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     }
     let stdin = paths.iter().any(|p| p.as_os_str() == "-");
     paths.retain(|p| p.as_os_str() != "-");
+    // A named pipe is a stream like `-`: read from its start to its end.
+    let fifos: Vec<PathBuf> = paths.iter().filter(|p| is_fifo(p)).cloned().collect();
+    paths.retain(|p| !is_fifo(p));
+    if fifos.len() + usize::from(stdin) > 1 {
+        anyhow::bail!("follow reads one stream (- or a named pipe) at a time");
+    }
+    let fifo = fifos.into_iter().next();
+    let stdin = stdin || fifo.is_some();
     let zone = args.tz;
     let now = chrono::Utc::now().timestamp();
     let year = match args.year {
@@ -422,7 +449,9 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     // Standard input: read from its start, to its end.
     let mut piped = stdin.then(|| Followed {
         tail: Feed::Stdin,
-        name: "<stdin>".to_string(),
+        name: fifo
+            .as_ref()
+            .map_or_else(|| "<stdin>".to_string(), |p| p.display().to_string()),
         format: forced,
         layout: Layout::Bare,
         clock: Clock::new(zone, year),
@@ -453,7 +482,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     };
 
     if piped.is_some() {
-        read_stdin(tx.clone());
+        read_stdin(fifo, tx.clone());
     }
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -596,7 +625,11 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                 Wake::Stdin(block) => piped_blocks.push(block),
                 Wake::StdinEnd(e) => {
                     if let Some(e) = e {
-                        crate::say!("maillog421: <stdin>: read failed: {e}");
+                        let name = piped.as_ref().map_or("<stdin>", |f| f.name.as_str());
+                        crate::say!(
+                            "maillog421: {}: read failed: {e}",
+                            crate::text::escape_control(name)
+                        );
                     }
                     piped_end = true;
                 }

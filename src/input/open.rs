@@ -65,7 +65,7 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
 /// Opens a file. Opening a named pipe (FIFO) waits for a writer; on a
 /// terminal, say so when that takes a moment, so a blocked run is not a
 /// mystery.
-fn open_waiting(path: &std::path::Path, name: &str) -> io::Result<File> {
+pub fn open_waiting(path: &std::path::Path, name: &str) -> io::Result<File> {
     use std::io::IsTerminal;
     use std::os::unix::fs::FileTypeExt;
     let fifo = std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo());
