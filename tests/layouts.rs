@@ -202,6 +202,61 @@ fn issue_17_docker_stamp_serves_daemon_lines_without_one() {
 }
 
 #[test]
+fn issue_17_postfix_maillog_file_plain_and_under_docker_logs_t() {
+    // Written by a real Postfix 3.7 through postlogd (`maillog_file`, no
+    // syslog daemon; fixtures/real/generate.sh maillog-file). Its own stamp:
+    // `Dec 07 04:14:27 mx1 postfix/smtp[17267]: ` (day zero-padded).
+    let src = "real/postfix/maillog-file";
+    let text = std::fs::read_to_string(fixture(src)).unwrap();
+    for l in text.lines() {
+        let b = l.as_bytes();
+        assert!(
+            b.len() > 20
+                && b[3] == b' '
+                && b[4..6].iter().all(u8::is_ascii_digit)
+                && &l[6..7] == " "
+                && &l[9..10] == ":"
+                && l[16..].starts_with("mx1 postfix/"),
+            "a postlogd line: {l}"
+        );
+    }
+    // The truth's events of this log (derive_truth.py, from the server).
+    let truth = std::fs::read_to_string(fixture("real/expected-events.tsv"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with(&format!("{src}\t")))
+        .count();
+    assert!(truth > 100, "{truth}");
+    // As `docker logs -t` shows a container whose Postfix writes
+    // `maillog_file = /dev/stdout`: Docker's receive time (RFC 3339, 9
+    // fraction digits, UTC) before the line; the line's own stamp wins.
+    let month = |m: &str| {
+        1 + [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ]
+        .iter()
+        .position(|x| *x == m)
+        .unwrap()
+    };
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    for (i, l) in text.lines().enumerate() {
+        let stamp = format!(
+            "2026-{:02}-{}T{}.{:09}Z",
+            month(&l[..3]),
+            &l[4..6],
+            &l[7..15],
+            (i * 7919) % 1_000_000_000
+        );
+        writeln!(f, "{stamp} {l}").unwrap();
+    }
+    // The plain file gives the truth's events; the wrapped copy, as a file
+    // and on stdin, gives the same events and totals.
+    assert_eq!(same_as_bare(&fixture(src), &fixture(src), false), truth);
+    assert_eq!(same_as_bare(f.path(), &fixture(src), false), truth);
+    assert_eq!(same_as_bare(f.path(), &fixture(src), true), truth);
+}
+
+#[test]
 fn issue_17_a_directory_reads_its_mail_logs_oldest_first() {
     let text = std::fs::read_to_string(fixture("real/postfix/maillog-rfc3339")).unwrap();
     let lines: Vec<&str> = text.lines().collect();

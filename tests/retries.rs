@@ -9,8 +9,9 @@ use common::*;
 use serde_json::Value;
 
 /// Each real-daemon log with its rotated set (the retry runs, with their
-/// retry-time-not-reached and suspended lines, have none).
-const RUNS: [(&str, Option<&str>); 6] = [
+/// retry-time-not-reached and suspended lines, and Postfix's own
+/// `maillog_file` have none).
+const RUNS: [(&str, Option<&str>); 7] = [
     (
         "real/exim/mainlog-default",
         Some("real/exim/rotated/mainlog-default"),
@@ -29,6 +30,7 @@ const RUNS: [(&str, Option<&str>); 6] = [
     ),
     ("real/exim/mainlog-retry", None),
     ("real/postfix/maillog-retry", None),
+    ("real/postfix/maillog-file", None),
 ];
 
 fn report(paths: &[String]) -> Value {

@@ -456,3 +456,54 @@ fn issue_14_postfix_summary_gives_no_exim_advice() {
         }
     }
 }
+
+/// `summary -` as `zcat mail.log.2.gz | maillog421 summary -` or a
+/// container's log through a pipe: the same mail text as the file, whether
+/// the pipe carries plain text, gzip, or `docker compose logs` prefixes.
+#[test]
+fn issue_17_summary_reads_stdin_like_the_file() {
+    let rel = "real/postfix/maillog-classic";
+    let args = [
+        "summary",
+        "--day",
+        "2026-11-23",
+        "--tz",
+        "utc",
+        "--year",
+        "2026",
+        "--host",
+        "mx1",
+    ];
+    let file = run(&[&args[..], &[path_str(&fixture(rel)).as_str()]].concat());
+    assert_eq!(file.code, 0, "{}", file.stderr);
+    // Independent: the deferrals of the truth for this log.
+    let deferred: u64 = truth(rel, "deferred").values().sum();
+    assert!(
+        file.stdout.starts_with(&format!(
+            "maillog421: {deferred} deferrals with 421 on mx1 for 2026-11-23, top "
+        )),
+        "{}",
+        file.stdout
+    );
+    let plain = std::fs::read(fixture(rel)).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &plain).unwrap();
+    let gz = gz.finish().unwrap();
+    let compose: Vec<u8> = String::from_utf8(plain.clone())
+        .unwrap()
+        .lines()
+        .flat_map(|l| format!("postfix-1  | {l}\n").into_bytes())
+        .collect();
+    for (what, input) in [("plain", plain), ("gzip", gz), ("compose", compose)] {
+        let o = cmd(&[&args[..], &["-"]].concat())
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{what}");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            file.stdout,
+            "{what}: summary - gives the file's text"
+        );
+    }
+}
