@@ -413,7 +413,72 @@ fn useless_input(
 }
 
 /// Runs `summary`; returns the exit status.
+/// Inputs that can be read once only (stdin, a named pipe), copied to
+/// temporary files that are removed on drop. The summary reads its inputs
+/// twice (the day, then the 7 days before it for the comparison columns),
+/// and a second read of a pipe would find nothing: `zcat mail.log.2.gz |
+/// maillog421 summary -` would lose the day before.
+struct Spooled {
+    paths: Vec<std::path::PathBuf>,
+    temps: Vec<std::path::PathBuf>,
+}
+
+impl Drop for Spooled {
+    fn drop(&mut self) {
+        for t in &self.temps {
+            let _ = std::fs::remove_file(t);
+        }
+    }
+}
+
+fn spool_streams(paths: &[std::path::PathBuf]) -> Result<Spooled> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let mut out = Spooled {
+        paths: Vec::new(),
+        temps: Vec::new(),
+    };
+    for p in paths {
+        let stdin = p.as_os_str() == "-";
+        let fifo = std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo());
+        if !stdin && !fifo {
+            out.paths.push(p.clone());
+            continue;
+        }
+        let name = if stdin {
+            "<stdin>".to_string()
+        } else {
+            crate::text::escape_control(&p.display().to_string())
+        };
+        let temp = std::env::temp_dir().join(format!(
+            "maillog421-summary-{}-{}",
+            std::process::id(),
+            out.temps.len()
+        ));
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)
+            .with_context(|| format!("{name}: creating {}", temp.display()))?;
+        out.temps.push(temp.clone());
+        let copied = if stdin {
+            std::io::copy(&mut std::io::stdin().lock(), &mut file)
+        } else {
+            crate::input::open::open_waiting(p, &name)
+                .and_then(|mut f| std::io::copy(&mut f, &mut file))
+        };
+        copied.with_context(|| format!("{name}: copying it to {}", temp.display()))?;
+        out.paths.push(temp);
+    }
+    Ok(out)
+}
+
 pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
+    let spooled = spool_streams(&a.paths)?;
+    let a = &SummaryArgs {
+        paths: spooled.paths.clone(),
+        ..a.clone()
+    };
     let now = chrono::Utc::now().timestamp();
     let start = parse_when(&a.day, a.tz, now).map_err(anyhow::Error::msg)?;
     let date_text = format_rfc3339(start, a.tz)[..10].to_string();

@@ -507,3 +507,34 @@ fn issue_17_summary_reads_stdin_like_the_file() {
         );
     }
 }
+
+/// The summary reads its inputs twice (the day, then the week before it):
+/// a pipe is read once, so `cat mainlog.1 mainlog | maillog421 summary -`
+/// keeps the day before and the comparison columns of the files.
+#[test]
+fn issue_17_summary_stdin_keeps_the_days_before() {
+    let args = [
+        "summary",
+        "--day",
+        "2026-11-21",
+        "--tz",
+        "utc",
+        "--host",
+        "mx1",
+    ];
+    let file = run(&[&args[..], &[story().as_str()]].concat());
+    assert_eq!(file.code, 0, "{}", file.stderr);
+    assert!(file.stdout.contains("day before"), "{}", file.stdout);
+    let mut both = std::fs::read(fixture("retries/exim/mainlog.1")).unwrap();
+    both.extend(std::fs::read(fixture("retries/exim/mainlog")).unwrap());
+    // The copy goes to TMPDIR and is removed at the end.
+    let tmp = tempfile::tempdir().unwrap();
+    let o = cmd(&[&args[..], &["-"]].concat())
+        .env("TMPDIR", tmp.path())
+        .write_stdin(both)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), file.stdout);
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
