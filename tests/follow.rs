@@ -43,8 +43,13 @@ fn spawn_follow(args: &[&str]) -> (Child, mpsc::Receiver<String>, mpsc::Receiver
     (child, out, err)
 }
 
+/// A deadline for the follower to do something: generous, since a loaded
+/// 2-core machine running the debug build is slow. Waits end as soon as
+/// their condition holds.
+const PATIENCE: Duration = Duration::from_secs(180);
+
 fn wait_for(rx: &mpsc::Receiver<String>, what: &str) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + PATIENCE;
     let mut seen = Vec::new();
     while Instant::now() < deadline {
         if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
@@ -55,7 +60,7 @@ fn wait_for(rx: &mpsc::Receiver<String>, what: &str) -> Vec<String> {
             }
         }
     }
-    panic!("no `{what}` within 20 s; saw {seen:?}");
+    panic!("no `{what}` within {PATIENCE:?}; saw {seen:?}");
 }
 
 fn terminate(child: &mut Child) -> i32 {
@@ -110,12 +115,73 @@ fn signal(pid: u32, sig: &str) {
     assert!(ok.success());
 }
 
+/// What the follower printed so far: the recipients of its events and its
+/// stderr notes.
+#[derive(Default)]
+struct Seen {
+    events: Vec<String>,
+    notes: Vec<String>,
+}
+
+impl Seen {
+    fn take(&mut self, out: &mpsc::Receiver<String>, err: &mpsc::Receiver<String>) {
+        for l in out.try_iter() {
+            let v: serde_json::Value = serde_json::from_str(&l).expect("JSON line");
+            self.events
+                .push(v["recipient"].as_str().unwrap_or("").to_string());
+        }
+        self.notes.extend(err.try_iter());
+    }
+
+    fn rotation_notes(&self) -> usize {
+        self.notes
+            .iter()
+            .filter(|n| n.contains("was rotated") || n.contains("was truncated"))
+            .count()
+    }
+
+    /// Collects until `done` holds; panics after [`PATIENCE`].
+    fn until(
+        &mut self,
+        out: &mpsc::Receiver<String>,
+        err: &mpsc::Receiver<String>,
+        what: &str,
+        done: impl Fn(&Seen) -> bool,
+    ) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            self.take(out, err);
+            if done(self) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what}: not within {PATIENCE:?} ({} events, notes {:?})",
+                self.events.len(),
+                self.notes
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
 /// Writes the log with rotations; returns the recipients of the 421 lines.
 /// Around each rotation the follower is stopped (SIGSTOP) while lines are
 /// written before and after it, as when it is busy: the lines before a
 /// rename must still be drained from the old file, and those before a
-/// copytruncate exist only in the copy.
-fn write_log(dir: &Path, follower: u32) -> BTreeSet<String> {
+/// copytruncate exist only in the copy. Conditions, not sleeps, keep this
+/// the same on a loaded machine: the follower has printed every event
+/// written so far when it is stopped (so it is 300 lines behind at the
+/// rotation, not a whole rotation), and once continued it has noticed the
+/// rotation before more is written (a truncated file that grew back past
+/// the follower's offset could not be told from one that only grew).
+fn write_log(
+    dir: &Path,
+    follower: u32,
+    out: &mpsc::Receiver<String>,
+    err: &mpsc::Receiver<String>,
+    seen: &mut Seen,
+) -> BTreeSet<String> {
     let path = dir.join("mainlog");
     let mut f = append(&path);
     let mut want = BTreeSet::new();
@@ -125,6 +191,10 @@ fn write_log(dir: &Path, follower: u32) -> BTreeSet<String> {
     for i in 0..LINES {
         if i % per_rotation == per_rotation - 300 && rotations < ROTATIONS {
             f.flush().unwrap();
+            let n = want.len();
+            seen.until(out, err, "the events before the stop", |s| {
+                s.events.len() >= n
+            });
             signal(follower, "-STOP");
             stopped = true;
         }
@@ -146,7 +216,9 @@ fn write_log(dir: &Path, follower: u32) -> BTreeSet<String> {
             f.flush().unwrap();
             signal(follower, "-CONT");
             stopped = false;
-            std::thread::sleep(Duration::from_millis(300));
+            seen.until(out, err, "the rotation noticed", |s| {
+                s.rotation_notes() >= rotations
+            });
         }
         let l = line(i);
         if i % 50 == 0 {
@@ -197,16 +269,19 @@ fn rotations(extra: &[&str]) {
     let (mut child, out, err) = spawn_follow(&args);
     // The file does not exist yet: follow says it waits for it.
     wait_for(&err, "does not exist yet");
-    let want = write_log(dir.path(), child.id());
-
-    let mut got: Vec<String> = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while got.len() < want.len() && Instant::now() < deadline {
-        if let Ok(l) = out.recv_timeout(Duration::from_millis(200)) {
-            let v: serde_json::Value = serde_json::from_str(&l).expect("JSON line");
-            got.push(v["recipient"].as_str().unwrap_or("").to_string());
-        }
+    let mut seen = Seen::default();
+    let want = write_log(dir.path(), child.id(), &out, &err, &mut seen);
+    // Every event (or, if some were lost, as many as there are): the
+    // assertions below say which.
+    let deadline = Instant::now() + PATIENCE;
+    while seen.events.len() < want.len() && Instant::now() < deadline {
+        seen.take(&out, &err);
+        std::thread::sleep(Duration::from_millis(20));
     }
+    let Seen {
+        events: mut got,
+        mut notes,
+    } = seen;
     assert_eq!(terminate(&mut child), 0);
     let rest: Vec<serde_json::Value> = out
         .iter()
@@ -239,7 +314,7 @@ fn rotations(extra: &[&str]) {
     );
     assert_eq!(summary["deferrals_421"], want.len() as u64);
     assert_eq!(summary["unparsed_lines"], 0);
-    let notes: Vec<String> = err.try_iter().collect();
+    notes.extend(err.try_iter());
     let rotated = notes.iter().filter(|n| n.contains("was rotated")).count();
     let truncated = notes.iter().filter(|n| n.contains("was truncated")).count();
     assert_eq!((rotated, truncated), (5, 5), "{notes:?}");

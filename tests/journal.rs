@@ -390,50 +390,98 @@ fn follow_with_lookback_reads_back_in_the_journal() {
 #[test]
 fn follow_says_so_when_journalctl_ends() {
     // The journalctl that follow runs dies (killed here, as an OOM killer or
-    // an admin might): follow must say so and exit 2, not sit there.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_maillog421"))
-        .args([
-            "follow",
-            "--format",
-            "json",
-            "--every",
-            "0",
-            "--journal-file",
-        ])
-        .arg(fixture("journal/postfix.journal"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
+    // an admin might): follow must say so and exit 2, not sit there. Every
+    // wait is a condition with a generous deadline (a loaded machine runs
+    // the debug build slowly), and follow is killed if the test fails.
+    const PATIENCE: Duration = Duration::from_secs(120);
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            if matches!(self.0.try_wait(), Ok(None)) {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
+    }
+    let mut child = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_maillog421"))
+            .args([
+                "follow",
+                "--format",
+                "json",
+                "--every",
+                "0",
+                "--journal-file",
+            ])
+            .arg(fixture("journal/postfix.journal"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let (tx, err) = mpsc::channel();
+    let stderr = child.0.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    let first = err.recv_timeout(PATIENCE).expect("a first line on stderr");
     assert!(first.contains("following the mail entries"), "{first}");
-    let pid = child.id();
-    let kids = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap();
-    let journalctl = kids.split_whitespace().next().expect("journalctl runs");
-    let comm = std::fs::read_to_string(format!("/proc/{journalctl}/comm")).unwrap();
-    assert_eq!(comm.trim(), "journalctl");
+    // The running `journalctl --follow` among follow's children (any
+    // thread's), by its name and arguments.
+    let pid = child.0.id();
+    let deadline = Instant::now() + PATIENCE;
+    let journalctl = loop {
+        let mut found = None;
+        for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+            let kids =
+                std::fs::read_to_string(task.unwrap().path().join("children")).unwrap_or_default();
+            for k in kids.split_whitespace() {
+                let comm = std::fs::read_to_string(format!("/proc/{k}/comm")).unwrap_or_default();
+                let args = std::fs::read(format!("/proc/{k}/cmdline")).unwrap_or_default();
+                if comm.trim() == "journalctl" && args.split(|b| *b == 0).any(|a| a == b"--follow")
+                {
+                    found = Some(k.to_string());
+                }
+            }
+        }
+        if let Some(k) = found {
+            break k;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no journalctl --follow under follow"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert!(
         Command::new("kill")
-            .args(["-KILL", journalctl])
+            .args(["-KILL", &journalctl])
             .status()
             .unwrap()
             .success()
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + PATIENCE;
     let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
+        if let Some(s) = child.0.try_wait().unwrap() {
             break s;
         }
         assert!(Instant::now() < deadline, "follow did not stop");
         std::thread::sleep(Duration::from_millis(50));
     };
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut err).unwrap();
-    assert_eq!(status.code(), Some(2), "{err}");
-    assert!(err.contains("journalctl reading the journal"), "{err}");
-    assert!(err.contains("signal: 9"), "{err}");
+    // The reader thread ends with stderr; collect what it got.
+    let mut err_text = String::new();
+    while let Ok(l) = err.recv_timeout(PATIENCE) {
+        err_text.push_str(&l);
+        err_text.push('\n');
+    }
+    assert_eq!(status.code(), Some(2), "{err_text}");
+    assert!(
+        err_text.contains("journalctl reading the journal"),
+        "{err_text}"
+    );
+    assert!(err_text.contains("signal: 9"), "{err_text}");
 }
 
 #[test]
