@@ -367,7 +367,7 @@ fn from_start_with_alerts_and_metrics_matches_report() {
         + t["replies_421"].as_u64().unwrap()
         + t["inbound_421"].as_u64().unwrap();
     let mut lines: Vec<serde_json::Value> = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + PATIENCE;
     while lines.iter().filter(|v| v["type"].is_null()).count() < events as usize
         && Instant::now() < deadline
     {
@@ -375,10 +375,38 @@ fn from_start_with_alerts_and_metrics_matches_report() {
             lines.push(serde_json::from_str(&l).unwrap());
         }
     }
-    std::thread::sleep(Duration::from_millis(300));
+    // The last event is not the last line: scrape until the whole file is
+    // counted (a condition, not a sleep).
+    let lines_series = |scrape: &str| -> Option<u64> {
+        scrape.lines().find_map(|l| {
+            l.strip_prefix("maillog421_lines_total ")?
+                .trim()
+                .parse()
+                .ok()
+        })
+    };
+    let deadline = Instant::now() + PATIENCE;
+    let scrape = loop {
+        let scrape = http_get(&addr, "/metrics");
+        if lines_series(&scrape) == t["lines"].as_u64() || Instant::now() > deadline {
+            break scrape;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    // Every line is read, so every alert and recovery has been written:
+    // wait for the pipe to hand them over (alerts come in pairs here).
+    let pairs = |lines: &[serde_json::Value]| {
+        let n = |t: &str| lines.iter().filter(|v| v["type"] == t).count();
+        n("alert") >= 2 && n("alert") == n("recovery")
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !pairs(&lines) && Instant::now() < deadline {
+        if let Ok(l) = out.recv_timeout(Duration::from_millis(100)) {
+            lines.push(serde_json::from_str(&l).unwrap());
+        }
+    }
     lines.extend(out.try_iter().map(|l| serde_json::from_str(&l).unwrap()));
 
-    let scrape = http_get(&addr, "/metrics");
     assert!(
         scrape.starts_with("HTTP/1.1 200") || scrape.starts_with("HTTP/1.0 200"),
         "{scrape}"
