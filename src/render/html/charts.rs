@@ -1,12 +1,143 @@
 //! The SVG charts, drawn here (no chart crate).
+//!
+//! Every chart is drawn twice in its `<figure>`: once for wide screens and
+//! print ([`Fit::Wide`], about 1000 units across) and once for phones
+//! ([`Fit::Narrow`], 360 units: about one unit per CSS pixel at 400 px, so
+//! 12-unit labels stay about 12 px). The stylesheet shows one of the two.
+//! The narrow one has fewer ticks, shorter labels and no tooltips.
 
 use std::fmt::{self, Write as _};
 
 use super::*;
-use crate::report::{Report, WindowRow};
+use crate::report::{DomainRow, Report, WindowRow};
 
-/// Horizontal bars, one per row, stacked by kind of 421, with a legend of
-/// the kinds that occur.
+/// Which variant of a chart is being drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Fit {
+    Wide,
+    Narrow,
+}
+
+impl Fit {
+    const BOTH: [Fit; 2] = [Fit::Wide, Fit::Narrow];
+
+    /// The `class` of the `<svg>`, which the stylesheet shows or hides.
+    fn class(self) -> &'static str {
+        match self {
+            Fit::Wide => "chart wide",
+            Fit::Narrow => "chart narrow",
+        }
+    }
+
+    /// Most grid lines across a value axis.
+    fn most_divisions(self) -> u64 {
+        match self {
+            Fit::Wide => 6,
+            Fit::Narrow => 4,
+        }
+    }
+
+    /// Most ticks on a time axis.
+    fn most_ticks(self) -> i64 {
+        match self {
+            Fit::Wide => 8,
+            Fit::Narrow => 4,
+        }
+    }
+}
+
+/// The opening `<svg>` tag of one variant.
+fn svg_open(s: &mut String, fit: Fit, w: f64, h: f64, label: &str) -> fmt::Result {
+    write!(
+        s,
+        "<svg class=\"{}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">",
+        fit.class(),
+        esc(label)
+    )
+}
+
+/// Top domains by 421 deferrals: one bar each, with the count and (wide
+/// only) the main cause after it.
+pub(super) fn domain_chart(s: &mut String, rows: &[&DomainRow]) -> fmt::Result {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        s,
+        "<figure><figcaption>Top {} domains by 421 deferrals</figcaption>",
+        rows.len()
+    )?;
+    for fit in Fit::BOTH {
+        domain_bars(s, fit, rows)?;
+    }
+    s.push_str("</figure>\n");
+    Ok(())
+}
+
+fn domain_bars(s: &mut String, fit: Fit, rows: &[&DomainRow]) -> fmt::Result {
+    let (w, label_w, value_w, label_chars) = match fit {
+        Fit::Wide => (1000.0, 230.0, 190.0, 32),
+        Fit::Narrow => (360.0, 124.0, 48.0, 17),
+    };
+    let (row_h, top_pad) = (24.0, 8.0);
+    let h = top_pad + rows.len() as f64 * row_h + 30.0;
+    let plot_w = w - label_w - value_w;
+    let max = rows.iter().map(|d| d.deferrals_421).max().unwrap_or(1);
+    let (divisions, [step]) = scales_upto([max], fit.most_divisions());
+    let top = step * divisions;
+    svg_open(s, fit, w, h, "421 deferrals per domain")?;
+    s.push('\n');
+    let bottom = top_pad + rows.len() as f64 * row_h;
+    value_grid(
+        s,
+        divisions,
+        step,
+        top,
+        (label_w, plot_w),
+        (top_pad, bottom),
+    )?;
+    for (i, d) in rows.iter().enumerate() {
+        let y = top_pad + i as f64 * row_h;
+        let bw = (d.deferrals_421 as f64 / top as f64 * plot_w).max(1.0);
+        let cause = d.top_category.unwrap_or("");
+        write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
+             <rect x=\"{label_w}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" rx=\"2\" fill=\"{}\">",
+            label_w - 8.0,
+            y + row_h / 2.0 + 4.0,
+            clip(&d.domain, label_chars),
+            y + 4.0,
+            row_h - 8.0,
+            KINDS[0].1,
+        )?;
+        if fit == Fit::Wide {
+            write!(
+                s,
+                "<title>{}: {} 421 deferrals of {} attempts ({:.1} per 1000), mostly {}</title>",
+                esc(&d.domain),
+                d.deferrals_421,
+                d.delivery_attempts,
+                d.rate_per_1000,
+                esc(cause),
+            )?;
+        }
+        write!(
+            s,
+            "</rect><text class=\"value\" x=\"{:.1}\" y=\"{:.1}\">{}",
+            label_w + bw + 6.0,
+            y + row_h / 2.0 + 4.0,
+            thousands(d.deferrals_421),
+        )?;
+        if fit == Fit::Wide {
+            write!(s, " <tspan class=\"muted\">{}</tspan>", esc(cause))?;
+        }
+        s.push_str("</text>\n");
+    }
+    s.push_str("</svg>\n");
+    Ok(())
+}
+
 /// The vertical grid lines and value labels of a horizontal bar chart:
 /// `divisions` steps of `step` up to `top`, over `x = (left, width)` and
 /// `y = (top, bottom)`.
@@ -34,12 +165,32 @@ pub(super) fn value_grid(
     Ok(())
 }
 
+/// Horizontal bars, one per row, stacked by kind of 421, with a legend of
+/// the kinds that occur.
 pub(super) fn stacked_chart(
     s: &mut String,
     caption: &str,
     rows: &[(String, [u64; 4])],
 ) -> fmt::Result {
-    let (w, label_w, value_w, row_h) = (480.0, 128.0, 56.0, 24.0);
+    writeln!(s, "<figure><figcaption>{}</figcaption>", esc(caption))?;
+    for fit in Fit::BOTH {
+        stacked_bars(s, fit, caption, rows)?;
+    }
+    s.push_str("</figure>\n");
+    Ok(())
+}
+
+fn stacked_bars(
+    s: &mut String,
+    fit: Fit,
+    caption: &str,
+    rows: &[(String, [u64; 4])],
+) -> fmt::Result {
+    let (w, label_w, value_w, legend_x) = match fit {
+        Fit::Wide => (480.0, 128.0, 56.0, 230.0),
+        Fit::Narrow => (360.0, 112.0, 48.0, 176.0),
+    };
+    let row_h = 24.0;
     let used: Vec<usize> = (0..4)
         .filter(|k| rows.iter().any(|(_, v)| v[*k] > 0))
         .collect();
@@ -53,16 +204,12 @@ pub(super) fn stacked_chart(
         .map(|(_, v)| v.iter().sum::<u64>())
         .max()
         .unwrap_or(1);
-    let (divisions, [step]) = scales([max]);
+    let (divisions, [step]) = scales_upto([max], fit.most_divisions());
     let top = step * divisions;
-    writeln!(
-        s,
-        "<figure><figcaption>{}</figcaption>\n<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">",
-        esc(caption),
-        esc(caption)
-    )?;
+    svg_open(s, fit, w, h, caption)?;
+    s.push('\n');
     for (i, k) in used.iter().enumerate() {
-        let x = 8.0 + (i % 2) as f64 * 230.0;
+        let x = 8.0 + (i % 2) as f64 * legend_x;
         let y = 6.0 + (i / 2) as f64 * 22.0;
         write!(
             s,
@@ -100,13 +247,15 @@ pub(super) fn stacked_chart(
             let bw = *n as f64 / top as f64 * plot_w;
             write!(
                 s,
-                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{}: {n} {}</title></rect>",
+                "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" fill=\"{}\">",
                 y + 4.0,
                 row_h - 8.0,
                 KINDS[k].1,
-                esc(name),
-                esc(KINDS[k].0)
             )?;
+            if fit == Fit::Wide {
+                write!(s, "<title>{}: {n} {}</title>", esc(name), esc(KINDS[k].0))?;
+            }
+            s.push_str("</rect>");
             x += bw;
         }
         writeln!(
@@ -117,7 +266,7 @@ pub(super) fn stacked_chart(
             thousands(total)
         )?;
     }
-    s.push_str("</svg></figure>\n");
+    s.push_str("</svg>\n");
     Ok(())
 }
 
@@ -137,8 +286,8 @@ fn local_time(t: i64, offset: i32) -> Option<chrono::NaiveDateTime> {
 }
 
 /// Time ticks: the first step (from minutes to weeks) giving at most about
-/// eight ticks over `span` seconds.
-pub(super) fn tick_step(span: i64, window: i64) -> i64 {
+/// `most` ticks over `span` seconds.
+pub(super) fn tick_step(span: i64, window: i64, most: i64) -> i64 {
     const STEPS: [i64; 16] = [
         60, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 604_800,
         1_209_600, 2_592_000, 7_776_000,
@@ -146,8 +295,8 @@ pub(super) fn tick_step(span: i64, window: i64) -> i64 {
     STEPS
         .iter()
         .copied()
-        .find(|st| *st >= window.min(86_400) && span / st <= 8)
-        .unwrap_or_else(|| (span / 8).max(1))
+        .find(|st| *st >= window.min(86_400) && span / st <= most)
+        .unwrap_or_else(|| (span / most.max(1)).max(1))
 }
 
 /// The time one bar covers: the window, or the fewest windows that keep
@@ -171,41 +320,37 @@ pub(super) fn bar_length(span: i64, window: i64) -> i64 {
 }
 
 /// Attempts (bars, left scale) and 421 deferrals (line, right scale) per
-/// window, on one time axis.
-pub(super) fn time_chart(s: &mut String, r: &Report) -> fmt::Result {
+/// window, on one time axis: from the first window to the last, or over
+/// `axis` (start, end in Unix seconds) when given, e.g. a whole day.
+pub(super) fn time_chart(s: &mut String, r: &Report, axis: Option<(i64, i64)>) -> fmt::Result {
     let rows = &r.by_window;
-    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
-        s.push_str("<p>No timestamped lines: nothing to chart.</p>\n");
-        return Ok(());
-    };
     let window = r.window_seconds.max(1);
-    let bin = bar_length(last.start_secs - first.start_secs + window, window);
+    let (from, to) = match (axis, rows.first(), rows.last()) {
+        (Some((a, b)), _, _) if b > a => (a, b),
+        (_, Some(first), Some(last)) => (first.start_secs, last.start_secs + window),
+        _ => {
+            s.push_str("<p>No timestamped lines: nothing to chart.</p>\n");
+            return Ok(());
+        }
+    };
+    let bin = bar_length(to - from, window);
     let per_bar = bin / window;
     // Bars start on local multiples of their length (whole hours, days).
-    let t0 = first.start_secs
-        - (first.start_secs + i64::from(offset_at(rows, first.start_secs))).rem_euclid(bin);
-    let n_bins = ((last.start_secs - t0) / bin + 1).max(1) as usize;
-    let mut attempts = vec![0u64; n_bins];
-    let mut deferrals = vec![0u64; n_bins];
-    for w in rows {
-        let i = (((w.start_secs - t0).max(0) / bin) as usize).min(n_bins - 1);
-        attempts[i] += w.delivery_attempts;
-        deferrals[i] += w.deferrals_421;
+    let t0 = from - (from + i64::from(offset_at(rows, from))).rem_euclid(bin);
+    let n_bins = ((to - 1 - t0) / bin + 1).max(1) as usize;
+    let mut bins = Bins {
+        t0,
+        bin,
+        attempts: vec![0u64; n_bins],
+        deferrals: vec![0u64; n_bins],
+    };
+    for w in rows.iter().filter(|w| w.start_secs >= t0) {
+        let i = ((w.start_secs - t0) / bin) as usize;
+        if i < n_bins {
+            bins.attempts[i] += w.delivery_attempts;
+            bins.deferrals[i] += w.deferrals_421;
+        }
     }
-
-    let (w, h) = (1000.0, 330.0);
-    let (left, right, top_pad, bottom_pad) = (64.0, 64.0, 40.0, 46.0);
-    let pw = w - left - right;
-    let ph = h - top_pad - bottom_pad;
-    let base = top_pad + ph;
-    let span = bin * n_bins as i64;
-    let x_of = |t: i64| left + (t - t0) as f64 / span as f64 * pw;
-    let (divisions, [a_step, d_step]) = scales([
-        attempts.iter().copied().max().unwrap_or(0),
-        deferrals.iter().copied().max().unwrap_or(0),
-    ]);
-    let (a_top, d_top) = ((a_step * divisions) as f64, (d_step * divisions) as f64);
-
     let bars = if per_bar > 1 {
         format!(
             "one bar per {} ({per_bar} windows of {})",
@@ -217,25 +362,78 @@ pub(super) fn time_chart(s: &mut String, r: &Report) -> fmt::Result {
     };
     writeln!(
         s,
-        "<figure><figcaption>Delivery attempts and 421 deferrals per window</figcaption>\n\
-         <svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"Delivery attempts and 421 deferrals per window\">"
+        "<figure><figcaption>Delivery attempts and 421 deferrals per window \
+         <span class=\"note\">{}</span></figcaption>",
+        esc(&bars)
     )?;
-    // Legend.
+    for fit in Fit::BOTH {
+        time_bars(s, fit, rows, &bins)?;
+    }
+    if !r.windows_complete {
+        s.push_str("<p class=\"note\">The period is too long to list every window: only windows with activity are drawn.</p>\n");
+    }
+    s.push_str("</figure>\n");
+    Ok(())
+}
+
+/// Attempts and 421 deferrals added up per bar, bars from `t0` on.
+struct Bins {
+    t0: i64,
+    bin: i64,
+    attempts: Vec<u64>,
+    deferrals: Vec<u64>,
+}
+
+fn time_bars(s: &mut String, fit: Fit, rows: &[WindowRow], b: &Bins) -> fmt::Result {
+    let (t0, bin) = (b.t0, b.bin);
+    let (attempts, deferrals) = (&b.attempts, &b.deferrals);
+    let n_bins = attempts.len();
+    // Narrow: the legend takes two lines, the side titles are left out (the
+    // legend says which scale is which).
+    let (w, h, left, right, top_pad, bottom_pad) = match fit {
+        Fit::Wide => (1000.0, 330.0, 64.0, 64.0, 40.0, 46.0),
+        Fit::Narrow => (360.0, 250.0, 40.0, 34.0, 52.0, 40.0),
+    };
+    let pw = w - left - right;
+    let ph = h - top_pad - bottom_pad;
+    let base = top_pad + ph;
+    let span = bin * n_bins as i64;
+    let x_of = |t: i64| left + (t - t0) as f64 / span as f64 * pw;
+    let (divisions, [a_step, d_step]) = scales_upto(
+        [
+            attempts.iter().copied().max().unwrap_or(0),
+            deferrals.iter().copied().max().unwrap_or(0),
+        ],
+        fit.most_divisions(),
+    );
+    let (a_top, d_top) = ((a_step * divisions) as f64, (d_step * divisions) as f64);
+
+    svg_open(
+        s,
+        fit,
+        w,
+        h,
+        "Delivery attempts and 421 deferrals per window",
+    )?;
+    s.push('\n');
+    // Legend: one line wide, two narrow.
+    let (l2x, l2y) = match fit {
+        Fit::Wide => (left + 270.0, 15.0),
+        Fit::Narrow => (8.0, 37.0),
+    };
+    let l1x = if fit == Fit::Wide { left } else { 8.0 };
     writeln!(
         s,
-        "<rect x=\"{left}\" y=\"8\" width=\"14\" height=\"14\" rx=\"2\" fill=\"{ATTEMPTS_COLOR}\"/>\
+        "<rect x=\"{l1x}\" y=\"8\" width=\"14\" height=\"14\" rx=\"2\" fill=\"{ATTEMPTS_COLOR}\"/>\
          <text x=\"{}\" y=\"19.5\">Delivery attempts (bars, left scale)</text>\
-         <line x1=\"{}\" x2=\"{}\" y1=\"15\" y2=\"15\" stroke=\"{c}\" stroke-width=\"2.5\"/>\
-         <circle cx=\"{}\" cy=\"15\" r=\"3.5\" fill=\"{c}\"/>\
-         <text x=\"{}\" y=\"19.5\">421 deferrals (line, right scale)</text>\
-         <text class=\"muted\" x=\"{}\" y=\"19.5\" text-anchor=\"end\">{}</text>",
-        left + 20.0,
-        left + 270.0,
-        left + 294.0,
-        left + 282.0,
-        left + 300.0,
-        w - right,
-        esc(&bars),
+         <line x1=\"{l2x}\" x2=\"{}\" y1=\"{l2y}\" y2=\"{l2y}\" stroke=\"{c}\" stroke-width=\"2.5\"/>\
+         <circle cx=\"{}\" cy=\"{l2y}\" r=\"3.5\" fill=\"{c}\"/>\
+         <text x=\"{}\" y=\"{}\">421 deferrals (line, right scale)</text>",
+        l1x + 20.0,
+        l2x + 24.0,
+        l2x + 12.0,
+        l2x + 30.0,
+        l2y + 4.5,
         c = KINDS[0].1,
     )?;
     // Grid and both value axes (the same divisions, so grid lines match).
@@ -248,47 +446,58 @@ pub(super) fn time_chart(s: &mut String, r: &Report) -> fmt::Result {
              <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
              <text x=\"{:.1}\" y=\"{:.1}\" style=\"fill:{}\">{}</text>",
             w - right,
-            left - 8.0,
+            left - 6.0,
             y + 4.0,
             thousands(a_step * i),
-            w - right + 8.0,
+            w - right + 6.0,
             y + 4.0,
             KINDS[0].1,
             thousands(d_step * i)
         )?;
     }
-    write!(
-        s,
-        "<text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">attempts</text>\
-         <text transform=\"translate({:.1} {:.1}) rotate(90)\" text-anchor=\"middle\" style=\"fill:{}\">421 deferrals</text>",
-        top_pad + ph / 2.0,
-        w - 14.0,
-        top_pad + ph / 2.0,
-        KINDS[0].1
-    )?;
+    if fit == Fit::Wide {
+        write!(
+            s,
+            "<text transform=\"translate(16 {:.1}) rotate(-90)\" text-anchor=\"middle\">attempts</text>\
+             <text transform=\"translate({:.1} {:.1}) rotate(90)\" text-anchor=\"middle\" style=\"fill:{}\">421 deferrals</text>",
+            top_pad + ph / 2.0,
+            w - 14.0,
+            top_pad + ph / 2.0,
+            KINDS[0].1
+        )?;
+    }
     s.push_str("</g>\n<g>");
-    // Attempts bars.
+    // Attempts bars (tooltips on the wide variant only).
     let slot = pw / n_bins as f64;
     let bar_w = (slot * 0.78).max(1.0);
+    let shape = if bin % 60 == 0 {
+        "%Y-%m-%d %H:%M"
+    } else {
+        "%Y-%m-%d %H:%M:%S"
+    };
     for (i, a) in attempts.iter().enumerate() {
         let t = t0 + bin * i as i64;
         let bh = *a as f64 / a_top * ph;
-        let shape = if bin % 60 == 0 {
-            "%Y-%m-%d %H:%M"
-        } else {
-            "%Y-%m-%d %H:%M:%S"
-        };
-        let label = local_time(t, offset_at(rows, t))
-            .map(|d| d.format(shape).to_string())
-            .unwrap_or_default();
+        if *a == 0 && fit == Fit::Narrow {
+            continue;
+        }
         write!(
             s,
-            "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{bar_w:.2}\" height=\"{bh:.2}\" fill=\"{ATTEMPTS_COLOR}\">\
-             <title>{label}: {a} attempts, {} 421 deferrals</title></rect>",
+            "<rect x=\"{:.2}\" y=\"{:.2}\" width=\"{bar_w:.2}\" height=\"{bh:.2}\" fill=\"{ATTEMPTS_COLOR}\">",
             x_of(t) + (slot - bar_w) / 2.0,
             base - bh,
-            deferrals[i]
         )?;
+        if fit == Fit::Wide {
+            let label = local_time(t, offset_at(rows, t))
+                .map(|d| d.format(shape).to_string())
+                .unwrap_or_default();
+            write!(
+                s,
+                "<title>{label}: {a} attempts, {} 421 deferrals</title>",
+                deferrals[i]
+            )?;
+        }
+        s.push_str("</rect>");
     }
     s.push_str("</g>\n");
     // 421 deferrals line.
@@ -308,7 +517,8 @@ pub(super) fn time_chart(s: &mut String, r: &Report) -> fmt::Result {
         write!(s, "{x:.1},{y:.1} ")?;
     }
     s.push_str("\"/>\n");
-    if n_bins <= 72 {
+    let most_dots = if fit == Fit::Wide { 72 } else { 30 };
+    if n_bins <= most_dots {
         for (x, y) in &points {
             write!(
                 s,
@@ -324,7 +534,7 @@ pub(super) fn time_chart(s: &mut String, r: &Report) -> fmt::Result {
         "<g class=\"axis\"><line x1=\"{left}\" x2=\"{:.1}\" y1=\"{base:.1}\" y2=\"{base:.1}\"/>",
         w - right
     )?;
-    let step = tick_step(span, window);
+    let step = tick_step(span, bin, fit.most_ticks());
     let align = step.min(86_400);
     let off0 = i64::from(offset_at(rows, t0));
     let mut t = t0 + (align - (t0 + off0).rem_euclid(align)).rem_euclid(align);
@@ -361,9 +571,5 @@ pub(super) fn time_chart(s: &mut String, r: &Report) -> fmt::Result {
         t += step;
     }
     s.push_str("</g>\n</svg>\n");
-    if !r.windows_complete {
-        s.push_str("<p class=\"note\">The period is too long to list every window: only windows with activity are drawn.</p>\n");
-    }
-    s.push_str("</figure>\n");
     Ok(())
 }

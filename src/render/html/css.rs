@@ -24,6 +24,8 @@ p { margin: 6px 0; }
 figure { margin: 10px 0 18px; background: #fff; border: 1px solid #dde3ea; border-radius: 6px; padding: 12px 14px 6px; }
 figcaption { font-weight: 600; margin-bottom: 4px; }
 figure svg { display: block; width: 100%; height: auto; }
+figcaption .note { font-weight: 400; margin-left: 6px; }
+.chart.narrow { display: none; }
 svg text { font-family: inherit; fill: #323f4b; font-size: 12px; }
 svg .axis text { fill: #616e7c; font-size: 11.5px; }
 svg .axis line, svg .axis path { stroke: #9aa5b1; }
@@ -32,13 +34,14 @@ svg .value { font-size: 11.5px; fill: #3e4c59; }
 svg .muted { fill: #7b8794; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
 @media (max-width: 900px) { .pair { grid-template-columns: 1fr; } }
-.wrap { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; background: #fff; font-size: 13px; margin: 6px 0 14px; }
+.wrap { overflow-x: auto; background: #fff; border: 1px solid #dde3ea; border-radius: 6px; margin: 6px 0 14px; }
+table { border-collapse: collapse; width: 100%; background: #fff; font-size: 13px; }
 th, td { padding: 5px 8px; border-bottom: 1px solid #e4e7eb; text-align: left; vertical-align: top; }
 th { background: #eef1f5; font-weight: 600; vertical-align: bottom; }
 tbody tr:nth-child(even) { background: #f9fafb; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .t { white-space: nowrap; }
+.long { display: inline-block; min-width: 16em; }
 .r { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: 12px; overflow-wrap: anywhere; }
 .tag { display: inline-block; padding: 0 6px; border-radius: 9px; background: #eef1f5; font-size: 12px; white-space: nowrap; }
 .tag.bad { background: #ffe3e3; color: #a61e1e; }
@@ -48,4 +51,44 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space:
 .advice ul, .advice ol { margin: 2px 0 4px; padding-left: 22px; }
 code { font-family: "DejaVu Sans Mono", ui-monospace, monospace; font-size: 12.5px; background: #eef1f5; padding: 0 3px; border-radius: 3px; }
 footer { margin-top: 40px; color: #7b8794; font-size: 12px; }
+.headline { background: #fff; border: 1px solid #dde3ea; border-left: 6px solid #1f2933; border-radius: 6px; padding: 10px 16px; margin: 16px 0 4px; }
+.headline h2 { margin: 0 0 6px; border: 0; padding: 0; font-size: 17px; }
+.headline ul { margin: 0; padding-left: 20px; }
+.headline li { margin: 3px 0; }
+.headline.calm { border-left-color: #37b24d; }
+.headline.hot { border-left-color: #e8590c; }
+details.list > summary { cursor: pointer; font-weight: 600; margin: 6px 0; }
+/* Phones: the narrow chart variants (about one unit per pixel), tables one
+   line per row scrolling sideways inside their card, less padding. */
+@media (max-width: 640px) {
+  main { padding: 12px 10px 32px; }
+  h1 { font-size: 20px; }
+  h2 { font-size: 17px; margin-top: 26px; }
+  .cards { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; margin-top: 12px; }
+  .card { padding: 6px 10px; }
+  .card .v { font-size: 19px; }
+  figure { padding: 8px 6px 4px; }
+  figcaption { padding: 0 4px; }
+  .chart.wide { display: none; }
+  .chart.narrow { display: block; }
+  th, td { white-space: nowrap; padding: 4px 7px; }
+  .long { white-space: normal; min-width: 16em; display: inline-block; }
+  .r { white-space: normal; min-width: 26em; display: inline-block; }
+  .advice { padding: 10px 12px; }
+  .advice .cols { grid-template-columns: 1fr; }
+}
+/* Paper: the wide charts, everything open, nothing cut at a page break. */
+@media print {
+  body { background: #fff; font-size: 10.5pt; }
+  main { max-width: none; padding: 0; }
+  .chart.narrow { display: none !important; }
+  .chart.wide { display: block !important; }
+  .wrap { overflow: visible; border: 0; }
+  th, td { white-space: normal !important; }
+  figure, .card, .advice, .headline, tr { break-inside: avoid; }
+  h2, h3, figcaption { break-after: avoid; }
+  .pair { grid-template-columns: 1fr 1fr; }
+  details.list > summary { list-style: none; }
+  details.list::details-content { content-visibility: visible; display: block; height: auto; }
+}
 "#;

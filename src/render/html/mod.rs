@@ -25,7 +25,6 @@ mod charts;
 mod css;
 mod page;
 
-use charts::value_grid;
 use css::CSS;
 
 /// The HTML renderer.
@@ -38,6 +37,9 @@ pub struct Html {
 
 /// Bars in the per-window chart: longer periods add neighbouring windows up.
 const MAX_BARS: i64 = 300;
+/// Fewest delivery attempts for a domain to lead the headline, when any
+/// domain has that many (one deferral of one attempt is not news).
+const HEADLINE_MIN_ATTEMPTS: u64 = 5;
 /// Domains in the domain chart (the table below it lists `top`).
 const CHART_DOMAINS: usize = 20;
 
@@ -151,17 +153,17 @@ fn nice_step(max: u64, divisions: u64) -> u64 {
     }
 }
 
-/// Value scales sharing `divisions` grid lines (3 to 6): the count that
-/// wastes the least room above the largest values, fewer on ties. Returns
-/// the divisions and one step per series.
-fn scales<const N: usize>(maxima: [u64; N]) -> (u64, [u64; N]) {
+/// Value scales sharing `divisions` grid lines (3 to `most`, at least 3):
+/// the count that wastes the least room above the largest values, fewer on
+/// ties. Returns the divisions and one step per series.
+fn scales_upto<const N: usize>(maxima: [u64; N], most: u64) -> (u64, [u64; N]) {
     let waste = |d: u64| -> f64 {
         maxima
             .iter()
             .map(|m| 1.0 - *m as f64 / (nice_step(*m, d) * d) as f64)
             .sum()
     };
-    let d = (3..=6u64)
+    let d = (3..=most.max(3))
         .min_by(|a, b| waste(*a).total_cmp(&waste(*b)))
         .unwrap_or(4);
     (d, maxima.map(|m| nice_step(m, d)))
@@ -232,10 +234,10 @@ mod tests {
 
     #[test]
     fn scales_fit_tightly_and_share_divisions() {
-        assert_eq!(scales([12]), (6, [2]));
-        assert_eq!(scales([13]), (3, [5]));
-        assert_eq!(scales([56, 45]), (3, [20, 20]));
-        assert_eq!(scales([0, 0]), (3, [1, 1]));
+        assert_eq!(scales_upto([12], 6), (6, [2]));
+        assert_eq!(scales_upto([13], 6), (3, [5]));
+        assert_eq!(scales_upto([56, 45], 6), (3, [20, 20]));
+        assert_eq!(scales_upto([0, 0], 6), (3, [1, 1]));
     }
 
     #[test]
@@ -266,8 +268,11 @@ mod tests {
 
     #[test]
     fn tick_steps_stay_few() {
-        assert_eq!(tick_step(6 * 3600, 3600), 3600);
-        assert_eq!(tick_step(86_400, 300), 10_800);
-        assert_eq!(tick_step(30 * 86_400, 3600), 604_800);
+        assert_eq!(tick_step(6 * 3600, 3600, 8), 3600);
+        assert_eq!(tick_step(86_400, 300, 8), 10_800);
+        assert_eq!(tick_step(30 * 86_400, 3600, 8), 604_800);
+        // Narrow charts: at most about four.
+        assert_eq!(tick_step(86_400, 3600, 4), 21_600);
+        assert_eq!(tick_step(6 * 3600, 3600, 4), 7200);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
-use super::charts::{stacked_chart, time_chart};
+use super::charts::{domain_chart, stacked_chart, time_chart};
 use super::*;
 
 impl Html {
@@ -32,17 +32,25 @@ impl Html {
                 .collect::<Vec<_>>()
                 .join(", ")
         )?;
+        headline(s, r)?;
         self.cards(s, r)?;
 
         s.push_str("<h2>Load and 421 deferrals over time</h2>\n");
-        time_chart(s, r)?;
+        time_chart(s, r, None)?;
         self.load(s, r)?;
 
         s.push_str("<h2>Domains deferring with 421</h2>\n");
         if r.by_domain.is_empty() {
             s.push_str("<p>No recipient domain deferred mail with 421.</p>\n");
         } else {
-            self.domain_chart(s, r)?;
+            domain_chart(
+                s,
+                &r.by_domain
+                    .iter()
+                    .filter(|d| d.deferrals_421 > 0)
+                    .take(self.top.min(CHART_DOMAINS))
+                    .collect::<Vec<_>>(),
+            )?;
             self.domains(s, r)?;
         }
         self.pending(s, r)?;
@@ -194,7 +202,10 @@ impl Html {
                     thousands(e.deferrals_421),
                     thousands(e.delivery_attempts),
                     format!("{:.1}", e.rate_per_1000),
-                    clip(&e.top_domains.join(" "), 80),
+                    format!(
+                        "<span class=\"long\">{}</span>",
+                        clip(&e.top_domains.join(" "), 80)
+                    ),
                     esc(&e.top_categories.join(" ")),
                 ]
             })
@@ -213,71 +224,6 @@ impl Html {
             ],
             &rows,
         )
-    }
-
-    fn domain_chart(&self, s: &mut String, r: &Report) -> fmt::Result {
-        let rows: Vec<_> = r
-            .by_domain
-            .iter()
-            .filter(|d| d.deferrals_421 > 0)
-            .take(self.top.min(CHART_DOMAINS))
-            .collect();
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let (w, label_w, value_w, row_h, top_pad) = (1000.0, 230.0, 190.0, 24.0, 8.0);
-        let h = top_pad + rows.len() as f64 * row_h + 30.0;
-        let plot_w = w - label_w - value_w;
-        let max = rows.iter().map(|d| d.deferrals_421).max().unwrap_or(1);
-        let (divisions, [step]) = scales([max]);
-        let top = step * divisions;
-        writeln!(
-            s,
-            "<figure><figcaption>Top {} domains by 421 deferrals</figcaption>",
-            rows.len()
-        )?;
-        writeln!(
-            s,
-            "<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"421 deferrals per domain\">"
-        )?;
-        let bottom = top_pad + rows.len() as f64 * row_h;
-        value_grid(
-            s,
-            divisions,
-            step,
-            top,
-            (label_w, plot_w),
-            (top_pad, bottom),
-        )?;
-        for (i, d) in rows.iter().enumerate() {
-            let y = top_pad + i as f64 * row_h;
-            let bw = (d.deferrals_421 as f64 / top as f64 * plot_w).max(1.0);
-            let cause = d.top_category.unwrap_or("");
-            writeln!(
-                s,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
-                 <rect x=\"{label_w}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"{:.1}\" rx=\"2\" fill=\"{}\">\
-                 <title>{}: {} 421 deferrals of {} attempts ({:.1} per 1000), mostly {}</title></rect>\
-                 <text class=\"value\" x=\"{:.1}\" y=\"{:.1}\">{} <tspan class=\"muted\">{}</tspan></text>",
-                label_w - 8.0,
-                y + row_h / 2.0 + 4.0,
-                clip(&d.domain, 32),
-                y + 4.0,
-                row_h - 8.0,
-                KINDS[0].1,
-                esc(&d.domain),
-                d.deferrals_421,
-                d.delivery_attempts,
-                d.rate_per_1000,
-                esc(cause),
-                label_w + bw + 6.0,
-                y + row_h / 2.0 + 4.0,
-                thousands(d.deferrals_421),
-                esc(cause),
-            )?;
-        }
-        s.push_str("</svg></figure>\n");
-        Ok(())
     }
 
     fn domains(&self, s: &mut String, r: &Report) -> fmt::Result {
@@ -351,9 +297,16 @@ impl Html {
             });
             return Ok(());
         }
+        // Collapsed: on a phone the list would be pages long; the headline
+        // card and this line carry the count and the oldest.
+        let oldest = &r.pending[0];
         writeln!(
             s,
-            "<p class=\"note\">Oldest first: {} of {}.</p>",
+            "<details class=\"list\"><summary>{} recipient(s) pending; the oldest, for {}, met its first 421 {} before the end of the logs. \
+             List them, oldest first ({} of {})</summary>",
+            thousands(r.pending.len() as u64),
+            clip(&oldest.domain, 60),
+            duration(oldest.age_s),
             r.pending.len().min(self.top),
             r.pending.len()
         )?;
@@ -383,7 +336,9 @@ impl Html {
                 ("last 421 reply", false),
             ],
             &rows,
-        )
+        )?;
+        s.push_str("</details>\n");
+        Ok(())
     }
 
     fn causes(&self, s: &mut String, r: &Report) -> fmt::Result {
@@ -430,7 +385,7 @@ impl Html {
                 let k = kind_values(&c.counts);
                 let mut row = vec![esc(c.category)];
                 row.extend(k.iter().map(|n| thousands(*n)));
-                row.push(esc(c.meaning));
+                row.push(format!("<span class=\"long\">{}</span>", esc(c.meaning)));
                 row
             })
             .collect();
@@ -463,8 +418,8 @@ impl Html {
             return Ok(());
         }
         cats.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
-        s.push_str("<h2>What to do</h2>\n<p class=\"note\">One card per cause seen, the most 421 deferrals first.</p>\n");
-        for (cause, deferrals, inbound) in cats {
+        s.push_str("<h2>What to do</h2>\n<p class=\"note\">One card per cause seen, the most 421 deferrals first; open a card for its advice.</p>\n");
+        for (rank, (cause, deferrals, inbound)) in cats.into_iter().enumerate() {
             let g: &Guidance = guidance(cause);
             let domains: Vec<&str> = r
                 .by_domain
@@ -483,11 +438,10 @@ impl Html {
             }
             write!(
                 s,
-                "<section class=\"advice\"><h3>{}<span class=\"count\">{}</span></h3>\n<p>{}</p>\n<p><b>Temporary?</b> {}</p>\n",
+                "<section class=\"advice\"><h3>{}<span class=\"count\">{}</span></h3>\n<p>{}</p>\n",
                 esc(cause.name()),
                 count.join(", "),
                 prose(g.meaning),
-                prose(g.temporary)
             )?;
             if !domains.is_empty() {
                 writeln!(
@@ -496,6 +450,15 @@ impl Html {
                     clip(&domains.join(", "), 200)
                 )?;
             }
+            // The biggest cause's advice open, the others one click away
+            // (nine open cards are ten phone screens).
+            let open = if rank == 0 { " open" } else { "" };
+            write!(
+                s,
+                "<details class=\"list\"{open}><summary>What to do about {}</summary>\n<p><b>Temporary?</b> {}</p>\n",
+                esc(cause.name()),
+                prose(g.temporary)
+            )?;
             // Advice naming an MTA only for the MTA(s) of the input.
             let mtas = crate::guidance::Mtas::of(&r.inputs);
             let fit = |items: &[&'static str]| -> Vec<&'static str> {
@@ -507,7 +470,7 @@ impl Html {
             s.push_str("</div><div class=\"cols\">");
             list(s, "Likely causes", "ul", &fit(g.causes))?;
             list(s, "Tell support / the receiver", "ul", &fit(g.tell_support))?;
-            s.push_str("</div></section>\n");
+            s.push_str("</div></details></section>\n");
         }
         Ok(())
     }
@@ -565,7 +528,10 @@ impl Html {
                         thousands(x.replies_421),
                         esc(x.category),
                         format!("<span class=\"r\">{}</span>", esc(&x.text)),
-                        clip(&x.domains.join(" "), 80),
+                        format!(
+                            "<span class=\"long\">{}</span>",
+                            clip(&x.domains.join(" "), 80)
+                        ),
                     ]
                 })
                 .collect();
@@ -673,4 +639,109 @@ fn list(s: &mut String, head: &str, tag: &str, items: &[&str]) -> fmt::Result {
         write!(s, "<li>{}</li>", prose(i))?;
     }
     write!(s, "</{tag}></div>")
+}
+
+/// The first card: the answer at a glance, from data already in the
+/// report. The domain with the highest 421 rate on real attempts (among
+/// those with at least [`HEADLINE_MIN_ATTEMPTS`] attempts when any has),
+/// its cause and what to do first; whether the 421s follow our own load;
+/// how many recipients are stuck and the oldest; what makes the numbers
+/// doubtful.
+///
+/// Merge note: this is where `Report::headline` (branch `glance`) plugs
+/// in; its `worst`, `load`, `stuck` and `doubts` are the same four items.
+fn headline(s: &mut String, r: &Report) -> fmt::Result {
+    let t = &r.totals;
+    let mut items: Vec<String> = Vec::new();
+    let hit: Vec<_> = r
+        .by_domain
+        .iter()
+        .filter(|d| d.deferrals_421 > 0 && d.delivery_attempts > 0)
+        .collect();
+    let enough: Vec<_> = hit
+        .iter()
+        .copied()
+        .filter(|d| d.delivery_attempts >= HEADLINE_MIN_ATTEMPTS)
+        .collect();
+    let pool = if enough.is_empty() { &hit } else { &enough };
+    let worst = pool.iter().copied().max_by(|a, b| {
+        a.rate_per_1000
+            .total_cmp(&b.rate_per_1000)
+            .then(a.deferrals_421.cmp(&b.deferrals_421))
+            .then(b.domain.cmp(&a.domain))
+    });
+    match worst {
+        Some(d) => {
+            let cause = d.top_category.and_then(cause_named);
+            let mut line = format!(
+                "<b>{}</b> matters most: {} 421 deferrals in {} attempts ({:.1} per 1,000)",
+                clip(&d.domain, 60),
+                thousands(d.deferrals_421),
+                thousands(d.delivery_attempts),
+                d.rate_per_1000
+            );
+            if let Some(c) = cause {
+                let mtas = crate::guidance::Mtas::of(&r.inputs);
+                let g = guidance(c);
+                write!(line, ", mostly <b>{}</b>", esc(c.name()))?;
+                if let Some(first) = g.do_now.iter().find(|i| mtas.fits(i)) {
+                    write!(line, ". Do first: {}", prose(first))?;
+                }
+            }
+            items.push(line);
+        }
+        None if t.deferrals_421 == 0 => {
+            items.push("No recipient domain deferred mail with 421.".to_string())
+        }
+        None => items.push(format!(
+            "{} 421 deferrals, none on a domain with delivery attempts.",
+            thousands(t.deferrals_421)
+        )),
+    }
+    let l = &r.load;
+    if t.deferrals_421 > 0 {
+        items.push(match l.correlation {
+            None => format!(
+                "Load: {} window(s) with attempts are too few to compare the 421s with our own sending.",
+                l.windows
+            ),
+            Some(_) if l.follows_load() => format!(
+                "Load: the 421s <b>follow our own sending</b> ({:.1} per 1,000 attempts in our busiest windows, {:.1} in the rest): spread it.",
+                l.rate_busy_per_1000, l.rate_rest_per_1000
+            ),
+            Some(_) => format!(
+                "Load: the 421s <b>do not follow our own sending</b> ({:.1} per 1,000 attempts in our busiest windows, {:.1} in the rest): look at the remote side.",
+                l.rate_busy_per_1000, l.rate_rest_per_1000
+            ),
+        });
+    }
+    match r.pending.first() {
+        Some(p) => items.push(format!(
+            "Stuck: <b>{}</b> recipient(s) still deferred at the end of the logs; the oldest, for {}, met its first 421 {} before the end.",
+            thousands(r.pending.len() as u64),
+            clip(&p.domain, 60),
+            duration(p.age_s)
+        )),
+        None if r.retries.with_421 > 0 => items.push(
+            "Stuck: none; every recipient that met a 421 was delivered or bounced.".to_string(),
+        ),
+        None => {}
+    }
+    if t.unparsed_lines > 0 {
+        items.push(format!(
+            "Doubtful: {} of {} lines were not understood.",
+            thousands(t.unparsed_lines),
+            thousands(t.lines)
+        ));
+    }
+    let class = if t.deferrals_421 == 0 { "calm" } else { "hot" };
+    writeln!(
+        s,
+        "<section class=\"headline {class}\" id=\"headline\"><h2>At a glance</h2><ul>"
+    )?;
+    for i in items {
+        writeln!(s, "<li>{i}</li>")?;
+    }
+    s.push_str("</ul></section>\n");
+    Ok(())
 }
