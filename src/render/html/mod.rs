@@ -37,6 +37,31 @@ pub struct Html {
 
 /// Bars in the per-window chart: longer periods add neighbouring windows up.
 const MAX_BARS: i64 = 300;
+/// What `summary --format html` adds to the page: the time chart's axis
+/// over the whole day, and the day against the day before and the average
+/// of the earlier days, as the text summary has them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Day {
+    /// Start and end of the day, Unix seconds.
+    pub from: i64,
+    pub to: i64,
+    /// Head of the average column, e.g. `7-day average`; `None` when no
+    /// earlier day is in the logs (then only the day's own column).
+    pub average_head: Option<String>,
+    pub rows: Vec<DayRow>,
+}
+
+/// One row of [`Day`]'s comparison: the day's count, the day before's
+/// (count and change) and the average's (value and change). The changes
+/// are worded by the caller (`+12%`, `-40%`, `new`, `=`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayRow {
+    pub name: &'static str,
+    pub now: u64,
+    pub before: Option<(u64, String)>,
+    pub average: Option<(f64, String)>,
+}
+
 /// Fewest delivery attempts for a domain to lead the headline, when any
 /// domain has that many (one deferral of one attempt is not news).
 const HEADLINE_MIN_ATTEMPTS: u64 = 5;
@@ -205,7 +230,19 @@ fn time_cell(t: &str) -> String {
 impl Render for Html {
     fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut s = String::with_capacity(64 * 1024);
-        self.page(&mut s, report).map_err(io::Error::other)?;
+        self.page(&mut s, report, None).map_err(io::Error::other)?;
+        out.write_all(s.as_bytes())
+    }
+}
+
+impl Html {
+    /// The page of one day (`summary --format html`): the report's page
+    /// with the comparison with earlier days under the cards and a time
+    /// axis over the whole day.
+    pub fn render_day(&self, report: &Report, day: &Day, out: &mut dyn Write) -> io::Result<()> {
+        let mut s = String::with_capacity(64 * 1024);
+        self.page(&mut s, report, Some(day))
+            .map_err(io::Error::other)?;
         out.write_all(s.as_bytes())
     }
 }

@@ -6,7 +6,7 @@ use super::charts::{domain_chart, stacked_chart, time_chart};
 use super::*;
 
 impl Html {
-    pub(super) fn page(&self, s: &mut String, r: &Report) -> fmt::Result {
+    pub(super) fn page(&self, s: &mut String, r: &Report, day: Option<&Day>) -> fmt::Result {
         let title = esc(&self.title);
         write!(
             s,
@@ -34,9 +34,12 @@ impl Html {
         )?;
         headline(s, r)?;
         self.cards(s, r)?;
+        if let Some(d) = day {
+            compare(s, d)?;
+        }
 
         s.push_str("<h2>Load and 421 deferrals over time</h2>\n");
-        time_chart(s, r, None)?;
+        time_chart(s, r, day.map(|d| (d.from, d.to)))?;
         self.load(s, r)?;
 
         s.push_str("<h2>Domains deferring with 421</h2>\n");
@@ -744,4 +747,49 @@ fn headline(s: &mut String, r: &Report) -> fmt::Result {
     }
     s.push_str("</ul></section>\n");
     Ok(())
+}
+
+/// The day against the day before and the earlier days' average.
+fn compare(s: &mut String, d: &Day) -> fmt::Result {
+    s.push_str("<h2>The day against the days before</h2>\n");
+    let Some(avg_head) = &d.average_head else {
+        s.push_str("<p class=\"note\">No earlier day is in the logs to compare with.</p>\n");
+        let rows: Vec<Vec<String>> = d
+            .rows
+            .iter()
+            .map(|r| vec![esc(r.name), thousands(r.now)])
+            .collect();
+        return table(s, &[("", false), ("the day", true)], &rows);
+    };
+    let rows: Vec<Vec<String>> = d
+        .rows
+        .iter()
+        .map(|r| {
+            let (b, bc) = r
+                .before
+                .as_ref()
+                .map_or(("-".to_string(), String::new()), |(n, c)| {
+                    (thousands(*n), esc(c))
+                });
+            let (a, ac) = r
+                .average
+                .as_ref()
+                .map_or(("-".to_string(), String::new()), |(v, c)| {
+                    (format!("{v:.1}"), esc(c))
+                });
+            vec![esc(r.name), thousands(r.now), b, bc, a, ac]
+        })
+        .collect();
+    table(
+        s,
+        &[
+            ("", false),
+            ("the day", true),
+            ("day before", true),
+            ("change", true),
+            (avg_head, true),
+            ("change", true),
+        ],
+        &rows,
+    )
 }
