@@ -200,8 +200,12 @@ fn html_summary_to_a_file() {
     assert!(html.contains(&row), "no row {row}");
     assert!(html.contains("<th class=\"n\">1 earlier day</th>"));
 
-    // The time axis covers the whole day: 24 hourly bars from 00:00, ticks
-    // from Nov 21 00:00 to Nov 22 00:00, whatever hours the log has lines.
+    assert_whole_day(&html);
+}
+
+/// The time chart covers the whole of 2026-11-21: 24 hourly bars from
+/// 00:00, ticks from Nov 21 00:00 to Nov 22 00:00.
+fn assert_whole_day(html: &str) {
     let bars: Vec<&str> = html
         .split("<title>2026-11-21 ")
         .skip(1)
@@ -212,6 +216,42 @@ fn html_summary_to_a_file() {
     assert!(!html.contains("<title>2026-11-20 ") && !html.contains("<title>2026-11-22 "));
     assert!(html.contains("text-anchor=\"middle\">Nov 21</text>"));
     assert!(html.contains("text-anchor=\"middle\">Nov 22</text>"));
+}
+
+/// Issue 19: a log with lines from 08:00 to 11:59 only still gets the
+/// whole day's axis in the HTML summary (the report's page draws from the
+/// first window to the last).
+#[test]
+fn html_summary_axis_is_the_whole_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("retries/exim/mainlog")).unwrap();
+    let morning: String = text
+        .lines()
+        .filter(|l| matches!(l.get(11..13), Some("08" | "09" | "10" | "11")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(morning.lines().count() > 20);
+    let log = dir.path().join("mainlog");
+    std::fs::write(&log, morning).unwrap();
+    let o = run(&[
+        "summary",
+        "--day",
+        "2026-11-21",
+        "--tz",
+        "utc",
+        "--host",
+        "mx1",
+        "--format",
+        "html",
+        &path_str(&log),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_whole_day(&o.stdout);
+    let report = run(&["report", "--tz", "utc", "--format", "html", &path_str(&log)]);
+    assert!(
+        !report.stdout.contains("<title>2026-11-21 00:00"),
+        "the report's page starts at its first window"
+    );
 }
 
 #[test]
