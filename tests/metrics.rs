@@ -784,7 +784,7 @@ fn metric_names_in(text: &str) -> Vec<String> {
 fn issue_19_prometheus_rules_pass_their_promtool_tests() {
     let dir = contrib("prometheus");
     let checked = promtool(&dir, &["check", "rules", "maillog421.rules.yml"]);
-    assert!(checked.contains("SUCCESS: 5 rules found"), "{checked}");
+    assert!(checked.contains("SUCCESS: 6 rules found"), "{checked}");
     let tested = promtool(&dir, &["test", "rules", "maillog421.rules.test.yml"]);
     assert!(tested.contains("SUCCESS"), "{tested}");
     // The four situations of the issue each have their alert.
@@ -794,6 +794,7 @@ fn issue_19_prometheus_rules_pass_their_promtool_tests() {
         "Maillog421RateLimited",
         "Maillog421FollowerDown",
         "Maillog421FollowerAbsent",
+        "Maillog421RecipientsStuck",
     ] {
         assert!(rules.contains(&format!("- alert: {alert}\n")), "{alert}");
     }
@@ -868,4 +869,91 @@ fn issue_19_rules_and_dashboard_name_only_exposed_metrics() {
         checked.contains(&format!("SUCCESS: {} rules found", found.len())),
         "{checked}"
     );
+}
+
+/// Issue 19 §5: `maillog421_stuck_recipients` and
+/// `maillog421_oldest_stuck_timestamp_seconds` after `follow` has read a
+/// real daemon's log from the start are the pairs still queued at its end,
+/// as the real Exim and Postfix queues showed them
+/// (fixtures/real/expected-pending.tsv: count, and the oldest first 421).
+#[test]
+fn issue_19_stuck_gauges_match_the_real_queues() {
+    let truth = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/real/expected-pending.tsv"
+    ))
+    .unwrap();
+    for rel in ["real/exim/mainlog-retry", "real/postfix/maillog-rfc3339"] {
+        let rows: Vec<Vec<&str>> = truth
+            .lines()
+            .map(|l| l.split('\t').collect::<Vec<_>>())
+            .filter(|r| r[0] == rel)
+            .collect();
+        assert!(!rows.is_empty(), "no truth for {rel}");
+        let oldest = rows
+            .iter()
+            .map(|r| {
+                chrono::DateTime::parse_from_rfc3339(r[3])
+                    .unwrap()
+                    .timestamp()
+            })
+            .min()
+            .unwrap();
+        let path = format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_maillog421"))
+            .args([
+                "follow",
+                "--from-start",
+                "--every",
+                "0",
+                "--metrics",
+                "127.0.0.1:0",
+                &path,
+            ])
+            .env("TZ", "UTC")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("follow starts");
+        let stderr = lines_of(child.stderr.take().unwrap());
+        let f = Follow {
+            child,
+            stderr,
+            addr: "0.0.0.0:0".parse().unwrap(),
+        };
+        let line = f.wait_stderr("metrics on http://");
+        let addr: SocketAddr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|a| a.strip_suffix("/metrics"))
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        let lines = std::fs::read(&path)
+            .unwrap()
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let body = loop {
+            let body = scrape_promptly(addr);
+            if body
+                .lines()
+                .any(|l| l == format!("maillog421_lines_total {lines}"))
+            {
+                break body;
+            }
+            assert!(Instant::now() < deadline, "{rel} not read in 20 s:\n{body}");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        has_line(
+            &body,
+            &format!("maillog421_stuck_recipients {}", rows.len()),
+        );
+        has_line(
+            &body,
+            &format!("maillog421_oldest_stuck_timestamp_seconds {oldest}"),
+        );
+        promtool_check(&body);
+        drop(f);
+    }
 }
