@@ -12,7 +12,6 @@ use crate::classify::Cause;
 use crate::cli::{FailAbove, InputArgs, SummaryArgs, SummaryFormat, parse_when};
 use crate::guidance::guidance;
 use crate::parse::time::format_rfc3339;
-use crate::render::Render;
 use crate::report::Report;
 use crate::run::{build_report, scan_all, scan_inputs};
 
@@ -88,6 +87,46 @@ fn earlier_days(a: &SummaryArgs, date: NaiveDate) -> Result<Vec<Day>> {
         days.push(day);
     }
     Ok(days)
+}
+
+/// The HTML page's comparison and axis: the same rows, day before and
+/// average as [`text`] prints.
+fn html_day(r: &Report, days: &[Day], from: i64, to: i64) -> crate::render::html::Day {
+    let t = &r.totals;
+    let before = days.first().filter(|d| d.present);
+    let week: Vec<&Day> = days.iter().filter(|d| d.present).collect();
+    type Column = fn(&Day) -> u64;
+    let columns: [(&'static str, u64, Column); 4] = [
+        ("delivery attempts", t.delivery_attempts, |d| d.attempts),
+        ("retry-skipped (no try)", t.retry_skipped, |d| {
+            d.retry_skipped
+        }),
+        ("421 deferrals", t.deferrals_421, |d| d.deferrals),
+        ("421s we sent (inbound)", t.inbound_421, |d| d.inbound),
+    ];
+    let rows = columns
+        .into_iter()
+        .map(|(name, now, f)| {
+            let average = (!week.is_empty())
+                .then(|| week.iter().map(|d| f(d) as f64).sum::<f64>() / week.len() as f64);
+            crate::render::html::DayRow {
+                name,
+                now,
+                before: before.map(|d| (f(d), change(now, f(d) as f64))),
+                average: average.map(|v| (v, change(now, v))),
+            }
+        })
+        .collect();
+    crate::render::html::Day {
+        from,
+        to,
+        average_head: match week.len() {
+            0 => None,
+            1 => Some("1 earlier day".to_string()),
+            n => Some(format!("{n}-day average")),
+        },
+        rows,
+    }
 }
 
 /// `+12%`, `-40%`, `new`, or `=`.
@@ -550,11 +589,14 @@ pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
             let days = earlier_days(a, date)?;
             out.write_all(text(&report, &days, &host, &date_text, a.top).as_bytes())?;
         }
-        SummaryFormat::Html => crate::render::html::Html {
-            title: subject(&report, &host, &date_text),
-            top: a.top,
+        SummaryFormat::Html => {
+            let days = earlier_days(a, date)?;
+            crate::render::html::Html {
+                title: subject(&report, &host, &date_text),
+                top: a.top,
+            }
+            .render_day(&report, &html_day(&report, &days, start, end), out)?
         }
-        .render(&report, out)?,
     }
     out.flush()?;
     Ok(status)

@@ -715,3 +715,245 @@ fn issue_16_metrics_port_in_use_exits_2() {
     );
     drop(taken);
 }
+
+// ---- contrib/: the Prometheus rules and the Grafana dashboard (issue 19) ----
+
+fn contrib(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("contrib")
+        .join(rel)
+}
+
+/// Runs `promtool ARGS` in `dir`; panics unless it exits 0 (and when
+/// promtool is missing: these tests fail, not skip).
+fn promtool(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new("promtool")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run `promtool` ({e}): it is needed to test contrib/prometheus. \
+                 Install Debian's `prometheus` package, which ships /usr/bin/promtool \
+                 (.ci/run does)."
+            )
+        });
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "promtool {}: {}\n{printed}",
+        args.join(" "),
+        out.status
+    );
+    printed
+}
+
+/// The metric names a scrape of `follow --metrics` shows, read from the
+/// exposition itself (`# TYPE` lines; counters are scraped with `_total`),
+/// plus Prometheus's own `up`.
+fn exposed_names() -> std::collections::BTreeSet<String> {
+    let m = Metrics::new(5);
+    feed(&m, Format::Exim, EXIM_GMAIL_1.as_bytes(), 1_795_340_000);
+    let mut names: std::collections::BTreeSet<String> = m
+        .encode()
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .map(|l| match l.split_once(' ') {
+            Some((n, "counter")) => format!("{n}_total"),
+            Some((n, _)) => n.to_string(),
+            None => l.to_string(),
+        })
+        .collect();
+    assert!(names.contains("maillog421_421_events_total"), "{names:?}");
+    names.insert("up".to_string());
+    names
+}
+
+/// `maillog421_...` names in `text` (alert names are `Maillog421...`, so
+/// case tells them apart).
+fn metric_names_in(text: &str) -> Vec<String> {
+    let re = regex::Regex::new(r"\bmaillog421_[a-z0-9_]+").unwrap();
+    re.find_iter(text).map(|m| m.as_str().to_string()).collect()
+}
+
+#[test]
+fn issue_19_prometheus_rules_pass_their_promtool_tests() {
+    let dir = contrib("prometheus");
+    let checked = promtool(&dir, &["check", "rules", "maillog421.rules.yml"]);
+    assert!(checked.contains("SUCCESS: 6 rules found"), "{checked}");
+    let tested = promtool(&dir, &["test", "rules", "maillog421.rules.test.yml"]);
+    assert!(tested.contains("SUCCESS"), "{tested}");
+    // The four situations of the issue each have their alert.
+    let rules = std::fs::read_to_string(dir.join("maillog421.rules.yml")).unwrap();
+    for alert in [
+        "Maillog421DomainKeepsDeferring",
+        "Maillog421RateLimited",
+        "Maillog421FollowerDown",
+        "Maillog421FollowerAbsent",
+        "Maillog421RecipientsStuck",
+    ] {
+        assert!(rules.contains(&format!("- alert: {alert}\n")), "{alert}");
+    }
+    assert!(rules.contains("category=\"rate-limit\""));
+}
+
+#[test]
+fn issue_19_rules_and_dashboard_name_only_exposed_metrics() {
+    let exposed = exposed_names();
+    let rules = std::fs::read_to_string(contrib("prometheus/maillog421.rules.yml")).unwrap();
+    let tests = std::fs::read_to_string(contrib("prometheus/maillog421.rules.test.yml")).unwrap();
+    let in_rules = metric_names_in(&rules);
+    assert!(in_rules.len() >= 3, "{in_rules:?}");
+    for name in in_rules.iter().chain(&metric_names_in(&tests)) {
+        assert!(exposed.contains(name), "{name} is not exposed: {exposed:?}");
+    }
+
+    // The dashboard: valid JSON, and every query names exposed metrics
+    // only and is valid PromQL (checked by promtool as recording rules,
+    // with Grafana's variables filled in).
+    let text = std::fs::read_to_string(contrib("grafana/maillog421.json")).unwrap();
+    let dash: serde_json::Value = serde_json::from_str(&text).expect("grafana/maillog421.json");
+    assert_eq!(dash["uid"], "maillog421");
+    fn exprs<'a>(v: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, x) in o {
+                    match (k.as_str(), x) {
+                        ("expr", serde_json::Value::String(e)) => out.push(e),
+                        _ => exprs(x, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| exprs(x, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    exprs(&dash, &mut found);
+    assert!(found.len() >= 8, "{} queries", found.len());
+    let panels = dash["panels"].as_array().unwrap();
+    assert_eq!(
+        found.len(),
+        panels
+            .iter()
+            .map(|p| p["targets"].as_array().map_or(0, Vec::len))
+            .sum::<usize>(),
+        "every query is a panel target"
+    );
+    let mut recording = String::from("groups:\n  - name: dashboard\n    rules:\n");
+    for (i, e) in found.iter().enumerate() {
+        let names = metric_names_in(e);
+        assert!(
+            !names.is_empty() || e.starts_with("sum(up{job=\"maillog421\""),
+            "query names no maillog421 metric: {e}"
+        );
+        for name in names {
+            assert!(exposed.contains(&name), "{name} in {e} is not exposed");
+        }
+        let promql = e
+            .replace("$__rate_interval", "5m")
+            .replace("$instance", ".*");
+        recording.push_str(&format!(
+            "      - record: dashboard:query{i}\n        expr: {}\n",
+            serde_json::to_string(&promql).unwrap()
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("dashboard.rules.yml"), recording).unwrap();
+    let checked = promtool(dir.path(), &["check", "rules", "dashboard.rules.yml"]);
+    assert!(
+        checked.contains(&format!("SUCCESS: {} rules found", found.len())),
+        "{checked}"
+    );
+}
+
+/// Issue 19 §5: `maillog421_stuck_recipients` and
+/// `maillog421_oldest_stuck_timestamp_seconds` after `follow` has read a
+/// real daemon's log from the start are the pairs still queued at its end,
+/// as the real Exim and Postfix queues showed them
+/// (fixtures/real/expected-pending.tsv: count, and the oldest first 421).
+#[test]
+fn issue_19_stuck_gauges_match_the_real_queues() {
+    let truth = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/real/expected-pending.tsv"
+    ))
+    .unwrap();
+    for rel in ["real/exim/mainlog-retry", "real/postfix/maillog-rfc3339"] {
+        let rows: Vec<Vec<&str>> = truth
+            .lines()
+            .map(|l| l.split('\t').collect::<Vec<_>>())
+            .filter(|r| r[0] == rel)
+            .collect();
+        assert!(!rows.is_empty(), "no truth for {rel}");
+        let oldest = rows
+            .iter()
+            .map(|r| {
+                chrono::DateTime::parse_from_rfc3339(r[3])
+                    .unwrap()
+                    .timestamp()
+            })
+            .min()
+            .unwrap();
+        let path = format!("{}/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_maillog421"))
+            .args([
+                "follow",
+                "--from-start",
+                "--every",
+                "0",
+                "--metrics",
+                "127.0.0.1:0",
+                &path,
+            ])
+            .env("TZ", "UTC")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("follow starts");
+        let stderr = lines_of(child.stderr.take().unwrap());
+        let f = Follow {
+            child,
+            stderr,
+            addr: "0.0.0.0:0".parse().unwrap(),
+        };
+        let line = f.wait_stderr("metrics on http://");
+        let addr: SocketAddr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|a| a.strip_suffix("/metrics"))
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        let lines = std::fs::read(&path)
+            .unwrap()
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let body = loop {
+            let body = scrape_promptly(addr);
+            if body
+                .lines()
+                .any(|l| l == format!("maillog421_lines_total {lines}"))
+            {
+                break body;
+            }
+            assert!(Instant::now() < deadline, "{rel} not read in 20 s:\n{body}");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        has_line(
+            &body,
+            &format!("maillog421_stuck_recipients {}", rows.len()),
+        );
+        has_line(
+            &body,
+            &format!("maillog421_oldest_stuck_timestamp_seconds {oldest}"),
+        );
+        promtool_check(&body);
+        drop(f);
+    }
+}

@@ -173,6 +173,85 @@ fn html_summary_to_a_file() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("on mx1 for 2026-11-21"));
     assert!(html.contains("<svg"));
+
+    // Issue 19: what the text has. The day against the day before
+    // (mainlog.1 holds 2026-11-20 only) and the average of the earlier days
+    // in the logs (that one day), with the change in percent; attempts as
+    // counted independently by count_attempts.py.
+    let counts = tsv("retries/expected-attempts.tsv");
+    let count = |file: &str| -> u64 {
+        counts
+            .iter()
+            .find(|r| r["file"] == file && r["domain"] == "*")
+            .unwrap()["attempts"]
+            .parse()
+            .unwrap()
+    };
+    let (now, before) = (count("exim/mainlog"), count("exim/mainlog.1"));
+    assert!(html.contains("<h2>The day against the days before</h2>"));
+    let change = format!(
+        "{:+.0}%",
+        (now as f64 - before as f64) / before as f64 * 100.0
+    );
+    let row = format!(
+        "<tr><td>delivery attempts</td><td class=\"n\">{now}</td><td class=\"n\">{before}</td>\
+         <td class=\"n\">{change}</td><td class=\"n\">{before}.0</td><td class=\"n\">{change}</td></tr>"
+    );
+    assert!(html.contains(&row), "no row {row}");
+    assert!(html.contains("<th class=\"n\">1 earlier day</th>"));
+
+    assert_whole_day(&html);
+}
+
+/// The time chart covers the whole of 2026-11-21: 24 hourly bars from
+/// 00:00, ticks from Nov 21 00:00 to Nov 22 00:00.
+fn assert_whole_day(html: &str) {
+    let bars: Vec<&str> = html
+        .split("<title>2026-11-21 ")
+        .skip(1)
+        .filter_map(|t| t.split(':').next())
+        .collect();
+    let hours: Vec<String> = (0..24).map(|h| format!("{h:02}")).collect();
+    assert_eq!(bars, hours, "one bar per hour of the day");
+    assert!(!html.contains("<title>2026-11-20 ") && !html.contains("<title>2026-11-22 "));
+    assert!(html.contains("text-anchor=\"middle\">Nov 21</text>"));
+    assert!(html.contains("text-anchor=\"middle\">Nov 22</text>"));
+}
+
+/// Issue 19: a log with lines from 08:00 to 11:59 only still gets the
+/// whole day's axis in the HTML summary (the report's page draws from the
+/// first window to the last).
+#[test]
+fn html_summary_axis_is_the_whole_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("retries/exim/mainlog")).unwrap();
+    let morning: String = text
+        .lines()
+        .filter(|l| matches!(l.get(11..13), Some("08" | "09" | "10" | "11")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(morning.lines().count() > 20);
+    let log = dir.path().join("mainlog");
+    std::fs::write(&log, morning).unwrap();
+    let o = run(&[
+        "summary",
+        "--day",
+        "2026-11-21",
+        "--tz",
+        "utc",
+        "--host",
+        "mx1",
+        "--format",
+        "html",
+        &path_str(&log),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_whole_day(&o.stdout);
+    let report = run(&["report", "--tz", "utc", "--format", "html", &path_str(&log)]);
+    assert!(
+        !report.stdout.contains("<title>2026-11-21 00:00"),
+        "the report's page starts at its first window"
+    );
 }
 
 #[test]
@@ -192,7 +271,8 @@ fn report_html_to_a_file() {
     assert_eq!((o.code, o.stdout.as_str()), (0, ""), "{}", o.stderr);
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") && html.contains("gmail.com"));
-    assert_eq!(html.matches("<svg").count(), 4);
+    // Four charts, each for wide screens and for phones.
+    assert_eq!(html.matches("<svg").count(), 8);
 }
 
 /// The real-daemon logs and the truth rows (of `expected-events.tsv`) they

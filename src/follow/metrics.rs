@@ -20,6 +20,8 @@
 //! | `maillog421_retry_skipped_lines_total` | counter | | delivery lines on which nothing was tried (retry time not reached, destination suspended, ...) |
 //! | `maillog421_421_events_total` | counter | `kind`, `category`, `domain` | 421 events |
 //! | `maillog421_last_event_timestamp_seconds` | gauge | | Unix time of the latest 421 event; 0 before the first |
+//! | `maillog421_stuck_recipients` | gauge | | (message, recipient) pairs deferred by a 421 and neither delivered nor bounced since ([`super::stuck`]) |
+//! | `maillog421_oldest_stuck_timestamp_seconds` | gauge | | Unix time (log time) of the oldest stuck pair's first 421; 0 when none is stuck |
 //!
 //! The counter families are registered as `maillog421_lines`,
 //! `maillog421_unparsed_lines`, `maillog421_delivery_attempts`,
@@ -117,6 +119,8 @@ pub struct Metrics {
     retry_skipped: Counter,
     events: Family<EventLabels, Counter>,
     last_event: Gauge,
+    stuck: Gauge,
+    oldest_stuck: Gauge,
     domains: Mutex<Domains>,
     none: Arc<str>,
     other: Arc<str>,
@@ -132,6 +136,8 @@ impl Metrics {
         let retry_skipped = Counter::default();
         let events = Family::<EventLabels, Counter>::default();
         let last_event = Gauge::default();
+        let stuck = Gauge::default();
+        let oldest_stuck = Gauge::default();
         // Every outcome from the start, so `rate()` sees the first increment.
         for outcome in [Outcome::Delivered, Outcome::Deferred, Outcome::Bounced] {
             let _ = attempts.get_or_create(&AttemptLabels {
@@ -168,6 +174,17 @@ impl Metrics {
             Unit::Seconds,
             last_event.clone(),
         );
+        registry.register(
+            "maillog421_stuck_recipients",
+            "Recipients (message, recipient pairs) deferred by a 421 and neither delivered nor bounced since",
+            stuck.clone(),
+        );
+        registry.register_with_unit(
+            "maillog421_oldest_stuck_timestamp",
+            "Unix time (log time) of the oldest stuck recipient's first 421, 0 when none is stuck",
+            Unit::Seconds,
+            oldest_stuck.clone(),
+        );
 
         Metrics {
             registry,
@@ -177,6 +194,8 @@ impl Metrics {
             retry_skipped,
             events,
             last_event,
+            stuck,
+            oldest_stuck,
             domains: Mutex::new(Domains {
                 seen: HashSet::new(),
                 max: max_domains,
@@ -222,6 +241,12 @@ impl Metrics {
         self.last_event
             .inner()
             .fetch_max(ev.time, Ordering::Relaxed);
+    }
+
+    /// The recipients stuck now: how many, and the first 421 of the oldest.
+    pub fn stuck(&self, count: usize, oldest_first_421: Option<i64>) {
+        self.stuck.set(i64::try_from(count).unwrap_or(i64::MAX));
+        self.oldest_stuck.set(oldest_first_421.unwrap_or(0));
     }
 
     /// The exposition of everything, in OpenMetrics text format

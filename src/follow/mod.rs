@@ -14,6 +14,7 @@ pub mod alert;
 pub mod journal;
 pub mod metrics;
 mod print;
+pub mod stuck;
 pub mod tail;
 
 use std::io::{self, Write};
@@ -76,6 +77,9 @@ struct State {
     session: Aggregate,
     alerts: Alerts,
     metrics: Option<Arc<Metrics>>,
+    /// Recipients stuck after a 421, for the metrics' gauges (fed only
+    /// when metrics are served).
+    stuck: stuck::Stuck,
     printer: Printer,
     /// The latest stamp read (log time).
     now: Option<i64>,
@@ -204,8 +208,13 @@ impl State {
                 _ => {}
             }
         }
-        if let (Some(m), Record::Delivery(d)) = (&self.metrics, &record) {
-            m.delivery(d.outcome, d.tried);
+        if let Some(m) = &self.metrics {
+            if let Record::Delivery(d) = &record {
+                m.delivery(d.outcome, d.tried);
+            }
+            if self.stuck.record(time, &record) {
+                m.stuck(self.stuck.count(), self.stuck.oldest());
+            }
         }
         let Some(ev) = Event::from_record(time, mta, &record) else {
             return Ok(());
@@ -477,6 +486,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         session: new_aggregate(zone),
         alerts: Alerts::new(args.alerts.clone()),
         metrics,
+        stuck: stuck::Stuck::new(),
         printer: Printer::new(args.format == FollowFormat::Json, colour, zone),
         now: None,
     };
