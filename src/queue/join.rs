@@ -73,6 +73,8 @@ pub fn join(dump: &Dump, input: &InputArgs) -> anyhow::Result<Joined> {
         queued.insert(m.id.as_bytes().to_vec(), pairs);
     }
     let mut joined = Joined::default();
+    // (id, recipient) of queued pairs -> (first 421, last 421 reply).
+    let mut own: HashMap<(Vec<u8>, Vec<u8>), (i64, String)> = HashMap::default();
     let mut trackers: Vec<((i64, i64), Tracker)> = Vec::new();
     for source in &sources {
         let name = source.display();
@@ -137,6 +139,7 @@ pub fn join(dump: &Dump, input: &InputArgs) -> anyhow::Result<Joined> {
                         for (_, h) in pairs {
                             *h = History::default();
                         }
+                        own.retain(|(i, _), _| i != id);
                     }
                 }
                 Record::Delivery(d) => {
@@ -156,6 +159,13 @@ pub fn join(dump: &Dump, input: &InputArgs) -> anyhow::Result<Joined> {
                     }
                     if d.outcome == Outcome::Deferred {
                         h.last_deferral = Some((time, reason(raw)));
+                    }
+                    // The logs may end the message (an older one under a
+                    // reused id) while the queue still holds it: its own 421s.
+                    if let Some(r) = &d.reply {
+                        own.entry((d.id.to_vec(), d.rcpt.to_ascii_lowercase()))
+                            .or_insert((time, String::new()))
+                            .1 = crate::text::lossy(&r.text[..r.text.len().min(MAX_REASON)]);
                     }
                 }
                 Record::Ended(id) => tracker.ended(id, time),
@@ -178,6 +188,16 @@ pub fn join(dump: &Dump, input: &InputArgs) -> anyhow::Result<Joined> {
             joined
                 .history
                 .insert((id.clone(), String::from_utf8_lossy(&rcpt).into_owned()), h);
+        }
+    }
+    for ((id, rcpt), (first, reply)) in own {
+        let key = (
+            String::from_utf8_lossy(&id).into_owned(),
+            String::from_utf8_lossy(&rcpt).into_owned(),
+        );
+        if let Some(h) = joined.history.get_mut(&key) {
+            h.first_421 = Some(first);
+            h.last_421_reply = Some(reply);
         }
     }
     for p in outcomes.pending {
