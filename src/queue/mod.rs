@@ -69,6 +69,7 @@ pub struct Settings {
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// It met a 421 and is still queued.
+    #[serde(rename = "waiting-421")]
     Waiting421,
     /// Deferred, never by a 421: another 4xx, a failed connection, a retry wait.
     OtherDeferral,
