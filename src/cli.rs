@@ -356,6 +356,12 @@ pub struct FollowArgs {
     /// rest are counted as `other`.
     #[arg(long, default_value_t = 50)]
     pub metrics_domains: usize,
+    /// With --metrics: read the mail queue this often (5m) and export the
+    /// recipients waiting on a 421 per domain as the gauge
+    /// maillog421_queued_421_recipients (what `maillog421 queue` counts,
+    /// joined with the followed logs).
+    #[arg(long, value_parser = parse_window, requires = "metrics")]
+    pub queue_every: Option<i64>,
     /// Force the log format instead of detecting it per file.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,

@@ -263,3 +263,54 @@ fn issue_20_hostile_ids_never_reach_a_command() {
         assert!(!l.contains("rm -rf"), "{l}");
     }
 }
+
+#[test]
+fn issue_20_queue_gauge_top_domains_and_other() {
+    use maillog421::follow::metrics::Metrics;
+    let mut m = Metrics::new(50);
+    let gauge = m.queue_gauge(2);
+    gauge.set(&[
+        ("gmail.test".into(), 3),
+        ("yahoo.test".into(), 5),
+        ("a.test".into(), 1),
+        ("b.test".into(), 1),
+    ]);
+    let text = m.encode();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("maillog421_queued_421_recipients{"))
+        .collect();
+    let mut lines = lines;
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "maillog421_queued_421_recipients{domain=\"gmail.test\"} 3",
+            "maillog421_queued_421_recipients{domain=\"other\"} 2",
+            "maillog421_queued_421_recipients{domain=\"yahoo.test\"} 5",
+        ]
+    );
+    // The next read replaces every value: gone domains disappear.
+    gauge.set(&[("a.test".into(), 4)]);
+    let text = m.encode();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("maillog421_queued_421_recipients{"))
+        .collect();
+    assert_eq!(
+        lines,
+        ["maillog421_queued_421_recipients{domain=\"a.test\"} 4"]
+    );
+}
+
+#[test]
+fn issue_20_follow_queue_every_needs_metrics() {
+    let o = run(&[
+        "follow",
+        "--queue-every",
+        "5m",
+        "fixtures/real/postfix/maillog-retry",
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("--metrics"), "{}", o.stderr);
+}

@@ -428,6 +428,108 @@ fn commands(mta: Mta, domain: &str, ids: &[&str], past: &[&str], s: &Settings) -
     out
 }
 
+/// Recipients of the live queue waiting on a 421, per domain.
+pub fn waiting_per_domain(live: &Live, input: &InputArgs) -> anyhow::Result<Vec<(String, u64)>> {
+    let now = chrono::Utc::now().timestamp();
+    let mta = live.which().map_err(anyhow::Error::msg)?;
+    let text = live.read(mta).map_err(anyhow::Error::msg)?;
+    let mut dump = dump::parse(&text, now).map_err(anyhow::Error::msg)?;
+    dump.mta = Some(mta);
+    let joined = if dump.messages.is_empty() {
+        Joined::default()
+    } else {
+        join::join(&dump, input)?
+    };
+    let settings = Settings::default();
+    let r = build(
+        &dump,
+        &joined,
+        &Lifetime::default_for(mta),
+        &settings,
+        now,
+        String::new(),
+    );
+    Ok(r.domains
+        .iter()
+        .map(|d| (d.domain.clone(), d.recipients))
+        .collect())
+}
+
+/// The log inputs of `follow`, as `queue` reads them.
+fn follow_input(args: &crate::cli::FollowArgs) -> anyhow::Result<InputArgs> {
+    use crate::parse::time::Zone;
+    use clap::{Args, FromArgMatches};
+    let mut argv: Vec<std::ffi::OsString> = vec!["follow".into()];
+    argv.push(match args.tz {
+        Zone::Utc => "--tz=utc".into(),
+        Zone::Local => "--tz=local".into(),
+        Zone::Fixed(o) => {
+            let sign = if o < 0 { '-' } else { '+' };
+            format!(
+                "--tz={sign}{:02}:{:02}",
+                o.abs() / 3600,
+                o.abs() % 3600 / 60
+            )
+            .into()
+        }
+    });
+    if let Some(y) = args.year {
+        argv.push(format!("--year={y}").into());
+    }
+    if let Some(f) = args.input_format {
+        argv.push(
+            match f {
+                crate::cli::InputFormat::Exim => "--input-format=exim",
+                crate::cli::InputFormat::Postfix => "--input-format=postfix",
+            }
+            .into(),
+        );
+    }
+    argv.push("--".into());
+    argv.extend(args.paths.iter().map(|p| p.as_os_str().to_owned()));
+    let matches =
+        InputArgs::augment_args(clap::Command::new("follow")).try_get_matches_from(argv)?;
+    let mut input = InputArgs::from_arg_matches(&matches)?;
+    input.journal = args.journal.clone();
+    Ok(input)
+}
+
+/// `follow --queue-every`: a thread that reads the live queue every
+/// `every` seconds and sets the gauge. A failed read is said on stderr
+/// (once until a read works again); the gauge keeps its last values.
+pub fn watch(gauge: crate::follow::metrics::QueueGauge, every: i64, args: &crate::cli::FollowArgs) {
+    let input = match follow_input(args) {
+        Ok(i) => i,
+        Err(e) => {
+            crate::say!("maillog421: --queue-every: {e:#}");
+            return;
+        }
+    };
+    let pause = std::time::Duration::from_secs(u64::try_from(every.max(1)).unwrap_or(300));
+    std::thread::spawn(move || {
+        let live = Live::default();
+        let mut failing = false;
+        loop {
+            match waiting_per_domain(&live, &input) {
+                Ok(counts) => {
+                    gauge.set(&counts);
+                    failing = false;
+                }
+                Err(e) if !failing => {
+                    crate::say!("maillog421: --queue-every: {}", escape(&format!("{e:#}")));
+                    failing = true;
+                }
+                Err(_) => {}
+            }
+            std::thread::sleep(pause);
+        }
+    });
+}
+
+fn escape(s: &str) -> String {
+    crate::text::escape_control(s)
+}
+
 /// Runs `queue`; the exit status.
 pub fn run(
     settings: &Settings,
