@@ -93,13 +93,24 @@ fn parse_postfix(text: &str) -> Result<Dump, String> {
 /// `exim -bp`: a header line `AGE SIZE ID <SENDER> [*** frozen ***]`, then
 /// one indented line per recipient, `D` before the delivered ones (`+D` for
 /// a delivered child address), and a blank line.
+///
+/// A line that fits neither is skipped (and said on stderr), so one odd
+/// line cannot hide the queue; a text with no header line at all is not a
+/// listing.
 fn parse_exim(text: &str, now: i64) -> Result<Dump, String> {
     let mut messages: Vec<Queued> = Vec::new();
+    let mut first_bad = None;
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let bad = || format!("exim -bp output, line {}: not understood: {}", n + 1, line);
+        let bad = || {
+            format!(
+                "exim -bp output, line {}: not understood: {}",
+                n + 1,
+                crate::text::escape_control(&line.chars().take(200).collect::<String>())
+            )
+        };
         let indented = line.len() - line.trim_start().len();
         let words: Vec<&str> = line.split_whitespace().collect();
         if indented >= 4 && !words.is_empty() && messages.last().is_some() {
@@ -107,19 +118,20 @@ fn parse_exim(text: &str, now: i64) -> Result<Dump, String> {
             if words.len() >= 2 && words[0].trim_start_matches('+') == "D" {
                 continue;
             }
-            let msg = messages.last_mut().ok_or_else(bad)?;
-            msg.recipients.push(words[0].to_ascii_lowercase());
+            if let Some(msg) = messages.last_mut() {
+                msg.recipients.push(words[0].to_ascii_lowercase());
+            }
             continue;
         }
         // Header: at least age, size, id and sender.
-        if words.len() < 4 {
-            return Err(bad());
-        }
-        let age = parse_age(words[0]).ok_or_else(bad)?;
-        let id = words[2];
-        if !is_exim_id(id) {
-            return Err(bad());
-        }
+        let age = words.first().and_then(|w| parse_age(w));
+        let id = words.get(2).copied().unwrap_or("");
+        let (Some(age), true) = (age, words.len() >= 4 && is_exim_id(id)) else {
+            if first_bad.is_none() {
+                first_bad = Some(bad());
+            }
+            continue;
+        };
         let arrival = exim_id_time(id).unwrap_or(now - age);
         messages.push(Queued {
             id: id.to_string(),
@@ -129,6 +141,11 @@ fn parse_exim(text: &str, now: i64) -> Result<Dump, String> {
             held: line.contains("*** frozen ***"),
             recipients: Vec::new(),
         });
+    }
+    match first_bad {
+        Some(e) if messages.is_empty() => return Err(e),
+        Some(e) => crate::say!("maillog421: warning: {e} (skipped)"),
+        None => {}
     }
     Ok(Dump {
         mta: Some(Mta::Exim),
@@ -478,6 +495,9 @@ mod tests {
         assert!(d.messages[1].held);
         assert_eq!(d.messages[1].size, 2355);
         assert!(parse("garbage line\n", 0).is_err());
+        // One odd line among good ones is skipped, not fatal.
+        let odd = format!("{text}odd line here\n");
+        assert_eq!(parse(&odd, 0).unwrap().messages.len(), 2);
     }
 
     #[test]

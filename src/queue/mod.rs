@@ -541,6 +541,14 @@ pub fn run(
     let now = settings
         .now
         .unwrap_or_else(|| chrono::Utc::now().timestamp());
+    if settings
+        .from
+        .as_deref()
+        .is_some_and(|p| p.as_os_str() == "-")
+        && input.paths.iter().any(|p| p.as_os_str() == "-")
+    {
+        anyhow::bail!("--from - and a log `-` cannot both read standard input");
+    }
     let (dump, source, mta_live) = match &settings.from {
         Some(p) => {
             let text = if p.as_os_str() == "-" {
