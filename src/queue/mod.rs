@@ -104,6 +104,11 @@ pub struct Recipient {
     pub attempts: u32,
     /// The last 421 reply (waiting-421) or the last deferral's reason.
     pub last_reply: Option<String>,
+    /// For an other deferral, what kind: `retry-wait` (the MTA did not
+    /// try: Exim's `retry time not reached`, Postfix's `delivery
+    /// temporarily suspended`), `connection` (refused, lost, timed out),
+    /// `4xx` (another temporary reply), `other`.
+    pub reason_kind: Option<&'static str>,
     /// When the MTA gives up on it (arrival + lifetime).
     pub give_up: i64,
 }
@@ -174,6 +179,28 @@ fn is_safe_domain(d: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
 }
 
+/// The kind of a deferral reason that is not a 421.
+/// Postfix's `delivery temporarily suspended: REASON` repeats the reason
+/// of the failure that suspended the destination: its kind is that one's.
+pub fn reason_kind(why: &str) -> &'static str {
+    if let Some(cached) = why.strip_prefix("delivery temporarily suspended: ") {
+        return match reason_kind(cached) {
+            "other" => "retry-wait",
+            k => k,
+        };
+    }
+    let has = |n: &str| why.contains(n);
+    if has("retry time not reached") {
+        "retry-wait"
+    } else if has("said: 4") || has("SMTP error from remote") || has(": 4") {
+        "4xx"
+    } else if has("onnection") || has("connect to") || has("timed out") || has("No route") {
+        "connection"
+    } else {
+        "other"
+    }
+}
+
 /// Joins a listing with the logs' histories.
 pub fn build(
     dump: &Dump,
@@ -221,6 +248,8 @@ pub fn build(
                 first_421: h.first_421,
                 last_attempt: h.last_attempt,
                 attempts: h.attempts,
+                reason_kind: (status == Status::OtherDeferral)
+                    .then(|| reason_kind(last_reply.as_deref().unwrap_or(""))),
                 last_reply,
             });
         }
@@ -598,4 +627,55 @@ pub fn run(
         Some(n) if report.waiting_421 > n => 1,
         _ => crate::run::EXIT_OK,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_buckets_and_reasons() {
+        assert_eq!(fmt_age(40), "40s");
+        assert_eq!(fmt_age(7_500), "2h05m");
+        assert_eq!(fmt_age(-90_000), "-1d1h");
+        assert_eq!(bucket(300), 0);
+        assert_eq!(bucket(301), 1);
+        assert_eq!(bucket(1280 * 60), 8);
+        assert_eq!(bucket(1280 * 60 + 1), 9);
+        for (why, kind) in [
+            (
+                "defer (-54): retry time not reached for any host for 'dead.test'",
+                "retry-wait",
+            ),
+            (
+                "delivery temporarily suspended: connect to 127.0.0.1[127.0.0.1]:2720: Connection refused",
+                "retry-wait",
+            ),
+            (
+                "host 127.0.0.1[127.0.0.1] said: 451 4.3.0 temporary failure (in reply to RCPT TO command)",
+                "4xx",
+            ),
+            (
+                "defer (-44) H=127.0.0.1 [127.0.0.1]: SMTP error from remote mail server after RCPT TO:<a@b>: 451 4.3.0 x",
+                "4xx",
+            ),
+            (
+                "connect to 127.0.0.1[127.0.0.1]:2720: Connection refused",
+                "connection",
+            ),
+            (
+                "lost connection with 127.0.0.1[127.0.0.1] while sending RCPT TO",
+                "connection",
+            ),
+            (
+                "defer (-18) H=127.0.0.1 [127.0.0.1]: Remote host closed connection in response to RCPT TO",
+                "connection",
+            ),
+        ] {
+            assert_eq!(reason_kind(why), kind, "{why}");
+        }
+        assert!(is_safe_domain("mx-1.example.com"));
+        assert!(!is_safe_domain("-rf"));
+        assert!(!is_safe_domain("a;b"));
+    }
 }

@@ -97,6 +97,7 @@ fn csv(r: &QueueReport, out: &mut dyn Write) -> io::Result<()> {
         "attempts",
         "give_up",
         "last_reply",
+        "reason_kind",
     ])?;
     let opt = |t: Option<i64>| t.map(|v| v.to_string()).unwrap_or_default();
     for q in &r.queued {
@@ -114,6 +115,7 @@ fn csv(r: &QueueReport, out: &mut dyn Write) -> io::Result<()> {
             q.attempts.to_string(),
             q.give_up.to_string(),
             csv_safe(q.last_reply.as_deref().unwrap_or("")),
+            q.reason_kind.unwrap_or("").to_string(),
         ])?;
     }
     w.flush()
@@ -231,7 +233,7 @@ fn table(r: &QueueReport, top: usize, out: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|s| s.to_string())
             .collect::<Vec<_>>(),
-            Status::OtherDeferral => ["ID", "RECIPIENT", "AGE", "TRIES", "LAST DEFERRAL"]
+            Status::OtherDeferral => ["ID", "RECIPIENT", "AGE", "TRIES", "KIND", "LAST DEFERRAL"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
@@ -255,6 +257,7 @@ fn table(r: &QueueReport, top: usize, out: &mut dyn Write) -> io::Result<()> {
                 }
                 Status::OtherDeferral => {
                     row.push(q.attempts.to_string());
+                    row.push(q.reason_kind.unwrap_or("").to_string());
                     row.push(cut(q.last_reply.as_deref().unwrap_or(""), 80));
                 }
                 Status::NoHistory => {}
