@@ -649,8 +649,9 @@ mod tests {
             ),
             (
                 "delivery temporarily suspended: connect to 127.0.0.1[127.0.0.1]:2720: Connection refused",
-                "retry-wait",
+                "connection",
             ),
+            ("delivery temporarily suspended: unknown", "retry-wait"),
             (
                 "host 127.0.0.1[127.0.0.1] said: 451 4.3.0 temporary failure (in reply to RCPT TO command)",
                 "4xx",
