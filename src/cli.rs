@@ -184,7 +184,7 @@ const MAN_EXAMPLES: &str = "\
 Examples:
   maillog421 man | man -l -
   maillog421 man report | man -l -
-  for p in '' report events follow summary explain completions; do
+  for p in '' report events follow summary queue explain completions; do
     maillog421 man $p > /usr/local/share/man/man1/maillog421${p:+-$p}.1; done";
 
 #[derive(Debug, Clone, Args)]
