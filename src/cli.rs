@@ -84,6 +84,13 @@ pub enum Command {
     /// that matter, and what to send the receiver's support.
     #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
+    /// The mail queue joined with the logs: which queued recipients wait on
+    /// a 421, for which cause and since when, how close their messages are
+    /// to the MTA's give-up time, and the commands that act on exactly
+    /// those messages (printed, never run). Reads `postqueue -j` (Postfix)
+    /// or `exim -bp` (Exim), or a saved listing with --from.
+    #[command(after_help = QUEUE_EXAMPLES)]
+    Queue(QueueArgs),
     /// Lists the cause rules in the order they are tried: custom rules
     /// (--rules FILE or /etc/maillog421/rules.toml) first, with their file and
     /// line, then the built-in table and the enhanced-code fallback.
@@ -97,6 +104,61 @@ pub enum Command {
     /// `--help`: maillog421(1), or maillog421-SUBCOMMAND(1).
     #[command(after_help = MAN_EXAMPLES)]
     Man(ManArgs),
+}
+
+const QUEUE_EXAMPLES: &str = "\
+Examples:
+  maillog421 queue
+  maillog421 queue --rotated /var/log/mail.log
+  postqueue -j > q.jsonl; maillog421 queue --from q.jsonl /var/log/mail.log
+  maillog421 queue --older-than 2h --fail-above 50 --format json
+
+Exit status: 0 ok; 1 when more recipients than --fail-above wait on a 421;
+2 when the queue cannot be read (no permission, MTA not installed) or a log
+input was lost.";
+
+/// `maillog421 queue`.
+#[derive(Debug, Clone, Args)]
+pub struct QueueArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Read a saved `postqueue -j` or `exim -bp` listing (`-`: stdin)
+    /// instead of the live queue; which one is recognised by its shape.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// Which MTA's live queue to read (default: Postfix when postqueue is
+    /// installed, else Exim).
+    #[arg(long, value_enum)]
+    pub mta: Option<InputFormat>,
+    /// Postfix configuration directory (postqueue -c, postconf -c).
+    #[arg(long, value_name = "DIR")]
+    pub postfix_config: Option<String>,
+    /// The Exim binary (default: exim4, else exim).
+    #[arg(long, value_name = "PATH")]
+    pub exim: Option<String>,
+    /// An extra argument for every Exim call, repeatable: --exim-arg=-C
+    /// --exim-arg=/etc/exim/test.conf.
+    #[arg(long, value_name = "ARG", allow_hyphen_values = true)]
+    pub exim_arg: Vec<String>,
+    /// The give-up delay from arrival (5d, 4h), instead of postconf's
+    /// maximal_queue_lifetime or Exim's retry rules.
+    #[arg(long, value_parser = parse_window)]
+    pub lifetime: Option<i64>,
+    /// Ages as of this time (RFC 3339), for a saved listing (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Only messages at least this old: 30m, 2h, 1d.
+    #[arg(long, value_parser = parse_window)]
+    pub older_than: Option<i64>,
+    /// Exit 1 when more than N queued recipients wait on a 421 (after
+    /// --older-than).
+    #[arg(long, value_name = "N")]
+    pub fail_above: Option<u64>,
+    /// Rows in the recipient and give-up lists.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    #[arg(long, value_enum, default_value_t = crate::queue::render::QueueFormat::Table)]
+    pub format: crate::queue::render::QueueFormat,
 }
 
 const RULES_EXAMPLES: &str = "\
@@ -122,7 +184,7 @@ const MAN_EXAMPLES: &str = "\
 Examples:
   maillog421 man | man -l -
   maillog421 man report | man -l -
-  for p in '' report events follow summary explain completions; do
+  for p in '' report events follow summary queue explain completions; do
     maillog421 man $p > /usr/local/share/man/man1/maillog421${p:+-$p}.1; done";
 
 #[derive(Debug, Clone, Args)]
@@ -294,6 +356,12 @@ pub struct FollowArgs {
     /// rest are counted as `other`.
     #[arg(long, default_value_t = 50)]
     pub metrics_domains: usize,
+    /// With --metrics: read the mail queue this often (5m) and export the
+    /// recipients waiting on a 421 per domain as the gauge
+    /// maillog421_queued_421_recipients (what `maillog421 queue` counts,
+    /// joined with the followed logs).
+    #[arg(long, value_parser = parse_window, requires = "metrics")]
+    pub queue_every: Option<i64>,
     /// Force the log format instead of detecting it per file.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,

@@ -19,6 +19,7 @@ pub mod input;
 pub mod notes;
 pub mod parse;
 pub mod progress;
+pub mod queue;
 pub mod render;
 pub mod report;
 pub mod retry;

@@ -241,6 +241,11 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
             out.flush()?;
             return Ok(code);
         }
+        Command::Queue(a) => {
+            let code = run_queue(a, out)?;
+            out.flush()?;
+            return Ok(code);
+        }
         Command::Explain(a) => {
             crate::guidance::run(&a.what.join(" "), a.format == "json", out)?;
             false
@@ -292,6 +297,34 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
     };
     out.flush()?;
     Ok(if failed { EXIT_ERRORS } else { EXIT_OK })
+}
+
+fn run_queue(a: &crate::cli::QueueArgs, out: &mut dyn Write) -> Result<i32> {
+    use crate::cli::InputFormat;
+    use crate::parse::Mta;
+    let now = a
+        .now
+        .as_deref()
+        .map(|s| crate::cli::parse_when(s, a.input.tz, chrono::Utc::now().timestamp()))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let settings = crate::queue::Settings {
+        from: a.from.clone(),
+        live: crate::queue::dump::Live {
+            mta: a.mta.map(|m| match m {
+                InputFormat::Exim => Mta::Exim,
+                InputFormat::Postfix => Mta::Postfix,
+            }),
+            postfix_config: a.postfix_config.clone(),
+            exim: a.exim.clone(),
+            exim_args: a.exim_arg.clone(),
+        },
+        now,
+        lifetime: a.lifetime,
+        older_than: a.older_than,
+        top: a.top,
+    };
+    crate::queue::run(&settings, &a.input, a.format, a.fail_above, out)
 }
 
 /// `events` with stdin among the inputs: the inputs are read one after the

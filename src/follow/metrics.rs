@@ -22,6 +22,7 @@
 //! | `maillog421_last_event_timestamp_seconds` | gauge | | Unix time of the latest 421 event; 0 before the first |
 //! | `maillog421_stuck_recipients` | gauge | | (message, recipient) pairs deferred by a 421 and neither delivered nor bounced since ([`super::stuck`]) |
 //! | `maillog421_oldest_stuck_timestamp_seconds` | gauge | | Unix time (log time) of the oldest stuck pair's first 421; 0 when none is stuck |
+//! | `maillog421_queued_421_recipients` | gauge | `domain` | with `--queue-every`: recipients in the live mail queue waiting on a 421 ([`QueueGauge`]) |
 //!
 //! The counter families are registered as `maillog421_lines`,
 //! `maillog421_unparsed_lines`, `maillog421_delivery_attempts`,
@@ -284,6 +285,71 @@ impl Metrics {
         match name {
             "none" => self.none.clone(),
             _ => self.other.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct QueueLabels {
+    domain: Arc<str>,
+}
+
+/// `maillog421_queued_421_recipients{domain}` (issue 20): recipients of the
+/// live queue waiting on a 421, set whole by each `follow --queue-every`
+/// read. Unlike the counters, a gauge may move between label values, so
+/// this one is a true top N: the `max_domains` domains with most such
+/// recipients each get their own value, the rest are summed as `other`.
+#[derive(Clone, Debug)]
+pub struct QueueGauge {
+    family: Family<QueueLabels, Gauge>,
+    max_domains: usize,
+}
+
+impl Metrics {
+    /// Registers the queue gauge (before the metrics are shared).
+    pub fn queue_gauge(&mut self, max_domains: usize) -> QueueGauge {
+        let family = Family::<QueueLabels, Gauge>::default();
+        self.registry.register(
+            "maillog421_queued_421_recipients",
+            "Recipients in the mail queue waiting on a 421, per recipient domain \
+             (the domains with most, the rest as other), at the last queue read",
+            family.clone(),
+        );
+        QueueGauge {
+            family,
+            max_domains,
+        }
+    }
+}
+
+impl QueueGauge {
+    /// Replaces every value with these counts per domain.
+    pub fn set(&self, per_domain: &[(String, u64)]) {
+        let mut sorted: Vec<&(String, u64)> = per_domain.iter().collect();
+        sorted.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        self.family.clear();
+        let mut other = 0;
+        let mut name = String::new();
+        for (i, (domain, n)) in sorted.into_iter().enumerate() {
+            sanitise_domain(domain.as_bytes(), &mut name);
+            if i >= self.max_domains || name.is_empty() || name == "other" {
+                other += n;
+                continue;
+            }
+            let labels = QueueLabels {
+                domain: Arc::from(name.as_str()),
+            };
+            self.family
+                .get_or_create(&labels)
+                .set(i64::try_from(*n).unwrap_or(i64::MAX));
+        }
+        if other > 0 {
+            let labels = QueueLabels {
+                domain: Arc::from("other"),
+            };
+            self.family
+                .get_or_create(&labels)
+                .set(i64::try_from(other).unwrap_or(i64::MAX));
         }
     }
 }

@@ -471,7 +471,11 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
 
     let (metrics, server) = match args.metrics {
         Some(addr) => {
-            let m = Arc::new(Metrics::new(args.metrics_domains));
+            let mut m = Metrics::new(args.metrics_domains);
+            if let Some(every) = args.queue_every {
+                crate::queue::watch(m.queue_gauge(args.metrics_domains), every, args);
+            }
+            let m = Arc::new(m);
             let server = metrics::serve(addr, Arc::clone(&m))
                 .map_err(|e| anyhow::anyhow!("cannot serve metrics on {addr}: {e}"))?;
             crate::say!("maillog421: metrics on http://{}/metrics", server.addr());
