@@ -15,7 +15,6 @@ use super::Render;
 use super::table::{cell, short_time, window_time};
 use super::table_answers::duration;
 use crate::analysis::per_1000;
-use crate::analysis::strength;
 use crate::classify::Cause;
 use crate::guidance::{Guidance, guidance};
 use crate::report::{KindCounts, Report, WindowRow};
@@ -400,24 +399,12 @@ impl Html {
             l.rate_busy_per_1000,
             l.rate_rest_per_1000
         )?;
-        match l.correlation {
-            None => s.push_str(
-                " Too few windows to tell whether the 421s follow our own load; try a shorter --window.</p>\n",
-            ),
-            Some(c) => {
-                let follows = l.follows_load();
-                write!(
-                    s,
-                    " Correlation of attempts and 421s per window: {c:.3} ({}).</p>\n<p>",
-                    strength(c)
-                )?;
-                s.push_str(if follows {
-                    "The 421s <b>follow our own sending load</b>: spread it (fewer parallel connections and a delay per destination: Exim <code>remote_max_parallel</code> / <code>serialize_hosts</code>, Postfix <code>smtp_destination_concurrency_limit</code> / <code>smtp_destination_rate_delay</code>).</p>\n"
-                } else {
-                    "The 421s <b>do not follow our own sending load</b>: look at the remote side (their limits, our reputation with them, their outages).</p>\n"
-                });
-            }
-        }
+        // The same verdict sentence as the table (analysis/load.rs).
+        writeln!(
+            s,
+            "</p>\n<p>{}</p>",
+            esc(&l.verdict_text(&super::table::human_window(r.window_seconds)))
+        )?;
         if l.episodes.is_empty() {
             return Ok(());
         }

@@ -146,6 +146,10 @@ impl Render for TableRender {
             period,
             human_window(r.window_seconds)
         )?;
+        writeln!(out)?;
+        for line in &r.headline.lines {
+            writeln!(out, "{line}")?;
+        }
 
         let mut totals = new_table(&["", "count"]);
         for (name, v) in [

@@ -205,32 +205,15 @@ impl TableRender {
             l.rate_busy_per_1000,
             l.rate_rest_per_1000
         )?;
-        match l.correlation {
-            Some(c) => writeln!(
-                out,
-                "Correlation of attempts and 421s per window: {c:.3} ({}).",
-                strength(c)
-            )?,
-            None => writeln!(
-                out,
-                "Correlation of attempts and 421s per window: not defined (too few windows, or a constant series)."
-            )?,
-        }
-        let follows = l.follows_load();
-        if l.correlation.is_none() {
+        writeln!(
+            out,
+            "{}",
+            l.verdict_text(&super::table::human_window(r.window_seconds))
+        )?;
+        if l.follows_load() {
             writeln!(
                 out,
-                "Too few windows to tell whether the 421s follow our own load; try a shorter --window."
-            )?;
-        } else if follows {
-            writeln!(
-                out,
-                "The 421s follow our own sending load: spread it (fewer parallel connections and a delay per destination: Exim remote_max_parallel / serialize_hosts, Postfix smtp_destination_concurrency_limit / smtp_destination_rate_delay)."
-            )?;
-        } else {
-            writeln!(
-                out,
-                "The 421s do not follow our own sending load: look at the remote side (their limits, our reputation with them, their outages)."
+                "To spread it: fewer parallel connections and a delay per destination (Exim remote_max_parallel / serialize_hosts, Postfix smtp_destination_concurrency_limit / smtp_destination_rate_delay)."
             )?;
         }
         let per_domain: Vec<String> = l
