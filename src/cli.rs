@@ -251,6 +251,10 @@ pub struct SummaryArgs {
     /// Rows in ranked lists.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Time window of the peaks: auto (picked from the period read: 15m
+    /// for a whole day), or 5m, 15m, 1h...
+    #[arg(long, default_value = "auto", value_parser = parse_window_or_auto)]
+    pub window: i64,
     #[command(flatten)]
     pub journal: JournalArgs,
 }
@@ -476,8 +480,9 @@ pub struct InputArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Time window length: 5m, 15m, 1h, 1d...
-    #[arg(long, default_value = "1h", value_parser = parse_window)]
+    /// Time window length: auto (1m, 5m, 15m, 1h or 1d, for about 24 to 96
+    /// windows over the period read), or 5m, 15m, 1h, 1d...
+    #[arg(long, default_value = "auto", value_parser = parse_window_or_auto)]
     pub window: i64,
     /// Rows in ranked tables.
     #[arg(long, default_value_t = 20)]
@@ -493,6 +498,15 @@ pub struct ReportArgs {
     /// Write to FILE instead of stdout.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+}
+
+/// `auto` ([`crate::window::AUTO`]) or a window as [`parse_window`] reads it.
+pub fn parse_window_or_auto(s: &str) -> Result<i64, String> {
+    if s.eq_ignore_ascii_case("auto") {
+        Ok(crate::window::AUTO)
+    } else {
+        parse_window(s)
+    }
 }
 
 /// `30s`, `5m`, `1h`, `1d` as seconds.

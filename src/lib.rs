@@ -28,3 +28,4 @@ pub mod scan;
 pub mod servers;
 pub mod summary;
 pub mod text;
+pub mod window;

@@ -222,6 +222,8 @@ pub struct Report {
     pub headline: crate::analysis::headline::Headline,
     pub inputs: Vec<InputStats>,
     pub window_seconds: i64,
+    /// The window length was picked from the period (`--window auto`).
+    pub window_auto: bool,
     pub first: Option<String>,
     pub last: Option<String>,
     pub totals: Totals,
@@ -397,6 +399,7 @@ impl Report {
             headline,
             inputs,
             window_seconds: agg.window,
+            window_auto: agg.auto,
             first: time(agg.first),
             last: time(agg.last),
             totals,

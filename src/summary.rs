@@ -148,6 +148,10 @@ fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String 
     };
     push(&mut o, subject(r, host, date));
     push(&mut o, String::new());
+    for line in &r.headline.lines {
+        push(&mut o, line.clone());
+    }
+    push(&mut o, String::new());
     let before = days.first().filter(|d| d.present);
     let week: Vec<&Day> = days.iter().filter(|d| d.present).collect();
     let avg = |f: fn(&Day) -> u64| -> Option<f64> {
@@ -283,7 +287,13 @@ fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String 
     });
     if !peaks.is_empty() {
         push(&mut o, String::new());
-        push(&mut o, "Peak hours".into());
+        push(
+            &mut o,
+            match r.window_seconds {
+                3600 => "Peak hours".to_string(),
+                w => format!("Peak {} windows", crate::analysis::headline::window_name(w)),
+            },
+        );
         for w in peaks.iter().take(3) {
             push(
                 &mut o,
@@ -420,7 +430,7 @@ pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
     let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").context("the day")?;
     let end = midnight(date + Days::new(1), a)?;
 
-    let (cfg, mut scanned, failed) = scan_inputs(&input_args(a, start, end), 3600, false)?;
+    let (cfg, mut scanned, failed) = scan_inputs(&input_args(a, start, end), a.window, false)?;
     let problem = useless_input(&scanned, start, end, a);
     let report = build_report(&mut scanned, &cfg);
     let any = report.totals.deferrals_421

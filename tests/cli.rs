@@ -42,7 +42,16 @@ fn json_has_the_documented_fields() {
         "fixtures/exim/mainlog",
     ]);
     assert_eq!(r["schema"], "maillog421.report.v1");
-    assert_eq!(r["window_seconds"], 3600);
+    // The fixture covers 08:00 to 14:00: six hours in 5-minute windows
+    // (72) is the finest grain with at most 96 windows.
+    assert_eq!(r["window_seconds"], 300);
+    assert_eq!(r["window_auto"], true);
+    assert_eq!(r["by_window"].as_array().unwrap().len(), 73);
+    let h = &r["headline"];
+    assert!(h["lines"].as_array().unwrap().len() <= 6);
+    for f in ["worst", "load", "stuck", "doubts"] {
+        assert!(!h[f].is_null() || f == "worst", "headline.{f}");
+    }
     assert_eq!(r["inputs"][0]["format"], "exim");
     assert_eq!(r["inputs"][0]["compressed"], false);
     for f in [

@@ -321,11 +321,11 @@ fn load_short(l: &Load, window: &str) -> String {
             l.windows
         ),
         (Verdict::FollowsLoad, _) => format!(
-            "Load: ours. 421 rate {:.1}/1000 when we send most, {:.1} otherwise.",
+            "Load: ours. 421 rate {:.1}/1000 when we send most vs {:.1} otherwise.",
             l.rate_busy_per_1000, l.rate_rest_per_1000
         ),
         (Verdict::SameRate, _) => format!(
-            "Load: not ours. Same 421 rate when we send most ({:.1}/1000) as otherwise ({:.1}).",
+            "Load: not ours. 421 rate no higher when we send most: {:.1}/1000 vs {:.1}.",
             l.rate_busy_per_1000, l.rate_rest_per_1000
         ),
         (_, c) => format!(
@@ -394,7 +394,7 @@ pub fn build(p: &Parts) -> Headline {
         None => lines.push("421s seen, but no domain deferred with 421.".to_string()),
     }
     if worst.is_some() {
-        lines.push(load_short(p.load, &window));
+        lines.push(fit(&load_short(p.load, &window), WIDTH));
     }
     lines.push(match oldest {
         None if worst.is_some() => {

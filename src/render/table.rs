@@ -141,10 +141,11 @@ impl Render for TableRender {
         };
         writeln!(
             out,
-            "maillog421 report: {} input(s), {}, window {}",
+            "maillog421 report: {} input(s), {}, window {}{}",
             r.inputs.len(),
             period,
-            human_window(r.window_seconds)
+            human_window(r.window_seconds),
+            if r.window_auto { " (auto)" } else { "" }
         )?;
         writeln!(out)?;
         for line in &r.headline.lines {
