@@ -249,6 +249,10 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
             let (cfg, mut scanned, failed) = scan_inputs(&a.input, a.window, false)?;
             let report = build_report(&mut scanned, &cfg);
             let mut file;
+            let term = match &a.output {
+                Some(_) => crate::render::term::Term::file(),
+                None => crate::render::term::Term::stdout(cli.color.enabled()),
+            };
             let out: &mut dyn Write = match &a.output {
                 Some(p) => {
                     file = Named::new(
@@ -266,6 +270,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
                 OutputFormat::Table => TableRender {
                     top: a.top,
                     stuck: a.stuck,
+                    term,
                 }
                 .render(&report, out)?,
                 OutputFormat::Json => Json.render(&report, out)?,

@@ -104,13 +104,13 @@ impl Load {
                 self.windows
             ),
             (Verdict::FollowsLoad, Some(c)) => format!(
-                "Load: the 421s follow our own sending: they rise with our attempts (correlation {c:.2}) and the rate is higher when we send most ({busy}). Spread our sending."
+                "Load: the 421s follow our own sending: they rise with our attempts (correlation {c:.3}) and the rate is higher when we send most ({busy}). Spread our sending."
             ),
             (Verdict::SameRate, Some(c)) => format!(
-                "Load: more attempts meet more 421s (correlation {c:.2}), but the rate per attempt is no higher when we send most ({busy}): not a limit on our load; look at the remote side."
+                "Load: more attempts meet more 421s (correlation {c:.3}), but the rate per attempt is no higher when we send most ({busy}): not a limit on our load; look at the remote side."
             ),
             (_, c) => format!(
-                "Load: the 421s do not rise with our attempts (correlation {:.2}; {busy}): look at the remote side.",
+                "Load: the 421s do not rise with our attempts (correlation {:.3}; {busy}): look at the remote side.",
                 c.unwrap_or(0.0)
             ),
         }
