@@ -45,6 +45,8 @@ fn input_args(a: &SummaryArgs, since: i64, until: i64) -> InputArgs {
         tz: a.tz,
         since: Some(format_rfc3339(since, a.tz)),
         until: Some(format_rfc3339(until, a.tz)),
+        now: false,
+        reference: None,
         threads: None,
         verbose: false,
         by_host: false,

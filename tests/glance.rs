@@ -424,3 +424,70 @@ fn issue_19_summary_takes_window_and_opens_with_the_headline() {
     assert!(hourly.stdout.contains("Peak hours"), "{}", hourly.stdout);
     assert!(o.stdout.contains("Peak 1m windows"), "{}", o.stdout);
 }
+
+#[test]
+fn issue_19_since_until_local_and_relative_times() {
+    let p = path_str(&fixture("real/exim/mainlog-default"));
+    let text = std::fs::read_to_string(fixture("real/exim/mainlog-default")).unwrap();
+    // Independent count: Exim delivery lines (=> -> == **) at or after a time.
+    let tried_from = |from: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("2026-") && &l[..19] >= from)
+            .filter(|l| {
+                [" => ", " -> ", " == ", " ** "]
+                    .iter()
+                    .any(|m| l.contains(m))
+            })
+            .count() as u64
+    };
+    let last = text.lines().rev().find(|l| l.starts_with("2026-")).unwrap()[..19].to_string();
+    let at = |since: &str| {
+        let r = json(&[
+            "report", "--tz", "utc", "--format", "json", "--since", since, &p,
+        ]);
+        (
+            r["first"].as_str().unwrap_or("").to_string(),
+            r["totals"]["delivery_attempts"].as_u64().unwrap()
+                + r["totals"]["retry_skipped"].as_u64().unwrap(),
+        )
+    };
+    let (first, n) = at("2026-11-23T11:07");
+    assert!(first.starts_with("2026-11-23T11:07"), "{first}");
+    assert_eq!(n, tried_from("2026-11-23 11:07:00"));
+    assert_eq!(at("2026-11-23 11:07"), (first.clone(), n));
+    // `2m` and `-2m`: two minutes before the last line.
+    let t = chrono::NaiveDateTime::parse_from_str(&last, "%Y-%m-%d %H:%M:%S").unwrap()
+        - chrono::Duration::minutes(2);
+    let want = tried_from(&t.format("%Y-%m-%d %H:%M:%S").to_string());
+    assert_eq!(at("2m").1, want);
+    assert_eq!(at("-2m").1, want);
+    // With --now the logs (from 2026-11-23) are older than an hour ago.
+    let r = json(&[
+        "report", "--tz", "utc", "--format", "json", "--since", "1h", "--now", &p,
+    ]);
+    assert_eq!(r["totals"]["delivery_attempts"], 0);
+    // --since after --until is an error.
+    let o = run(&[
+        "report",
+        "--since",
+        "2026-11-23T11:07",
+        "--until",
+        "2026-11-23 11:06",
+        &p,
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stdout);
+    assert!(o.stderr.contains("is not before --until"), "{}", o.stderr);
+}
+
+#[test]
+fn issue_19_explain_suggests_close_categories() {
+    for (word, want) in [("ratelimit", "rate-limit"), ("throttled", "rate-limit")] {
+        let o = run(&["explain", word]);
+        assert_ne!(o.code, 0);
+        assert!(
+            o.stderr.contains(&format!("did you mean {want}?")),
+            "{word}: {}",
+            o.stderr
+        );
+    }
+}
