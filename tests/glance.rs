@@ -491,3 +491,38 @@ fn issue_19_explain_suggests_close_categories() {
         );
     }
 }
+
+#[test]
+fn issue_19_follow_fits_the_terminal_and_summarises_in_short_lines() {
+    let bin = env!("CARGO_BIN_EXE_maillog421");
+    let log = path_str(&fixture("real/exim/mainlog-default"));
+    for cols in [80, 120] {
+        let o = Command::new("script")
+            .args([
+                "-qec",
+                &format!(
+                    "stty cols {cols}; env NO_COLOR=1 timeout --preserve-status -s INT 2 '{bin}' follow --from-start --tz utc '{log}'"
+                ),
+                "/dev/null",
+            ])
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&o.stdout).replace("\r\n", "\n");
+        let events: Vec<&str> = out.lines().filter(|l| l.contains(" deferred ")).collect();
+        assert!(events.len() > 10, "{out}");
+        for l in out.lines() {
+            assert!(l.chars().count() <= cols, "{cols}: {l}");
+        }
+        // The final summary: several lines, none of 400 characters.
+        let summary: Vec<&str> = out
+            .lines()
+            .skip_while(|l| !l.starts_with("-- this session"))
+            .take_while(|l| l.starts_with("--") || l.starts_with("   "))
+            .collect();
+        assert!(summary.len() >= 4, "{out}");
+        assert!(
+            summary.iter().any(|l| l.contains("551 delivery attempts")),
+            "{summary:?}"
+        );
+    }
+}
