@@ -297,7 +297,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
             false
         }
         Command::Summary(a) => {
-            let code = crate::summary::run(a, out)?;
+            let code = crate::summary::run(a, cli.color.enabled(), out)?;
             out.flush()?;
             return Ok(code);
         }

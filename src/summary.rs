@@ -141,7 +141,7 @@ pub fn subject(r: &Report, host: &str, date: &str) -> String {
     format!("{head}, top {}{count}", clip(&d.domain, room))
 }
 
-fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String {
+fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize, colour: bool) -> String {
     let mut o = String::new();
     let t = &r.totals;
     let push = |o: &mut String, s: String| {
@@ -150,8 +150,12 @@ fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String 
     };
     push(&mut o, subject(r, host, date));
     push(&mut o, String::new());
+    let term = crate::render::term::Term {
+        color: colour,
+        ..Default::default()
+    };
     for line in &r.headline.lines {
-        push(&mut o, line.clone());
+        push(&mut o, term.headline_line(line));
     }
     push(&mut o, String::new());
     let before = days.first().filter(|d| d.present);
@@ -425,7 +429,8 @@ fn useless_input(
 }
 
 /// Runs `summary`; returns the exit status.
-pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
+/// `colour`: `--color` allows ANSI colour on stdout (the headline's labels).
+pub fn run(a: &SummaryArgs, colour: bool, stdout: &mut dyn Write) -> Result<i32> {
     let now = chrono::Utc::now().timestamp();
     let start = parse_when(&a.day, a.tz, now).map_err(anyhow::Error::msg)?;
     let date_text = format_rfc3339(start, a.tz)[..10].to_string();
@@ -495,7 +500,9 @@ pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
     match a.format {
         SummaryFormat::Text => {
             let days = earlier_days(a, date)?;
-            out.write_all(text(&report, &days, &host, &date_text, a.top).as_bytes())?;
+            // Colour only on stdout (`--color`), never in a file.
+            let colour = colour && a.output.is_none();
+            out.write_all(text(&report, &days, &host, &date_text, a.top, colour).as_bytes())?;
         }
         SummaryFormat::Html => crate::render::html::Html {
             title: subject(&report, &host, &date_text),

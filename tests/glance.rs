@@ -526,3 +526,34 @@ fn issue_19_follow_fits_the_terminal_and_summarises_in_short_lines() {
         );
     }
 }
+
+#[test]
+fn issue_19_color_on_report_and_summary() {
+    let p = path_str(&fixture("real/postfix/maillog-classic"));
+    for sub in [
+        vec!["report", "--tz", "utc", "--year", "2026", &p],
+        vec![
+            "summary",
+            "--tz",
+            "utc",
+            "--year",
+            "2026",
+            "--day",
+            "2026-11-23",
+            &p,
+        ],
+    ] {
+        let mut always = vec!["--color", "always"];
+        always.extend(&sub);
+        let o = run(&always);
+        assert!(o.stdout.contains("\x1b["), "--color always: {}", o.stdout);
+        // Sparingly: only the headline block is coloured.
+        let coloured = o.stdout.lines().filter(|l| l.contains("\x1b[")).count();
+        assert!((1..=6).contains(&coloured), "{coloured} coloured lines");
+        let mut never = vec!["--color", "never"];
+        never.extend(&sub);
+        assert!(!run(&never).stdout.contains('\x1b'));
+        // auto in a pipe: none.
+        assert!(!run(&sub).stdout.contains('\x1b'));
+    }
+}
