@@ -174,6 +174,8 @@ pub struct ReplyStats {
 #[derive(Debug, Clone)]
 pub struct Aggregate {
     pub window: i64,
+    /// `--window auto`: the window grows with the period (see `window.rs`).
+    pub auto: bool,
     /// Seconds added to Unix time before cutting windows (local midnight).
     pub align: i64,
     pub totals: Totals,
@@ -203,7 +205,12 @@ pub struct Aggregate {
 impl Aggregate {
     pub fn new(window: i64, align: i64) -> Aggregate {
         Aggregate {
-            window: window.max(1),
+            window: if window == crate::window::AUTO {
+                crate::window::GRAINS[0]
+            } else {
+                window.max(1)
+            },
+            auto: window == crate::window::AUTO,
             align,
             totals: Totals::default(),
             first: None,
@@ -234,6 +241,7 @@ impl Aggregate {
             self.first = min_opt(self.first, Some(t));
             self.last = max_opt(self.last, Some(t));
             self.covers(t);
+            self.fit_window();
         }
     }
 
@@ -383,6 +391,14 @@ impl Aggregate {
 
     /// Folds another partial aggregate (same window) into this one.
     pub fn merge(&mut self, o: &Aggregate) {
+        let coarser;
+        let o = match self.same_grain(o) {
+            Some(c) => {
+                coarser = c;
+                &coarser
+            }
+            None => o,
+        };
         self.totals.merge(&o.totals);
         self.first = min_opt(self.first, o.first);
         self.last = max_opt(self.last, o.last);
@@ -415,6 +431,68 @@ impl Aggregate {
             add_arr(&mut r.by_kind, &v.by_kind);
             r.cause = r.cause.or(v.cause);
             r.domains.extend(v.domains.iter().cloned());
+        }
+        self.fit_window();
+    }
+}
+
+// --- `--window auto`: re-bucketing to a coarser grain (see window.rs) ---
+
+impl Aggregate {
+    /// With `--window auto`, moves to a coarser grain once the period has
+    /// outgrown this one. One subtraction and compare per stamped line.
+    #[inline]
+    fn fit_window(&mut self) {
+        if let (true, Some(a), Some(b)) = (self.auto, self.first, self.last)
+            && crate::window::outgrown(b - a, self.window)
+        {
+            self.coarsen(crate::window::auto_window(b - a));
+        }
+    }
+
+    /// Before merging `o`: brings `self` to `o`'s grain when that is
+    /// coarser, or returns `o` re-bucketed to `self`'s when it is finer.
+    fn same_grain(&mut self, o: &Aggregate) -> Option<Aggregate> {
+        if o.window > self.window {
+            self.coarsen(o.window);
+        }
+        (o.window < self.window).then(|| {
+            let mut c = o.clone();
+            c.coarsen(self.window);
+            c
+        })
+    }
+
+    /// Re-buckets every window to windows of `window` seconds, a whole
+    /// multiple of the current length on the same alignment.
+    pub fn coarsen(&mut self, window: i64) {
+        if window <= self.window {
+            return;
+        }
+        self.window = window;
+        let old = std::mem::take(&mut self.windows);
+        for (start, v) in old {
+            let w = self.windows.entry(self.window_of(start)).or_default();
+            w.attempts += v.attempts;
+            w.retry_skipped += v.retry_skipped;
+            w.received += v.received;
+            add_arr(&mut w.by_kind, &v.by_kind);
+            add_arr(&mut w.causes, &v.causes);
+        }
+        let (win, align) = (self.window, self.align);
+        for d in &mut self.domain_stats {
+            let mut out: Vec<DomainWindow> = Vec::with_capacity(d.windows.len());
+            for w in &d.windows {
+                let start = (w.start + align).div_euclid(win) * win - align;
+                match out.last_mut() {
+                    Some(last) if last.start == start => {
+                        last.attempts += w.attempts;
+                        last.deferrals_421 += w.deferrals_421;
+                    }
+                    _ => out.push(DomainWindow { start, ..*w }),
+                }
+            }
+            d.windows = out;
         }
     }
 }

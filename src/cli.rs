@@ -313,6 +313,10 @@ pub struct SummaryArgs {
     /// Rows in ranked lists.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Time window of the peaks: auto (picked from the period read: 15m
+    /// for a whole day), or 5m, 15m, 1h...
+    #[arg(long, default_value = "auto", value_parser = parse_window_or_auto)]
+    pub window: i64,
     #[command(flatten)]
     pub journal: JournalArgs,
 }
@@ -514,12 +518,22 @@ pub struct InputArgs {
     /// or an offset such as `+01:00`.
     #[arg(long, default_value = "local", value_parser = parse_zone)]
     pub tz: Zone,
-    /// Only lines at or after this time: RFC 3339, YYYY-MM-DD, today, yesterday.
-    #[arg(long)]
+    /// Only lines at or after this time: RFC 3339, a local date-time in
+    /// --tz (`2026-11-23T07:37`, `"2026-11-23 07:37"`), YYYY-MM-DD, today,
+    /// yesterday, or a time back from the last line (`1h`, `2d`, `-30m`;
+    /// from now with --now).
+    #[arg(long, allow_hyphen_values = true)]
     pub since: Option<String>,
-    /// Only lines before this time: RFC 3339, YYYY-MM-DD, today, yesterday.
-    #[arg(long)]
+    /// Only lines before this time (the same forms as --since).
+    #[arg(long, allow_hyphen_values = true)]
     pub until: Option<String>,
+    /// Relative --since/--until (`1h`, `2d`) count back from now, not from
+    /// the last line of the logs.
+    #[arg(long)]
+    pub now: bool,
+    /// What relative times count back from (set after a look at the logs).
+    #[arg(skip)]
+    pub reference: Option<i64>,
     /// Worker threads for reading files in parallel (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -544,8 +558,9 @@ pub struct InputArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Time window length: 5m, 15m, 1h, 1d...
-    #[arg(long, default_value = "1h", value_parser = parse_window)]
+    /// Time window length: auto (1m, 5m, 15m, 1h or 1d, for about 24 to 96
+    /// windows over the period read), or 5m, 15m, 1h, 1d...
+    #[arg(long, default_value = "auto", value_parser = parse_window_or_auto)]
     pub window: i64,
     /// Rows in ranked tables.
     #[arg(long, default_value_t = 20)]
@@ -561,6 +576,15 @@ pub struct ReportArgs {
     /// Write to FILE instead of stdout.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+}
+
+/// `auto` ([`crate::window::AUTO`]) or a window as [`parse_window`] reads it.
+pub fn parse_window_or_auto(s: &str) -> Result<i64, String> {
+    if s.eq_ignore_ascii_case("auto") {
+        Ok(crate::window::AUTO)
+    } else {
+        parse_window(s)
+    }
 }
 
 /// `30s`, `5m`, `1h`, `1d` as seconds.
@@ -611,9 +635,46 @@ pub fn parse_zone(s: &str) -> Result<Zone, String> {
     Ok(Zone::Fixed(sign * (h * 3600 + m * 60)))
 }
 
-/// `--since`/`--until` as Unix seconds.
+/// A relative `--since`/`--until` (`1h`, `2d`, `-30m`, `90s`) as seconds back.
+pub fn parse_back(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let t = t.strip_prefix('-').unwrap_or(t);
+    if t.is_empty() || !t.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    parse_window(t).ok()
+}
+
+/// `--since`/`--until` as Unix seconds; relative times count back from `now`.
 pub fn parse_when(s: &str, zone: Zone, now: i64) -> Result<i64, String> {
-    use chrono::{DateTime, NaiveDate};
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike};
+    if let Some(back) = parse_back(s) {
+        return Ok(now - back);
+    }
+    let at = |d: NaiveDateTime| -> Result<i64, String> {
+        let st = crate::parse::time::Stamp {
+            year: Some(chrono::Datelike::year(&d)),
+            month: chrono::Datelike::month(&d),
+            day: chrono::Datelike::day(&d),
+            hour: d.hour(),
+            minute: d.minute(),
+            second: d.second(),
+            offset: None,
+        };
+        crate::parse::time::Clock::new(zone, crate::parse::time::YearHint { year: 0, month: 12 })
+            .resolve(&st)
+            .ok_or_else(|| format!("`{s}`: no such time"))
+    };
+    for f in [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(s.trim(), f) {
+            return at(d);
+        }
+    }
     let midnight = |d: NaiveDate| -> Result<i64, String> {
         let st = crate::parse::time::Stamp {
             year: Some(chrono::Datelike::year(&d)),
@@ -644,7 +705,11 @@ pub fn parse_when(s: &str, zone: Zone, now: i64) -> Result<i64, String> {
                 return Ok(dt.timestamp());
             }
             let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| format!("`{s}`: expected RFC 3339, YYYY-MM-DD, today or yesterday"))?;
+                .map_err(|_| {
+                    format!(
+                        "`{s}`: expected RFC 3339, a local date-time (2026-11-23T07:37), YYYY-MM-DD, today, yesterday or a time back (1h, 2d)"
+                    )
+                })?;
             midnight(d)
         }
     }
@@ -654,16 +719,30 @@ impl InputArgs {
     /// The scan settings these flags give.
     pub fn scan_config(&self, window: i64, keep_events: bool) -> Result<ScanConfig, String> {
         let now = chrono::Utc::now().timestamp();
-        let since = self
-            .since
-            .as_deref()
-            .map(|s| parse_when(s, self.tz, now))
-            .transpose()?;
-        let until = self
-            .until
-            .as_deref()
-            .map(|s| parse_when(s, self.tz, now))
-            .transpose()?;
+        let back_from = if self.now {
+            now
+        } else {
+            self.reference.unwrap_or(now)
+        };
+        let when = |s: &str| {
+            let base = if parse_back(s).is_some() {
+                back_from
+            } else {
+                now
+            };
+            parse_when(s, self.tz, base)
+        };
+        let since = self.since.as_deref().map(when).transpose()?;
+        let until = self.until.as_deref().map(when).transpose()?;
+        if let (Some(a), Some(b)) = (since, until)
+            && a >= b
+        {
+            return Err(format!(
+                "--since {} is not before --until {}: nothing to read",
+                self.since.as_deref().unwrap_or(""),
+                self.until.as_deref().unwrap_or("")
+            ));
+        }
         Ok(ScanConfig {
             format: self.input_format.map(|f| match f {
                 InputFormat::Exim => Format::Exim,

@@ -495,6 +495,75 @@ pub fn cause_named(s: &str) -> Option<Cause> {
         .find(|c| c.name().eq_ignore_ascii_case(&s))
 }
 
+/// Words people use for a category, and the category they mean.
+const CATEGORY_WORDS: &[(&str, Cause)] = &[
+    ("throttl", Cause::RateLimit),
+    ("slowdown", Cause::RateLimit),
+    ("toofast", Cause::RateLimit),
+    ("ratelimit", Cause::RateLimit),
+    ("busy", Cause::Capacity),
+    ("overload", Cause::Capacity),
+    ("full", Cause::Capacity),
+    ("spam", Cause::Reputation),
+    ("blocklist", Cause::Reputation),
+    ("blacklist", Cause::Reputation),
+    ("rbl", Cause::Reputation),
+    ("dmarc", Cause::AuthPolicy),
+    ("spf", Cause::AuthPolicy),
+    ("dkim", Cause::AuthPolicy),
+    ("tls", Cause::AuthPolicy),
+    ("ptr", Cause::AuthPolicy),
+    ("graylist", Cause::Greylisting),
+    ("greylist", Cause::Greylisting),
+    ("concurren", Cause::ConnectionLimit),
+    ("connection", Cause::ConnectionLimit),
+    ("timedout", Cause::Timeout),
+];
+
+fn edit_distance(a: &[u8], b: &[u8]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, x) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, y) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(x != y))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Category names close to `word`: the same letters without `-`, a
+/// spelling slip (2 edits), or a word people use for it (`throttled`).
+pub fn close_categories(word: &str) -> Vec<&'static str> {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let w = norm(word);
+    if w.len() < 3 {
+        return Vec::new();
+    }
+    let mut out: Vec<&'static str> = Vec::new();
+    for c in Cause::ALL {
+        let n = norm(c.name());
+        let close = n == w
+            || edit_distance(n.as_bytes(), w.as_bytes()) <= 2
+            || CATEGORY_WORDS.iter().any(|(k, cause)| {
+                *cause == c && (w.contains(k) || k.contains(w.as_str()) && w.len() >= 4)
+            });
+        if close && !out.contains(&c.name()) {
+            out.push(c.name());
+        }
+    }
+    out
+}
+
 /// Where a reply starts inside `s`: at a reply code at the start or after
 /// a space or colon (so a whole log line works too).
 fn reply_start(s: &[u8]) -> Option<usize> {
@@ -527,8 +596,14 @@ pub fn explain(arg: &str) -> Result<Explanation, String> {
         None if bare_enhanced || trimmed.contains(char::is_whitespace) => bytes,
         None => {
             let names: Vec<&str> = Cause::ALL.iter().map(|c| c.name()).collect();
+            let close = close_categories(trimmed);
+            let hint = if close.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean {}?", close.join(" or "))
+            };
             return Err(format!(
-                "`{}` is neither a category nor an SMTP reply; categories: {}",
+                "`{}` is neither a category nor an SMTP reply{hint} categories: {}",
                 escape_control(trimmed),
                 names.join(", ")
             ));
@@ -794,6 +869,17 @@ mod tests {
             }
         }
         assert!(long.is_empty(), "items over two lines: {long:#?}");
+    }
+
+    #[test]
+    fn close_category_names() {
+        assert_eq!(close_categories("ratelimit"), ["rate-limit"]);
+        assert_eq!(close_categories("throttled"), ["rate-limit"]);
+        assert_eq!(close_categories("greylist"), ["greylisting"]);
+        assert_eq!(close_categories("timout"), ["timeout"]);
+        assert!(close_categories("banana").is_empty());
+        let e = explain("ratelimit").err().unwrap();
+        assert!(e.contains("did you mean rate-limit?"), "{e}");
     }
 
     #[test]

@@ -29,3 +29,4 @@ pub mod scan;
 pub mod servers;
 pub mod summary;
 pub mod text;
+pub mod window;

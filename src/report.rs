@@ -218,8 +218,12 @@ pub struct ClientRow {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
     pub schema: &'static str,
+    /// The answer at a glance (shape in `analysis/headline.rs`).
+    pub headline: crate::analysis::headline::Headline,
     pub inputs: Vec<InputStats>,
     pub window_seconds: i64,
+    /// The window length was picked from the period (`--window auto`).
+    pub window_auto: bool,
     pub first: Option<String>,
     pub last: Option<String>,
     pub totals: Totals,
@@ -350,7 +354,7 @@ impl Report {
             .collect();
 
         let end = agg.last.unwrap_or(0);
-        let pending = outcomes
+        let pending: Vec<PendingRow> = outcomes
             .pending
             .iter()
             .map(|p| PendingRow {
@@ -377,14 +381,29 @@ impl Report {
             .map(|(n, d)| (String::from_utf8_lossy(n).into_owned(), &d.windows[..]))
             .collect();
 
+        let by_provider = provider_rows(agg, &by_domain);
+        let load = load(agg, &domain_windows, zone);
+        let headline = crate::analysis::headline::build(&crate::analysis::headline::Parts {
+            totals: &totals,
+            by_domain: &by_domain,
+            by_provider: &by_provider,
+            by_window: &by_window,
+            windows_complete,
+            window_seconds: agg.window,
+            pending: &pending,
+            load: &load,
+            inputs: &inputs,
+        });
         Report {
             schema: SCHEMA,
+            headline,
             inputs,
             window_seconds: agg.window,
+            window_auto: agg.auto,
             first: time(agg.first),
             last: time(agg.last),
             totals,
-            by_provider: provider_rows(agg, &by_domain),
+            by_provider,
             by_domain,
             by_category,
             by_stage,
@@ -398,7 +417,7 @@ impl Report {
             retries: Retries::from(&outcomes.total()),
             pending,
             repeat_offender_rule: offenders::RULE,
-            load: load(agg, &domain_windows, zone),
+            load,
         }
     }
 }

@@ -205,16 +205,76 @@ pub fn build_report(scanned: &mut [Scanned], cfg: &ScanConfig) -> Report {
     )
 }
 
+/// The latest stamp at the end of the plain (not compressed) log files:
+/// what relative `--since`/`--until` count back from. Reads the last 64 KiB
+/// of each.
+fn last_stamp(sources: &[Source], input: &InputArgs) -> Option<i64> {
+    use std::io::{Read, Seek, SeekFrom};
+
+    use crate::parse::time::{Clock, YearHint};
+    use crate::parse::{Format, Parsed, trim_cr};
+    const TAIL: u64 = 64 << 10;
+    let mut last: Option<i64> = None;
+    for src in sources {
+        let Source::File(p) = src else { continue };
+        let Ok(mut f) = std::fs::File::open(p) else {
+            continue;
+        };
+        let Ok(meta) = f.metadata() else { continue };
+        let mut magic = [0u8; 2];
+        if !meta.is_file() || f.read_exact(&mut magic).is_err() || magic == [0x1f, 0x8b] {
+            continue;
+        }
+        let from = meta.len().saturating_sub(TAIL);
+        let mut buf = Vec::new();
+        if f.seek(SeekFrom::Start(from)).is_err() || f.read_to_end(&mut buf).is_err() {
+            continue;
+        }
+        let hint = match input.year {
+            Some(year) => YearHint { year, month: 12 },
+            None => YearHint::from_unix(
+                meta.modified()
+                    .ok()
+                    .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_secs() as i64),
+            ),
+        };
+        let mut clock = Clock::new(input.tz, hint);
+        let found = buf.split(|b| *b == b'\n').rev().find_map(|line| {
+            [Format::Exim, Format::Postfix].into_iter().find_map(|fmt| {
+                match fmt.parse_line(trim_cr(line)) {
+                    Parsed::Entry { stamp, .. } => clock.resolve(&stamp),
+                    _ => None,
+                }
+            })
+        });
+        last = last.max(found);
+    }
+    last
+}
+
 /// Reads every input whole; what `report` and `events` share.
 pub(crate) fn scan_inputs(
     input: &InputArgs,
     window: i64,
     keep_events: bool,
 ) -> Result<(ScanConfig, Vec<Scanned>, bool)> {
+    let relative = [&input.since, &input.until]
+        .iter()
+        .any(|w| w.as_deref().and_then(crate::cli::parse_back).is_some());
+    let sources = sources(input)?;
+    let mut input = input.clone();
+    if relative && !input.now {
+        input.reference = Some(last_stamp(&sources, &input).ok_or_else(|| {
+            anyhow::anyhow!(
+                "a relative --since/--until counts back from the last line of the logs, and no plain log file gave one (stdin, journal or compressed only): add --now to count back from now"
+            )
+        })?);
+    }
     let cfg = input
         .scan_config(window, keep_events)
         .map_err(anyhow::Error::msg)?;
-    let sources = sources(input)?;
+    let input = &input;
     let scanned = scan_all(&sources, &cfg, input.threads)?;
     let failed = report_problems(&scanned);
     Ok((cfg, scanned, failed))
@@ -237,7 +297,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
             false
         }
         Command::Summary(a) => {
-            let code = crate::summary::run(a, out)?;
+            let code = crate::summary::run(a, cli.color.enabled(), out)?;
             out.flush()?;
             return Ok(code);
         }
@@ -254,6 +314,10 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
             let (cfg, mut scanned, failed) = scan_inputs(&a.input, a.window, false)?;
             let report = build_report(&mut scanned, &cfg);
             let mut file;
+            let term = match &a.output {
+                Some(_) => crate::render::term::Term::file(),
+                None => crate::render::term::Term::stdout(cli.color.enabled()),
+            };
             let out: &mut dyn Write = match &a.output {
                 Some(p) => {
                     file = Named::new(
@@ -271,6 +335,7 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
                 OutputFormat::Table => TableRender {
                     top: a.top,
                     stuck: a.stuck,
+                    term,
                 }
                 .render(&report, out)?,
                 OutputFormat::Json => Json.render(&report, out)?,

@@ -44,6 +44,8 @@ fn input_args(a: &SummaryArgs, since: i64, until: i64) -> InputArgs {
         tz: a.tz,
         since: Some(format_rfc3339(since, a.tz)),
         until: Some(format_rfc3339(until, a.tz)),
+        now: false,
+        reference: None,
         threads: None,
         verbose: false,
         by_host: false,
@@ -178,7 +180,7 @@ pub fn subject(r: &Report, host: &str, date: &str) -> String {
     format!("{head}, top {}{count}", clip(&d.domain, room))
 }
 
-fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String {
+fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize, colour: bool) -> String {
     let mut o = String::new();
     let t = &r.totals;
     let push = |o: &mut String, s: String| {
@@ -186,6 +188,14 @@ fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String 
         o.push('\n');
     };
     push(&mut o, subject(r, host, date));
+    push(&mut o, String::new());
+    let term = crate::render::term::Term {
+        color: colour,
+        ..Default::default()
+    };
+    for line in &r.headline.lines {
+        push(&mut o, term.headline_line(line));
+    }
     push(&mut o, String::new());
     let before = days.first().filter(|d| d.present);
     let week: Vec<&Day> = days.iter().filter(|d| d.present).collect();
@@ -322,7 +332,13 @@ fn text(r: &Report, days: &[Day], host: &str, date: &str, top: usize) -> String 
     });
     if !peaks.is_empty() {
         push(&mut o, String::new());
-        push(&mut o, "Peak hours".into());
+        push(
+            &mut o,
+            match r.window_seconds {
+                3600 => "Peak hours".to_string(),
+                w => format!("Peak {} windows", crate::analysis::headline::window_name(w)),
+            },
+        );
         for w in peaks.iter().take(3) {
             push(
                 &mut o,
@@ -512,7 +528,8 @@ fn spool_streams(paths: &[std::path::PathBuf]) -> Result<Spooled> {
     Ok(out)
 }
 
-pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
+/// `colour`: `--color` allows ANSI colour on stdout (the headline's labels).
+pub fn run(a: &SummaryArgs, colour: bool, stdout: &mut dyn Write) -> Result<i32> {
     let spooled = spool_streams(&a.paths)?;
     let a = &SummaryArgs {
         paths: spooled.paths.clone(),
@@ -524,7 +541,7 @@ pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
     let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").context("the day")?;
     let end = midnight(date + Days::new(1), a)?;
 
-    let (cfg, mut scanned, failed) = scan_inputs(&input_args(a, start, end), 3600, false)?;
+    let (cfg, mut scanned, failed) = scan_inputs(&input_args(a, start, end), a.window, false)?;
     let problem = useless_input(&scanned, start, end, a);
     let report = build_report(&mut scanned, &cfg);
     let any = report.totals.deferrals_421
@@ -587,7 +604,9 @@ pub fn run(a: &SummaryArgs, stdout: &mut dyn Write) -> Result<i32> {
     match a.format {
         SummaryFormat::Text => {
             let days = earlier_days(a, date)?;
-            out.write_all(text(&report, &days, &host, &date_text, a.top).as_bytes())?;
+            // Colour only on stdout (`--color`), never in a file.
+            let colour = colour && a.output.is_none();
+            out.write_all(text(&report, &days, &host, &date_text, a.top, colour).as_bytes())?;
         }
         SummaryFormat::Html => {
             let days = earlier_days(a, date)?;

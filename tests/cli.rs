@@ -42,7 +42,16 @@ fn json_has_the_documented_fields() {
         "fixtures/exim/mainlog",
     ]);
     assert_eq!(r["schema"], "maillog421.report.v1");
-    assert_eq!(r["window_seconds"], 3600);
+    // The fixture covers 08:00 to 14:00: six hours in 5-minute windows
+    // (72) is the finest grain with at most 96 windows.
+    assert_eq!(r["window_seconds"], 300);
+    assert_eq!(r["window_auto"], true);
+    assert_eq!(r["by_window"].as_array().unwrap().len(), 73);
+    let h = &r["headline"];
+    assert!(h["lines"].as_array().unwrap().len() <= 6);
+    for f in ["worst", "load", "stuck", "doubts"] {
+        assert!(!h[f].is_null() || f == "worst", "headline.{f}");
+    }
     assert_eq!(r["inputs"][0]["format"], "exim");
     assert_eq!(r["inputs"][0]["compressed"], false);
     for f in [
@@ -443,15 +452,19 @@ fn issue_14_table_rows_differing_past_the_cut_look_different() {
         .collect();
     let p = dir.path().join("maillog");
     std::fs::write(&p, text).unwrap();
-    let o = run(&["report", "--year", "2026", &p.to_string_lossy()]);
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    let table: Vec<&str> = o
-        .stdout
+    // Wide enough that the reply column is not wrapped: the 100-character cut shows.
+    let o = cmd(&["report", "--year", "2026", &p.to_string_lossy()])
+        .env("COLUMNS", "200")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let table: Vec<&str> = stdout
         .lines()
         .skip_while(|l| !l.starts_with("Top 421 replies"))
         .filter(|l| l.contains("System not accepting"))
         .collect();
-    assert_eq!(table.len(), 2, "{}", o.stdout);
+    assert_eq!(table.len(), 2, "{stdout}");
     assert_ne!(table[0], table[1]);
     assert!(table.iter().any(|l| l.contains("alpha")) && table.iter().any(|l| l.contains("beta")));
     // CSV and JSON carry the whole text.

@@ -55,12 +55,65 @@ pub struct Load {
     pub episodes: Vec<Episode>,
 }
 
+/// What the load comparison says, one answer for every output.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Fewer than 3 windows with attempts, or a constant series.
+    Undetermined,
+    /// The rate per attempt is at least twice as high in our busiest
+    /// windows, and 421s rise with attempts: we push harder than they accept.
+    FollowsLoad,
+    /// 421s rise and fall with our attempts, but the rate per attempt is
+    /// not higher when we are busiest: more mail meets more refusals.
+    SameRate,
+    /// 421s do not rise with our attempts at all.
+    NotOurLoad,
+}
+
 impl Load {
     /// The 421s follow our own sending load: attempts and 421s correlate
     /// (at least 0.4) and the busiest windows' rate is at least twice the rest.
     pub fn follows_load(&self) -> bool {
-        self.correlation.is_some_and(|c| c >= 0.4)
-            && self.rate_busy_per_1000 >= 2.0 * self.rate_rest_per_1000
+        self.verdict() == Verdict::FollowsLoad
+    }
+
+    pub fn verdict(&self) -> Verdict {
+        match self.correlation {
+            None => Verdict::Undetermined,
+            Some(c) if c >= 0.4 && self.rate_busy_per_1000 >= 2.0 * self.rate_rest_per_1000 => {
+                Verdict::FollowsLoad
+            }
+            Some(c) if c >= 0.4 => Verdict::SameRate,
+            Some(_) => Verdict::NotOurLoad,
+        }
+    }
+
+    /// The verdict in words: what was compared, what came out, what it
+    /// means. `window` names the window length (`1m`). Never contradicts
+    /// itself: the correlation (of counts) and the rates (per attempt) are
+    /// both named, and the conclusion is drawn from both.
+    pub fn verdict_text(&self, window: &str) -> String {
+        let busy = format!(
+            "{:.1} per 1,000 attempts in our busiest {} of {} {window} windows, {:.1} in the rest",
+            self.rate_busy_per_1000, self.busiest_windows, self.windows, self.rate_rest_per_1000
+        );
+        match (self.verdict(), self.correlation) {
+            (Verdict::Undetermined, _) => format!(
+                "Load: {} {window} window(s) with attempts are too few to compare 421s with our sending; a shorter --window may tell.",
+                self.windows
+            ),
+            (Verdict::FollowsLoad, Some(c)) => format!(
+                "Load: the 421s follow our own sending: they rise with our attempts (correlation {c:.3}) and the rate is higher when we send most ({busy}). Spread our sending."
+            ),
+            (Verdict::SameRate, Some(c)) => format!(
+                "Load: more attempts meet more 421s (correlation {c:.3}), but the rate per attempt is no higher when we send most ({busy}): not a limit on our load; look at the remote side."
+            ),
+            (_, c) => format!(
+                "Load: the 421s do not rise with our attempts (correlation {:.3}; {busy}): look at the remote side.",
+                c.unwrap_or(0.0)
+            ),
+        }
     }
 }
 

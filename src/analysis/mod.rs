@@ -1,6 +1,7 @@
 //! Answers computed from the folded counts at report time: repeat-offender
 //! domains, the provider roll-up and load correlation.
 
+pub mod headline;
 pub mod load;
 pub mod offenders;
 pub mod provider;

@@ -20,6 +20,9 @@ pub struct Printer {
     json: bool,
     colour: bool,
     zone: Zone,
+    /// Cut event lines to this width (a terminal); `None` keeps the
+    /// fixed layout (a pipe or file: nothing cut short of 110 characters).
+    width: Option<usize>,
 }
 
 /// A rolling or final summary.
@@ -66,7 +69,13 @@ fn short(s: &str, max: usize) -> String {
 
 impl Printer {
     pub fn new(json: bool, colour: bool, zone: Zone) -> Printer {
-        Printer { json, colour, zone }
+        let term = crate::render::term::Term::stdout(colour);
+        Printer {
+            json,
+            colour,
+            zone,
+            width: term.tty.then_some(term.width),
+        }
     }
 
     fn styled(&self, style: Style, text: &str) -> String {
@@ -96,16 +105,39 @@ impl Printer {
             lossy(ev.domain).to_ascii_lowercase()
         };
         let time = format_rfc3339(ev.time, self.zone);
-        writeln!(
-            out,
-            "{} {:<9} {:<30} {} {:<7} {}",
-            time.get(..19).unwrap_or(&time).replacen('T', " ", 1),
-            ev.kind.name(),
-            short(&who, 30),
-            self.styled(cause_style(ev.cause), &format!("{:<16}", ev.cause.name())),
-            ev.stage().name(),
-            short(&lossy(ev.reply.text).replace("\\n", " "), 110)
-        )
+        let when = time.get(..19).unwrap_or(&time).replacen('T', " ", 1);
+        let reply = lossy(ev.reply.text).replace("\\n", " ");
+        let cause = self.styled(cause_style(ev.cause), &format!("{:<16}", ev.cause.name()));
+        match self.width {
+            // A narrow terminal: the time of day, no stage, the party in 18.
+            Some(w) if w < crate::render::term::NARROW => {
+                let reply_w = w.saturating_sub(8 + 9 + 18 + 16 + 4).max(8);
+                writeln!(
+                    out,
+                    "{} {:<9} {:<18} {} {}",
+                    when.get(11..).unwrap_or(&when),
+                    ev.kind.name(),
+                    short(&who, 18),
+                    cause,
+                    short(&reply, reply_w)
+                )
+            }
+            // Time, kind, party (30), cause and stage take 87 columns on a
+            // terminal; the reply gets the rest. In a pipe it is cut at 110.
+            _ => {
+                let reply_w = self.width.map_or(110, |w| w.saturating_sub(87).max(8));
+                writeln!(
+                    out,
+                    "{} {:<9} {:<30} {} {:<7} {}",
+                    when,
+                    ev.kind.name(),
+                    short(&who, 30),
+                    cause,
+                    ev.stage().name(),
+                    short(&reply, reply_w)
+                )
+            }
+        }
     }
 
     pub fn alert(&self, a: &Alert, out: &mut dyn Write) -> io::Result<()> {
@@ -206,22 +238,36 @@ impl Printer {
         } else {
             "this session"
         };
-        writeln!(
-            out,
-            "-- {label} ({} to {}): {} lines ({} not understood), {} delivery attempts ({} retry-skipped apart), {} 421 deferrals ({:.1} per 1000), {} suspended, {} host replies, {} inbound; top domains: {}; causes: {}",
-            s.start.get(..19).unwrap_or(&s.start).replacen('T', " ", 1),
-            s.end.get(..19).unwrap_or(&s.end).replacen('T', " ", 1),
-            s.lines,
-            s.unparsed_lines,
-            s.delivery_attempts,
-            s.retry_skipped,
-            s.deferrals_421,
-            s.rate_per_1000,
-            s.suspended_421,
-            s.replies_421,
-            s.inbound_421,
-            list(&s.top_domains),
-            list(&cats)
-        )
+        // Several short lines, each cut to a terminal's width.
+        let fit = |line: String| match self.width {
+            Some(w) if line.chars().count() > w => line
+                .chars()
+                .take(w.saturating_sub(1))
+                .chain(['…'])
+                .collect(),
+            _ => line,
+        };
+        let day = |t: &str| t.get(..19).unwrap_or(t).replacen('T', " ", 1);
+        let (from, to) = (day(&s.start), day(&s.end));
+        let to = match (from.get(..11), to.get(11..)) {
+            (Some(d), Some(time)) if to.starts_with(d) => time.to_string(),
+            _ => to.clone(),
+        };
+        for line in [
+            format!("-- {label}, {from} to {to}"),
+            format!(
+                "   {} lines ({} not understood), {} delivery attempts ({} retry-skipped apart)",
+                s.lines, s.unparsed_lines, s.delivery_attempts, s.retry_skipped
+            ),
+            format!(
+                "   421: {} deferrals ({:.1} per 1000), {} suspended, {} host replies, {} inbound",
+                s.deferrals_421, s.rate_per_1000, s.suspended_421, s.replies_421, s.inbound_421
+            ),
+            format!("   top domains: {}", list(&s.top_domains)),
+            format!("   causes: {}", list(&cats)),
+        ] {
+            writeln!(out, "{}", fit(line))?;
+        }
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@ pub mod json;
 pub mod rules;
 pub mod table;
 mod table_answers;
+pub mod term;
 
 use std::io::{self, Write};
 

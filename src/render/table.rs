@@ -5,9 +5,10 @@
 use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, Table};
+use comfy_table::{CellAlignment, ContentArrangement, Table};
 
 use super::Render;
+use super::term::Term;
 use crate::report::{KindCounts, ReplyRow, Report};
 use crate::text::escape_control;
 
@@ -16,6 +17,151 @@ pub struct TableRender {
     pub top: usize,
     /// Rows of the pending (stuck) recipients table.
     pub stuck: usize,
+    /// Width, terminal or not, colour.
+    pub term: Term,
+}
+
+/// A table's columns and rows before it is fitted to the output width:
+/// below 100 columns the least useful columns are dropped (in the order
+/// given) until it fits; then one text column gives way, cut with `…` on
+/// a terminal and wrapped elsewhere; whatever is still too wide wraps.
+pub(crate) struct Sheet {
+    head: Vec<String>,
+    rows: Vec<Vec<String>>,
+    right: Vec<bool>,
+    drop: Vec<usize>,
+    give: Option<usize>,
+}
+
+fn text_width(s: &str) -> usize {
+    s.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+impl Sheet {
+    pub(crate) fn new(head: &[&str]) -> Sheet {
+        Sheet {
+            head: head.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+            right: vec![false; head.len()],
+            drop: Vec::new(),
+            give: None,
+        }
+    }
+
+    pub(crate) fn add_row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub(crate) fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Right-aligns these columns (numbers).
+    pub(crate) fn right(&mut self, columns: std::ops::Range<usize>) -> &mut Sheet {
+        for i in columns {
+            if let Some(r) = self.right.get_mut(i) {
+                *r = true;
+            }
+        }
+        self
+    }
+
+    /// The columns a narrow terminal goes without, the least useful first.
+    pub(crate) fn drop_first(&mut self, columns: &[usize]) -> &mut Sheet {
+        self.drop = columns.to_vec();
+        self
+    }
+
+    /// The text column that gives way when the rest still does not fit.
+    pub(crate) fn gives(&mut self, column: usize) -> &mut Sheet {
+        self.give = Some(column);
+        self
+    }
+
+    /// The table fitted to `term`.
+    pub(crate) fn table(&self, term: &Term) -> Table {
+        let n = self.head.len();
+        let mut widths: Vec<usize> = self.head.iter().map(|h| text_width(h)).collect();
+        for row in &self.rows {
+            for (w, c) in widths.iter_mut().zip(row) {
+                *w = (*w).max(text_width(c));
+            }
+        }
+        let mut keep = vec![true; n];
+        let total = |keep: &[bool], widths: &[usize]| {
+            let k = keep.iter().filter(|k| **k).count();
+            (0..n)
+                .filter(|&i| keep[i])
+                .map(|i| widths[i])
+                .sum::<usize>()
+                + 3 * k
+                + 1
+        };
+        let floor = |g: usize| text_width(&self.head[g]).clamp(8, 12);
+        // A wide output first lets the text column give way, down to 30.
+        if let Some(g) = self.give.filter(|g| *g < n && !term.is_narrow()) {
+            let over = total(&keep, &widths).saturating_sub(term.width);
+            widths[g] = widths[g].saturating_sub(over).max(30.min(widths[g]));
+        }
+        for &c in &self.drop {
+            if total(&keep, &widths) <= term.width {
+                break;
+            }
+            if c < n {
+                keep[c] = false;
+            }
+        }
+        if let Some(g) = self.give.filter(|g| *g < n && keep[*g]) {
+            let over = total(&keep, &widths).saturating_sub(term.width);
+            widths[g] = widths[g].saturating_sub(over).max(floor(g));
+        }
+        let mut rows = self.rows.clone();
+        let mut head = self.head.clone();
+        if let Some(g) = self.give.filter(|g| term.tty && *g < n && keep[*g]) {
+            for row in &mut rows {
+                if let Some(c) = row.get_mut(g) {
+                    *c = cut(c, widths[g]);
+                }
+            }
+            head[g] = cut(&head[g], widths[g]);
+        }
+        let pick = |cells: &[String]| -> Vec<String> {
+            cells
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| keep.get(*i).copied().unwrap_or(false))
+                .map(|(_, c)| c.clone())
+                .collect()
+        };
+        let mut t = Table::new();
+        t.load_style(UTF8_FULL_CONDENSED);
+        t.set_header(pick(&head));
+        for row in &rows {
+            t.add_row(pick(row));
+        }
+        for (j, i) in (0..n).filter(|&i| keep[i]).enumerate() {
+            if self.right[i]
+                && let Some(c) = t.column_mut(j)
+            {
+                c.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        t.set_width(u16::try_from(term.width).unwrap_or(u16::MAX));
+        t.set_content_arrangement(ContentArrangement::Dynamic);
+        t
+    }
+}
+
+/// `s` cut to `max` characters with `…` (text already escaped).
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() > max {
+        s.chars()
+            .take(max.saturating_sub(1))
+            .chain(std::iter::once('…'))
+            .collect()
+    } else {
+        s.to_string()
+    }
 }
 
 /// Log text made safe and short for a cell.
@@ -93,14 +239,6 @@ pub(crate) fn new_table(header: &[&str]) -> Table {
     t
 }
 
-pub(super) fn right_align(t: &mut Table, columns: std::ops::Range<usize>) {
-    for i in columns {
-        if let Some(c) = t.column_mut(i) {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-}
-
 fn bar(n: u64, max: u64, width: usize, ch: char) -> String {
     if max == 0 || n == 0 {
         return String::new();
@@ -136,18 +274,31 @@ impl Render for TableRender {
     fn render(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
         let t = &r.totals;
         let period = match (&r.first, &r.last) {
-            (Some(a), Some(b)) => format!("{} to {}", short_time(a), short_time(b)),
+            (Some(a), Some(b)) => {
+                let (a, b) = (short_time(a), short_time(b));
+                match (a.get(..11), b.get(11..)) {
+                    (Some(day), Some(time)) if b.starts_with(day) => format!("{a} to {time}"),
+                    _ => format!("{a} to {b}"),
+                }
+            }
             _ => "no timestamped lines".to_string(),
         };
-        writeln!(
+        self.para(
             out,
-            "maillog421 report: {} input(s), {}, window {}",
-            r.inputs.len(),
-            period,
-            human_window(r.window_seconds)
+            &format!(
+                "maillog421 report: {}, window {}{}, {} input(s)",
+                period,
+                human_window(r.window_seconds),
+                if r.window_auto { " (auto)" } else { "" },
+                r.inputs.len(),
+            ),
         )?;
+        writeln!(out)?;
+        for line in &r.headline.lines {
+            writeln!(out, "{}", self.term.headline_line(line))?;
+        }
 
-        let mut totals = new_table(&["", "count"]);
+        let mut totals = Sheet::new(&["", "count"]);
         for (name, v) in [
             ("lines read", t.lines),
             ("lines not understood", t.unparsed_lines),
@@ -164,13 +315,13 @@ impl Render for TableRender {
         ] {
             totals.add_row(vec![name.to_string(), v.to_string()]);
         }
-        right_align(&mut totals, 1..2);
-        section(out, "Totals", &totals)?;
+        totals.right(1..2);
+        self.section(out, "Totals", &totals)?;
 
         if r.by_domain.is_empty() {
             writeln!(out, "\nNo recipient domain deferred mail with 421.")?;
         } else {
-            let mut d = new_table(&[
+            let mut d = Sheet::new(&[
                 "domain",
                 "421 deferrals",
                 "attempts",
@@ -192,19 +343,19 @@ impl Render for TableRender {
                     row.top_category.unwrap_or("").to_string(),
                 ]);
             }
-            right_align(&mut d, 1..5);
+            d.right(1..5).drop_first(&[4, 5, 6]).gives(0);
             let more = r.by_domain.len().saturating_sub(self.top);
             let title = if more > 0 {
                 format!("Domains deferring with 421 (top {}, {more} more)", self.top)
             } else {
                 "Domains deferring with 421".to_string()
             };
-            section(out, &title, &d)?;
+            self.section(out, &title, &d)?;
         }
         self.render_retries(r, out)?;
         self.render_offenders(r, out)?;
 
-        let mut c = new_table(&[
+        let mut c = Sheet::new(&[
             "category",
             "deferred",
             "suspended",
@@ -219,25 +370,25 @@ impl Render for TableRender {
             c.add_row(cells);
         }
         if c.row_count() > 0 {
-            right_align(&mut c, 1..5);
-            section(out, "421s by cause", &c)?;
-            let mut s = new_table(&["stage", "deferred", "suspended", "reply", "inbound"]);
+            c.right(1..5).drop_first(&[2, 3]).gives(5);
+            self.section(out, "421s by cause", &c)?;
+            let mut s = Sheet::new(&["stage", "deferred", "suspended", "reply", "inbound"]);
             for row in r.by_stage.iter().filter(|s| s.counts.total() > 0) {
                 let mut cells = vec![row.stage.to_string()];
                 cells.extend(kind_cells(&row.counts));
                 s.add_row(cells);
             }
-            right_align(&mut s, 1..5);
-            section(out, "421s by SMTP stage", &s)?;
+            s.right(1..5);
+            self.section(out, "421s by SMTP stage", &s)?;
         }
 
         if !r.by_host.is_empty() {
-            let mut h = new_table(&["remote host", "421 deferrals"]);
+            let mut h = Sheet::new(&["remote host", "421 deferrals"]);
             for row in r.by_host.iter().take(self.top) {
                 h.add_row(vec![cell(&row.host, 60), row.deferrals_421.to_string()]);
             }
-            right_align(&mut h, 1..2);
-            section(out, "Remote hosts answering 421", &h)?;
+            h.right(1..2).gives(0);
+            self.section(out, "Remote hosts answering 421", &h)?;
         }
 
         self.render_windows(r, out)?;
@@ -246,7 +397,7 @@ impl Render for TableRender {
         if !r.top_replies.is_empty() {
             let shown: Vec<&ReplyRow> = r.top_replies.iter().take(self.top).collect();
             let texts: Vec<&str> = shown.iter().map(|x| x.text.as_str()).collect();
-            let mut x = new_table(&[
+            let mut x = Sheet::new(&[
                 "deferred",
                 "suspended",
                 "reply",
@@ -264,13 +415,13 @@ impl Render for TableRender {
                     cell(&row.domains.join(" "), 40),
                 ]);
             }
-            right_align(&mut x, 0..3);
-            section(out, "Top 421 replies from remote servers", &x)?;
+            x.right(0..3).drop_first(&[1, 2, 5]).gives(4);
+            self.section(out, "Top 421 replies from remote servers", &x)?;
         }
         if !r.top_unknown_replies.is_empty() {
             let shown: Vec<&ReplyRow> = r.top_unknown_replies.iter().take(self.top).collect();
             let texts: Vec<&str> = shown.iter().map(|x| x.text.as_str()).collect();
-            let mut x = new_table(&["deferred", "suspended", "reply", "reply (no rule matched)"]);
+            let mut x = Sheet::new(&["deferred", "suspended", "reply", "reply (no rule matched)"]);
             for (row, text) in shown.iter().zip(distinct_cells(&texts, 110)) {
                 x.add_row(vec![
                     row.deferrals_421.to_string(),
@@ -279,31 +430,35 @@ impl Render for TableRender {
                     text,
                 ]);
             }
-            right_align(&mut x, 0..3);
-            section(out, "Unclassified 421 replies", &x)?;
-            writeln!(
+            x.right(0..3).drop_first(&[1, 2]).gives(3);
+            self.section(out, "Unclassified 421 replies", &x)?;
+            writeln!(out)?;
+            self.para(
                 out,
-                "\nTo classify them, finish rules like these and add them to {} (or --rules FILE):\n",
-                crate::rules::DEFAULT_PATH
+                &format!(
+                    "To classify them, finish rules like these and add them to {} (or --rules FILE):",
+                    crate::rules::DEFAULT_PATH
+                ),
             )?;
+            writeln!(out)?;
             for row in r.top_unknown_replies.iter().take(3) {
                 for line in row.suggested_rule.iter().flat_map(|r| r.lines()) {
-                    writeln!(out, "  {}", escape_control(line))?;
+                    self.rule_line(out, &escape_control(line))?;
                 }
                 writeln!(out)?;
             }
         }
         if !r.inbound_clients.is_empty() {
-            let mut x = new_table(&["client", "421s we sent"]);
+            let mut x = Sheet::new(&["client", "421s we sent"]);
             for row in r.inbound_clients.iter().take(self.top) {
                 x.add_row(vec![cell(&row.client, 60), row.inbound_421.to_string()]);
             }
-            right_align(&mut x, 1..2);
-            section(out, "Inbound: clients we answered 421", &x)?;
+            x.right(1..2).gives(0);
+            self.section(out, "Inbound: clients we answered 421", &x)?;
         }
 
         if !r.by_server.is_empty() {
-            let mut x = new_table(&[
+            let mut x = Sheet::new(&[
                 "server",
                 "lines",
                 "received",
@@ -327,11 +482,11 @@ impl Render for TableRender {
                     }),
                 ]);
             }
-            right_align(&mut x, 1..7);
-            section(out, "By mail server (--by-host)", &x)?;
+            x.right(1..7).drop_first(&[1, 2, 6]).gives(7);
+            self.section(out, "By mail server (--by-host)", &x)?;
         }
 
-        let mut inp = new_table(&[
+        let mut inp = Sheet::new(&[
             "input",
             "format",
             "gzip",
@@ -353,11 +508,47 @@ impl Render for TableRender {
                 },
             ]);
         }
-        section(out, "Inputs", &inp)
+        inp.right(3..5).drop_first(&[2, 1, 4]).gives(0);
+        self.section(out, "Inputs", &inp)
     }
 }
 
 impl TableRender {
+    /// A titled table, fitted to the output.
+    pub(super) fn section(
+        &self,
+        out: &mut dyn Write,
+        title: &str,
+        sheet: &Sheet,
+    ) -> io::Result<()> {
+        writeln!(out)?;
+        self.para(out, title)?;
+        writeln!(out, "{}", sheet.table(&self.term))
+    }
+
+    /// A line of a rules-file snippet: a trailing comment too wide for the
+    /// output goes, wrapped, on comment lines above its line (a phrase
+    /// line stays whole, so it can be pasted).
+    fn rule_line(&self, out: &mut dyn Write, line: &str) -> io::Result<()> {
+        match line.split_once("  # ") {
+            Some((code, comment)) if line.chars().count() + 2 > self.term.width => {
+                for l in crate::guidance::wrap(comment, "  # ", "  #   ", self.term.width) {
+                    writeln!(out, "{l}")?;
+                }
+                writeln!(out, "  {code}")
+            }
+            _ => writeln!(out, "  {line}"),
+        }
+    }
+
+    /// A paragraph wrapped to the output width.
+    pub(super) fn para(&self, out: &mut dyn Write, text: &str) -> io::Result<()> {
+        for line in crate::guidance::wrap(text, "", "  ", self.term.width) {
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
+    }
+
     fn render_windows(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
         if r.by_window.is_empty() {
             return Ok(());
@@ -373,7 +564,8 @@ impl TableRender {
         };
         let max_attempts = rows.iter().map(|w| w.delivery_attempts).max().unwrap_or(0);
         let max_421 = rows.iter().map(|w| w.deferrals_421).max().unwrap_or(0);
-        let mut w = new_table(&[
+        let bar_width = if self.term.width >= 120 { 20 } else { 10 };
+        let mut w = Sheet::new(&[
             "window",
             "attempts",
             "volume",
@@ -386,16 +578,16 @@ impl TableRender {
             w.add_row(vec![
                 window_time(&row.start, r.window_seconds),
                 row.delivery_attempts.to_string(),
-                bar(row.delivery_attempts, max_attempts, 20, '█'),
+                bar(row.delivery_attempts, max_attempts, bar_width, '█'),
                 row.deferrals_421.to_string(),
                 format!("{:.1}", row.rate_per_1000),
-                bar(row.deferrals_421, max_421, 20, '▒'),
+                bar(row.deferrals_421, max_421, bar_width, '▒'),
                 row.inbound_421.to_string(),
             ]);
         }
-        right_align(&mut w, 1..2);
-        right_align(&mut w, 3..5);
-        right_align(&mut w, 6..7);
+        w.right(1..2);
+        w.right(3..5);
+        w.right(6..7).drop_first(&[6, 4]);
         let title = if rows.len() < r.by_window.len() {
             format!(
                 "Load and 421s per window ({} windows with activity of {})",
@@ -405,6 +597,6 @@ impl TableRender {
         } else {
             "Load and 421s per window".to_string()
         };
-        section(out, &title, &w)
+        self.section(out, &title, &w)
     }
 }

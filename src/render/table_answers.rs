@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::table::{TableRender, cell, new_table, right_align, section, short_time, window_time};
+use super::table::{Sheet, TableRender, cell, short_time, window_time};
 use crate::analysis::strength;
 use crate::report::Report;
 
@@ -34,26 +34,27 @@ impl TableRender {
         if t.with_421 == 0 {
             return Ok(());
         }
-        writeln!(
+        writeln!(out)?;
+        self.para(
             out,
-            "\nRetry outcomes: {} (message, recipient) pairs met a 421: {} delivered later ({}), {} bounced, {} still pending.",
+            &format!("Retry outcomes: {} (message, recipient) pairs met a 421: {} delivered later ({}), {} bounced, {} still pending.",
             t.with_421,
             t.recovered,
             percent(t.recovery_share),
             t.bounced,
-            t.pending
+            t.pending),
         )?;
         if t.recovered > 0 {
-            writeln!(
+            self.para(
                 out,
-                "From the first 421 to delivery: median {}, 90th percentile {}; delivery attempts per recovered pair: median {}, 90th percentile {}.",
+                &format!("From the first 421 to delivery: median {}, 90th percentile {}; delivery attempts per recovered pair: median {}, 90th percentile {}.",
                 opt_duration(t.time_to_delivery_p50_s),
                 opt_duration(t.time_to_delivery_p90_s),
                 t.attempts_p50.unwrap_or(0),
-                t.attempts_p90.unwrap_or(0)
+                t.attempts_p90.unwrap_or(0)),
             )?;
         }
-        let mut d = new_table(&[
+        let mut d = Sheet::new(&[
             "domain",
             "met 421",
             "recovered",
@@ -77,20 +78,21 @@ impl TableRender {
                 opt_duration(x.time_to_delivery_p90_s),
             ]);
         }
-        right_align(&mut d, 1..8);
-        section(out, "Retry outcomes by domain", &d)?;
+        d.right(1..8).drop_first(&[7, 6, 5]).gives(0);
+        self.section(out, "Retry outcomes by domain", &d)?;
         self.render_stuck(r, out)
     }
 
     fn render_stuck(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
         if r.pending.is_empty() {
-            writeln!(
+            writeln!(out)?;
+            self.para(
                 out,
-                "\nNo recipient is stuck: every pair that met a 421 was delivered or bounced."
+                "No recipient is stuck: every pair that met a 421 was delivered or bounced.",
             )?;
             return Ok(());
         }
-        let mut s = new_table(&[
+        let mut s = Sheet::new(&[
             "message id",
             "recipient",
             "first 421",
@@ -108,13 +110,13 @@ impl TableRender {
                 cell(&p.last_reply, 70),
             ]);
         }
-        right_align(&mut s, 4..5);
+        s.right(4..5).drop_first(&[3, 2, 0]).gives(5);
         let title = format!(
             "Stuck: recipients still deferred at the end of the logs, oldest first ({} of {}; --stuck N for more)",
             r.pending.len().min(self.stuck),
             r.pending.len()
         );
-        section(out, &title, &s)
+        self.section(out, &title, &s)
     }
 
     pub(super) fn render_offenders(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -127,7 +129,7 @@ impl TableRender {
         if rows.is_empty() {
             return Ok(());
         }
-        let mut t = new_table(&[
+        let mut t = Sheet::new(&[
             "domain",
             "windows with 421",
             "days",
@@ -156,15 +158,15 @@ impl TableRender {
                 .to_string(),
             ]);
         }
-        right_align(&mut t, 1..5);
+        t.right(1..5).drop_first(&[2, 3, 4, 5]).gives(0);
         writeln!(out, "\nRepeat offenders")?;
-        writeln!(out, "Rule: {}.", r.repeat_offender_rule)?;
-        writeln!(out, "{t}")?;
+        self.para(out, &format!("Rule: {}.", r.repeat_offender_rule))?;
+        writeln!(out, "{}", t.table(&self.term))?;
 
         if r.by_provider.is_empty() {
             return Ok(());
         }
-        let mut p = new_table(&[
+        let mut p = Sheet::new(&[
             "provider",
             "domains with 421",
             "421 deferrals",
@@ -187,8 +189,8 @@ impl TableRender {
                 row.keeps_returning.to_string(),
             ]);
         }
-        right_align(&mut p, 2..8);
-        section(out, "Providers (domains grouped by their MX hosts)", &p)
+        p.right(2..8).drop_first(&[7, 5, 3]).gives(1);
+        self.section(out, "Providers (domains grouped by their MX hosts)", &p)
     }
 
     pub(super) fn render_load(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -196,41 +198,15 @@ impl TableRender {
         if l.windows == 0 || r.totals.deferrals_421 == 0 {
             return Ok(());
         }
-        writeln!(
+        writeln!(out)?;
+        self.para(
             out,
-            "\nLoad correlation: in the busiest {:.0}% of windows ({} of {}) the 421 rate was {:.1} per 1,000 attempts, against {:.1} in the rest.",
-            l.busiest_share * 100.0,
-            l.busiest_windows,
-            l.windows,
-            l.rate_busy_per_1000,
-            l.rate_rest_per_1000
+            &l.verdict_text(&super::table::human_window(r.window_seconds)),
         )?;
-        match l.correlation {
-            Some(c) => writeln!(
+        if l.follows_load() {
+            self.para(
                 out,
-                "Correlation of attempts and 421s per window: {c:.3} ({}).",
-                strength(c)
-            )?,
-            None => writeln!(
-                out,
-                "Correlation of attempts and 421s per window: not defined (too few windows, or a constant series)."
-            )?,
-        }
-        let follows = l.follows_load();
-        if l.correlation.is_none() {
-            writeln!(
-                out,
-                "Too few windows to tell whether the 421s follow our own load; try a shorter --window."
-            )?;
-        } else if follows {
-            writeln!(
-                out,
-                "The 421s follow our own sending load: spread it (fewer parallel connections and a delay per destination: Exim remote_max_parallel / serialize_hosts, Postfix smtp_destination_concurrency_limit / smtp_destination_rate_delay)."
-            )?;
-        } else {
-            writeln!(
-                out,
-                "The 421s do not follow our own sending load: look at the remote side (their limits, our reputation with them, their outages)."
+                "To spread it: fewer parallel connections and a delay per destination (Exim remote_max_parallel / serialize_hosts, Postfix smtp_destination_concurrency_limit / smtp_destination_rate_delay).",
             )?;
         }
         let per_domain: Vec<String> = l
@@ -242,23 +218,27 @@ impl TableRender {
             })
             .collect();
         if !per_domain.is_empty() {
-            writeln!(
+            self.para(
                 out,
-                "Per domain (its own attempts against its 421s): {}.",
-                per_domain.join(", ")
+                &format!(
+                    "Per domain (its own attempts against its 421s): {}.",
+                    per_domain.join(", ")
+                ),
             )?;
         }
         if let Some(c) = l.inbound_correlation {
-            writeln!(
+            self.para(
                 out,
-                "Inbound: arrivals against 421s we sent, per window: {c:.3} ({}).",
-                strength(c)
+                &format!(
+                    "Inbound: arrivals against 421s we sent, per window: {c:.3} ({}).",
+                    strength(c)
+                ),
             )?;
         }
         if l.episodes.is_empty() {
             return Ok(());
         }
-        let mut e = new_table(&[
+        let mut e = Sheet::new(&[
             "episode start",
             "end",
             "peak window",
@@ -280,12 +260,12 @@ impl TableRender {
                 ep.top_categories.join(" "),
             ]);
         }
-        right_align(&mut e, 3..6);
+        e.right(3..6).drop_first(&[2, 1, 4]).gives(6);
         let title = format!(
             "Peak 421 episodes, the biggest first ({} of {})",
             l.episodes.len().min(self.top),
             l.episodes_total
         );
-        section(out, &title, &e)
+        self.section(out, &title, &e)
     }
 }

@@ -14,12 +14,14 @@ pub fn fixture(rel: &str) -> PathBuf {
     root().join("fixtures").join(rel)
 }
 
-/// `maillog421 ARGS` in the crate root, TZ=UTC, NO_COLOR set.
+/// `maillog421 ARGS` in the crate root, TZ=UTC, NO_COLOR set, COLUMNS
+/// unset (so a pipe's tables are 100 columns wide).
 pub fn cmd(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_maillog421"));
     c.current_dir(root())
         .env("TZ", "UTC")
         .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
         .args(args);
     c
 }

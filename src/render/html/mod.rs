@@ -15,7 +15,6 @@ use super::Render;
 use super::table::{cell, short_time, window_time};
 use super::table_answers::duration;
 use crate::analysis::per_1000;
-use crate::analysis::strength;
 use crate::classify::Cause;
 use crate::guidance::{Guidance, guidance};
 use crate::report::{KindCounts, Report};
@@ -62,9 +61,6 @@ pub struct DayRow {
     pub average: Option<(f64, String)>,
 }
 
-/// Fewest delivery attempts for a domain to lead the headline, when any
-/// domain has that many (one deferral of one attempt is not news).
-const HEADLINE_MIN_ATTEMPTS: u64 = 5;
 /// Domains in the domain chart (the table below it lists `top`).
 const CHART_DOMAINS: usize = 20;
 

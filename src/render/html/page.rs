@@ -166,24 +166,13 @@ impl Html {
             l.rate_busy_per_1000,
             l.rate_rest_per_1000
         )?;
-        match l.correlation {
-            None => s.push_str(
-                " Too few windows to tell whether the 421s follow our own load; try a shorter --window.</p>\n",
-            ),
-            Some(c) => {
-                let follows = l.follows_load();
-                write!(
-                    s,
-                    " Correlation of attempts and 421s per window: {c:.3} ({}).</p>\n<p>",
-                    strength(c)
-                )?;
-                s.push_str(if follows {
-                    "The 421s <b>follow our own sending load</b>: spread it (fewer parallel connections and a delay per destination: Exim <code>remote_max_parallel</code> / <code>serialize_hosts</code>, Postfix <code>smtp_destination_concurrency_limit</code> / <code>smtp_destination_rate_delay</code>).</p>\n"
-                } else {
-                    "The 421s <b>do not follow our own sending load</b>: look at the remote side (their limits, our reputation with them, their outages).</p>\n"
-                });
-            }
-        }
+        // The same verdict sentence as the table and the headline
+        // (analysis/load.rs).
+        writeln!(
+            s,
+            "</p>\n<p>{}</p>",
+            esc(&l.verdict_text(&crate::render::table::human_window(r.window_seconds)))
+        )?;
         if l.episodes.is_empty() {
             return Ok(());
         }
@@ -644,52 +633,28 @@ fn list(s: &mut String, head: &str, tag: &str, items: &[&str]) -> fmt::Result {
     write!(s, "</{tag}></div>")
 }
 
-/// The first card: the answer at a glance, from data already in the
-/// report. The domain with the highest 421 rate on real attempts (among
-/// those with at least [`HEADLINE_MIN_ATTEMPTS`] attempts when any has),
-/// its cause and what to do first; whether the 421s follow our own load;
-/// how many recipients are stuck and the oldest; what makes the numbers
-/// doubtful.
-///
-/// Merge note: this is where `Report::headline` (branch `glance`) plugs
-/// in; its `worst`, `load`, `stuck` and `doubts` are the same four items.
+/// The first card: the answer at a glance, the same headline as the
+/// terminal's and the JSON's (`Report::headline`, built once in
+/// `analysis/headline.rs`): the domain or provider that matters most with
+/// its cause and what to do first, whether the 421s follow our own load,
+/// the stuck recipients, and what makes the numbers doubtful.
 fn headline(s: &mut String, r: &Report) -> fmt::Result {
+    let h = &r.headline;
     let t = &r.totals;
     let mut items: Vec<String> = Vec::new();
-    let hit: Vec<_> = r
-        .by_domain
-        .iter()
-        .filter(|d| d.deferrals_421 > 0 && d.delivery_attempts > 0)
-        .collect();
-    let enough: Vec<_> = hit
-        .iter()
-        .copied()
-        .filter(|d| d.delivery_attempts >= HEADLINE_MIN_ATTEMPTS)
-        .collect();
-    let pool = if enough.is_empty() { &hit } else { &enough };
-    let worst = pool.iter().copied().max_by(|a, b| {
-        a.rate_per_1000
-            .total_cmp(&b.rate_per_1000)
-            .then(a.deferrals_421.cmp(&b.deferrals_421))
-            .then(b.domain.cmp(&a.domain))
-    });
-    match worst {
-        Some(d) => {
-            let cause = d.top_category.and_then(cause_named);
+    match &h.worst {
+        Some(w) => {
             let mut line = format!(
-                "<b>{}</b> matters most: {} 421 deferrals in {} attempts ({:.1} per 1,000)",
-                clip(&d.domain, 60),
-                thousands(d.deferrals_421),
-                thousands(d.delivery_attempts),
-                d.rate_per_1000
+                "<b>{}</b> matters most: {} of {} delivery attempts got a 421 ({:.1} per 1,000), cause <b>{}</b> ({})",
+                esc(&w.name),
+                thousands(w.deferrals_421),
+                thousands(w.delivery_attempts),
+                w.rate_per_1000,
+                esc(w.cause),
+                esc(w.meaning)
             );
-            if let Some(c) = cause {
-                let mtas = crate::guidance::Mtas::of(&r.inputs);
-                let g = guidance(c);
-                write!(line, ", mostly <b>{}</b>", esc(c.name()))?;
-                if let Some(first) = g.do_now.iter().find(|i| mtas.fits(i)) {
-                    write!(line, ". Do first: {}", prose(first))?;
-                }
+            if !w.do_first.is_empty() {
+                write!(line, ". Do first: {}", prose(w.do_first))?;
             }
             items.push(line);
         }
@@ -701,41 +666,23 @@ fn headline(s: &mut String, r: &Report) -> fmt::Result {
             thousands(t.deferrals_421)
         )),
     }
-    let l = &r.load;
     if t.deferrals_421 > 0 {
-        items.push(match l.correlation {
-            None => format!(
-                "Load: {} window(s) with attempts are too few to compare the 421s with our own sending.",
-                l.windows
-            ),
-            Some(_) if l.follows_load() => format!(
-                "Load: the 421s <b>follow our own sending</b> ({:.1} per 1,000 attempts in our busiest windows, {:.1} in the rest): spread it.",
-                l.rate_busy_per_1000, l.rate_rest_per_1000
-            ),
-            Some(_) => format!(
-                "Load: the 421s <b>do not follow our own sending</b> ({:.1} per 1,000 attempts in our busiest windows, {:.1} in the rest): look at the remote side.",
-                l.rate_busy_per_1000, l.rate_rest_per_1000
-            ),
-        });
+        items.push(esc(&h.load.text));
     }
-    match r.pending.first() {
-        Some(p) => items.push(format!(
+    match (&h.stuck.oldest_domain, h.stuck.oldest_age_s) {
+        (Some(d), Some(age)) => items.push(format!(
             "Stuck: <b>{}</b> recipient(s) still deferred at the end of the logs; the oldest, for {}, met its first 421 {} before the end.",
-            thousands(r.pending.len() as u64),
-            clip(&p.domain, 60),
-            duration(p.age_s)
+            thousands(h.stuck.recipients as u64),
+            clip(d, 60),
+            duration(age)
         )),
-        None if r.retries.with_421 > 0 => items.push(
+        _ if r.retries.with_421 > 0 => items.push(
             "Stuck: none; every recipient that met a 421 was delivered or bounced.".to_string(),
         ),
-        None => {}
+        _ => {}
     }
-    if t.unparsed_lines > 0 {
-        items.push(format!(
-            "Doubtful: {} of {} lines were not understood.",
-            thousands(t.unparsed_lines),
-            thousands(t.lines)
-        ));
+    for d in &h.doubts {
+        items.push(format!("Doubtful: {}", esc(&d.text)));
     }
     let class = if t.deferrals_421 == 0 { "calm" } else { "hot" };
     writeln!(
