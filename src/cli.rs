@@ -145,8 +145,8 @@ pub struct QueueArgs {
     #[arg(long, value_parser = parse_window)]
     pub lifetime: Option<i64>,
     /// Ages as of this time (RFC 3339), for a saved listing (default: now).
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
+    #[arg(long = "as-of", value_name = "TIME")]
+    pub as_of: Option<String>,
     /// Only messages at least this old: 30m, 2h, 1d.
     #[arg(long, value_parser = parse_window)]
     pub older_than: Option<i64>,

@@ -368,7 +368,7 @@ fn run_queue(a: &crate::cli::QueueArgs, out: &mut dyn Write) -> Result<i32> {
     use crate::cli::InputFormat;
     use crate::parse::Mta;
     let now = a
-        .now
+        .as_of
         .as_deref()
         .map(|s| crate::cli::parse_when(s, a.input.tz, chrono::Utc::now().timestamp()))
         .transpose()

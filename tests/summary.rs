@@ -203,8 +203,9 @@ fn html_summary_to_a_file() {
     assert_whole_day(&html);
 }
 
-/// The time chart covers the whole of 2026-11-21: 24 hourly bars from
-/// 00:00, ticks from Nov 21 00:00 to Nov 22 00:00.
+/// The time chart covers the whole of 2026-11-21: bars for every hour
+/// from 00:00, as many in each hour (the window `--window auto` picked),
+/// ticks from Nov 21 00:00 to Nov 22 00:00.
 fn assert_whole_day(html: &str) {
     let bars: Vec<&str> = html
         .split("<title>2026-11-21 ")
@@ -212,7 +213,18 @@ fn assert_whole_day(html: &str) {
         .filter_map(|t| t.split(':').next())
         .collect();
     let hours: Vec<String> = (0..24).map(|h| format!("{h:02}")).collect();
-    assert_eq!(bars, hours, "one bar per hour of the day");
+    let mut seen: Vec<String> = bars.iter().map(|b| b.to_string()).collect();
+    seen.dedup();
+    assert_eq!(seen, hours, "bars over every hour of the day");
+    let per_hour = bars.len() / 24;
+    assert_eq!(bars.len(), per_hour * 24, "as many bars in every hour");
+    for h in &hours {
+        assert_eq!(
+            bars.iter().filter(|b| *b == h).count(),
+            per_hour,
+            "hour {h}"
+        );
+    }
     assert!(!html.contains("<title>2026-11-20 ") && !html.contains("<title>2026-11-22 "));
     assert!(html.contains("text-anchor=\"middle\">Nov 21</text>"));
     assert!(html.contains("text-anchor=\"middle\">Nov 22</text>"));
