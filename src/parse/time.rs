@@ -316,6 +316,35 @@ pub fn stamp_of_unix(secs: i64) -> Stamp {
     }
 }
 
+/// Exactly `Mmm dd HH:MM:SS` (day two digits or space-padded), at fixed
+/// positions: what [`classic_stamp`] reads from the same 15 bytes.
+pub fn classic_fixed(i: &[u8]) -> Option<Stamp> {
+    if i.len() != 15 || i[3] != b' ' || i[9] != b':' || i[12] != b':' || i[6] != b' ' {
+        return None;
+    }
+    let mo = MONTHS.iter().position(|name| name[..] == i[..3])? as u32 + 1;
+    let d = match i[4] {
+        b' ' => {
+            let d = i[5].wrapping_sub(b'0');
+            (d < 10).then_some(u32::from(d))?
+        }
+        _ => two(i, 4)?,
+    };
+    let (h, mi, s) = (two(i, 7)?, two(i, 10)?, two(i, 13)?);
+    if !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    Some(Stamp {
+        year: None,
+        month: mo,
+        day: d,
+        hour: h,
+        minute: mi,
+        second: s,
+        offset: None,
+    })
+}
+
 /// `Nov 22 10:00:01` alone.
 fn classic_stamp(i: &[u8]) -> Res<'_, Stamp> {
     let (i, mo) = month(i)?;
