@@ -170,8 +170,18 @@ fn offset(i: &[u8]) -> Res<'_, i32> {
 /// (starting after the stamp, at the space before the next field).
 pub fn exim_stamp(i: &[u8]) -> Res<'_, Stamp> {
     let (i, (y, mo, d, h, mi, s)) = date_time(b' ')(i)?;
-    let (i, _) = opt(fraction).parse(i)?;
-    let (i, off) = opt((tag(" "), offset).map(|(_, o)| o)).parse(i)?;
+    // The usual case, no fraction and no zone, decided by two bytes.
+    let plain = match i {
+        [b' ', next, ..] => !matches!(next, b'+' | b'-' | b'Z'),
+        [b'.', ..] => false,
+        _ => true,
+    };
+    let (i, off) = if plain {
+        (i, None)
+    } else {
+        let (i, _) = opt(fraction).parse(i)?;
+        opt((tag(" "), offset).map(|(_, o)| o)).parse(i)?
+    };
     Ok((
         i,
         Stamp {
