@@ -120,6 +120,15 @@ fn date_time(sep: u8) -> impl Fn(&[u8]) -> Res<'_, DateTime> {
         {
             return fail(i);
         }
+        // Consecutive lines share their stamp: reuse the last one read on
+        // this thread when the 19 bytes are the same.
+        let key = stamp_key(i);
+        if let Some(dt) = LAST_DATE_TIME.with(|c| {
+            let (k, dt) = c.get();
+            (k == key).then_some(dt)
+        }) {
+            return Ok((&i[19..], dt));
+        }
         let fields = (
             two(i, 0),
             two(i, 2),
@@ -135,8 +144,27 @@ fn date_time(sep: u8) -> impl Fn(&[u8]) -> Res<'_, DateTime> {
         if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
             return fail(i);
         }
-        Ok((&i[19..], ((y1 * 100 + y2) as i32, mo, d, h, mi, s)))
+        let dt = ((y1 * 100 + y2) as i32, mo, d, h, mi, s);
+        LAST_DATE_TIME.with(|c| c.set((key, dt)));
+        Ok((&i[19..], dt))
     }
+}
+
+thread_local! {
+    /// The last `YYYY-MM-DD?HH:MM:SS` read on this thread: its bytes (as
+    /// [`stamp_key`]) and fields. Starts with a key no stamp has (byte 4 of
+    /// a stamp is `-`).
+    static LAST_DATE_TIME: std::cell::Cell<((u128, u32), DateTime)> =
+        const { std::cell::Cell::new(((0, 0), (0, 0, 0, 0, 0, 0))) };
+}
+
+/// The first 19 bytes of `i` (at least 19 long) as two integers, compared
+/// without a call to `memcmp`.
+fn stamp_key(i: &[u8]) -> (u128, u32) {
+    let mut head = [0u8; 16];
+    head.copy_from_slice(&i[..16]);
+    let tail = u32::from(i[16]) | u32::from(i[17]) << 8 | u32::from(i[18]) << 16;
+    (u128::from_le_bytes(head), tail)
 }
 
 /// `.digits` (fraction of a second, ignored).
@@ -501,6 +529,24 @@ mod tests {
         assert_eq!(clock().resolve(&st), Some(1_795_341_601 - 3600));
         let (_, st) = exim_stamp(b"2026-11-22 10:00:01 -0200 x").unwrap();
         assert_eq!(clock().resolve(&st), Some(1_795_341_601 + 7200));
+    }
+
+    /// The per-thread reuse of the last stamp never hands one stamp's
+    /// fields to another, nor a good stamp's to a bad one.
+    #[test]
+    fn repeated_and_changed_stamps_read_alike() {
+        let a = exim_stamp(b"2026-11-22 10:00:01 x").unwrap().1;
+        assert_eq!(exim_stamp(b"2026-11-22 10:00:01 y").unwrap().1, a);
+        let b = exim_stamp(b"2026-11-22 10:00:02 x").unwrap().1;
+        assert_eq!((b.second, b.minute), (2, 0));
+        let c = exim_stamp(b"2026-12-22 10:00:02 x").unwrap().1;
+        assert_eq!((c.month, c.second), (12, 2));
+        assert!(exim_stamp(b"2026-12-22T10:00:02 x").is_err());
+        let r = rfc3339_stamp(b"2026-12-22T10:00:02Z").unwrap().1;
+        assert_eq!((r.month, r.second, r.offset), (12, 2, Some(0)));
+        assert!(exim_stamp(b"2026-12-22T10:00:02 x").is_err());
+        assert_eq!(exim_stamp(b"2026-12-22 10:00:02 x").unwrap().1, c);
+        assert!(exim_stamp(b"2026-13-22 10:00:02 x").is_err());
     }
 
     #[test]
