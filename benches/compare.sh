@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Compare maillog421 with grep -c, gzip -dc, pflogsumm and eximstats on generated logs (issue 4).
 #
-#   bash benches/compare.sh                               # 1 GiB inputs, 3 runs each, 4 GiB memory check
-#   SIZE_MB=64 REPEAT=1 BIG_MB=0 bash benches/compare.sh  # smoke test, a couple of minutes
+#   bash benches/compare.sh                               # 1 GiB inputs, 3 runs each, 4 GiB and jammed memory checks
+#   SIZE_MB=64 REPEAT=1 BIG_MB=0 JAMMED_MB=0 bash benches/compare.sh  # smoke test, a couple of minutes
 #
 # Environment:
 #   SIZE_MB  size of each generated input in MiB (default 1024)
 #   REPEAT   runs per tool and input; the table shows medians (default 3)
 #   BIG_MB   size of the second plain file of the memory check (default 4096; 0 skips it)
+#   JAMMED_MB  size of the jammed-queue Exim log (every 421-deferred recipient stays queued,
+#            `genlog --jammed`; default 2048; 0 skips it; skipped with a note when this genlog has
+#            no --jammed option)
 #   WORK     scratch directory for inputs and results (default /tmp/maillog421-compare)
 #   SEED     genlog seed (default 421)
 #   REGEN=1  regenerate inputs even if they exist
@@ -25,6 +28,7 @@ WORK=${WORK:-/tmp/maillog421-compare}
 SIZE_MB=${SIZE_MB:-1024}
 REPEAT=${REPEAT:-3}
 BIG_MB=${BIG_MB:-4096}
+JAMMED_MB=${JAMMED_MB:-2048}
 SEED=${SEED:-421}
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 M421=$TARGET/release/maillog421
@@ -139,12 +143,13 @@ measure() {
 			die "$tool on $input exited $rc"
 		fi
 	fi
-	local wall rss
+	local wall rss cpu
+	cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ { s += $2 } END { print s }' "$tv")
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
 		n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$tv")
 	rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tv")
-	printf '%s\t%s\t%s\t%s\n' "$input" "$tool" "$wall" "$rss" >>"$RESULTS"
-	log "  $input  $tool: ${wall}s, $((rss / 1024)) MiB"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$input" "$tool" "$wall" "$rss" "$cpu" >>"$RESULTS"
+	log "  $input  $tool: ${wall}s, CPU ${cpu}s, $((rss / 1024)) MiB"
 }
 
 # check_truth REPORT.json TRUTH.json
@@ -224,12 +229,30 @@ if [ "$BIG_MB" != 0 ]; then
 	fi
 fi
 
+# Jammed queue: the recipients a 421 deferred never get through, so every such pair stays open.
+JAMMED=
+if [ "$JAMMED_MB" != 0 ]; then
+	genlog_help=$("$GENLOG" --help 2>&1 || true)
+	if [[ $genlog_help == *--jammed* ]]; then
+		JAMMED=exim-$JAMMED_MB-jammed.log
+		gen exim "$JAMMED_MB" "$JAMMED" --jammed
+		log "memory check on $JAMMED"
+		measure "$JAMMED" "maillog421" "$WORK/$JAMMED.tn.json" "$M421" "${M421_ARGS[@]}" "$WORK/$JAMMED"
+		if ! check_truth "$WORK/$JAMMED.tn.json" "$WORK/$JAMMED.truth.json"; then
+			MISMATCHES=$((MISMATCHES + 1))
+			[ "${ALLOW_MISMATCH:-0}" = 1 ] || die "$JAMMED: maillog421 totals differ from the truth"
+		fi
+	else
+		log "genlog has no --jammed option: no jammed-queue row"
+	fi
+fi
+
 # ---------------------------------------------------------------------------------------------
 # Table
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-# med INPUT TOOL COLUMN(3=wall, 4=rss KiB)
+# med INPUT TOOL COLUMN(3=wall, 4=rss KiB, 5=CPU s, user + system)
 med() { awk -F'\t' -v i="$1" -v t="$2" -v c="$3" '$1 == i && $2 == t { print $c }' "$RESULTS" | median; }
 
 input_mib() {
@@ -243,29 +266,30 @@ table() {
 	local cpus
 	cpus=$(nproc)
 	echo "maillog421 vs peers: SIZE_MB=$SIZE_MB REPEAT=$REPEAT SEED=$SEED, $cpus cores, $(date -u +%Y-%m-%d)."
-	echo "Medians of $REPEAT run(s) under /usr/bin/time -v. \"maillog421 ÷ tool\" is maillog421's (default threads) median wall time over the tool's: below 1 means maillog421 is faster."
+	echo "Medians of $REPEAT run(s) under /usr/bin/time -v. \"maillog421 ÷ tool\" is maillog421's (default threads) median wall time over the tool's: below 1 means maillog421 is faster. CPU s is user + system time (all threads): on a shared machine it moves less than the wall time."
 	echo
-	echo "| input | MiB | tool | median wall s | MiB/s | median max RSS MiB | maillog421 ÷ tool |"
-	echo "|---|---:|---|---:|---:|---:|---:|"
-	local input tool m421 wall rss mib
+	echo "| input | MiB | tool | median wall s | MiB/s | median CPU s | median max RSS MiB | maillog421 ÷ tool |"
+	echo "|---|---:|---|---:|---:|---:|---:|---:|"
+	local input tool m421 wall rss cpu mib
 	for input in "$EXIM" "$POSTFIX" "$EXIM_GZ" "$POSTFIX_GZ"; do
 		mib=$(input_mib "$input")
 		m421=$(med "$input" maillog421 3)
 		while IFS= read -r tool; do
 			wall=$(med "$input" "$tool" 3)
 			rss=$(med "$input" "$tool" 4)
-			awk -v i="$input" -v m="$mib" -v t="$tool" -v w="$wall" -v r="$rss" -v x="$m421" 'BEGIN {
+			cpu=$(med "$input" "$tool" 5)
+			awk -v i="$input" -v m="$mib" -v t="$tool" -v w="$wall" -v r="$rss" -v x="$m421" -v c="$cpu" 'BEGIN {
 				ratio = (t == "maillog421") ? "1" : (w > 0 ? sprintf("%.2f", x / w) : "n/a")
 				mbs = w > 0 ? sprintf("%.0f", m / w) : "n/a"
-				printf "| %s | %s | %s | %.2f | %s | %.1f | %s |\n", i, m, t, w, mbs, r / 1024, ratio }'
+				printf "| %s | %s | %s | %.2f | %s | %.2f | %.1f | %s |\n", i, m, t, w, mbs, c, r / 1024, ratio }'
 		done < <(awk -F'\t' -v i="$input" '$1 == i { print $2 }' "$RESULTS" | awk '!seen[$0]++')
 	done
 	echo
-	echo "Memory check (maillog421, default threads, plain Exim file):"
+	echo "Memory check (maillog421, default threads, plain Exim file${JAMMED:+; $JAMMED: every 421-deferred recipient still queued at the end}):"
 	echo
 	echo "| input | MiB | wall s | max RSS MiB |"
 	echo "|---|---:|---:|---:|"
-	for input in "$EXIM" ${BIG:+"$BIG"}; do
+	for input in "$EXIM" ${BIG:+"$BIG"} ${JAMMED:+"$JAMMED"}; do
 		awk -v i="$input" -v m="$(input_mib "$input")" -v w="$(med "$input" maillog421 3)" -v r="$(med "$input" maillog421 4)" \
 			'BEGIN { printf "| %s | %s | %.2f | %.1f |\n", i, m, w, r / 1024 }'
 	done

@@ -410,7 +410,13 @@ fn read_part<R: Read>(
         } else {
             line
         };
-        let Some(peeled) = read.layout.peel(line, &mut scratch) else {
+        // A bare line that cannot be a journal marker needs no peeling.
+        let peeled = if read.layout == Layout::Bare && line.first() != Some(&b'-') {
+            Some(layout::Peeled { line, stamp: None })
+        } else {
+            read.layout.peel(line, &mut scratch)
+        };
+        let Some(peeled) = peeled else {
             agg.line(None);
             continue;
         };

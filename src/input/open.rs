@@ -90,7 +90,7 @@ pub fn open_waiting(path: &std::path::Path, name: &str) -> io::Result<File> {
 }
 
 /// Wraps raw input bytes: gzip (by its magic bytes) is inflated, on its own
-/// thread when `threaded`; anything else is passed through buffered.
+/// thread when `threaded`; anything else is passed through as it is.
 /// Returns the reader and whether it was gzip. Input compressed another way
 /// (xz, zstd, bzip2, lz4, as `logrotate`'s `compresscmd` may write) is an
 /// [`OtherCompression`] error, not garbage read as text.
@@ -117,13 +117,15 @@ pub fn decode(
     }
     let compressed = head.starts_with(&[0x1f, 0x8b]);
     let joined = io::Cursor::new(head.to_vec()).chain(inner);
-    let buffered = BufReader::with_capacity(256 * 1024, joined);
+    let buffered = |r| BufReader::with_capacity(256 * 1024, r);
     let reader: Box<dyn Read + Send> = match (compressed, threaded) {
         (true, true) => Box::new(super::pipe::ThreadedReader::new(Box::new(Gunzip::new(
-            buffered,
+            buffered(joined),
         )))),
-        (true, false) => Box::new(Gunzip::new(buffered)),
-        (false, _) => Box::new(buffered),
+        (true, false) => Box::new(Gunzip::new(buffered(joined))),
+        // Plain text goes straight to the line reader, which reads big
+        // blocks itself: a buffer here would copy every byte once more.
+        (false, _) => Box::new(joined),
     };
     Ok((reader, compressed))
 }

@@ -49,6 +49,9 @@ type Res<'a, T> = IResult<&'a [u8], T>;
 
 /// `[12345] ` (the `+pid` selector).
 fn skip_pid(body: &[u8]) -> &[u8] {
+    if body.first() != Some(&b'[') {
+        return body;
+    }
     let mut pid = delimited(
         tag::<_, _, nom::error::Error<&[u8]>>("["),
         take_while1(|b: u8| b.is_ascii_digit()),

@@ -120,6 +120,15 @@ fn date_time(sep: u8) -> impl Fn(&[u8]) -> Res<'_, DateTime> {
         {
             return fail(i);
         }
+        // Consecutive lines share their stamp: reuse the last one read on
+        // this thread when the 19 bytes are the same.
+        let key = stamp_key(i);
+        if let Some(dt) = LAST_DATE_TIME.with(|c| {
+            let (k, dt) = c.get();
+            (k == key).then_some(dt)
+        }) {
+            return Ok((&i[19..], dt));
+        }
         let fields = (
             two(i, 0),
             two(i, 2),
@@ -135,8 +144,27 @@ fn date_time(sep: u8) -> impl Fn(&[u8]) -> Res<'_, DateTime> {
         if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
             return fail(i);
         }
-        Ok((&i[19..], ((y1 * 100 + y2) as i32, mo, d, h, mi, s)))
+        let dt = ((y1 * 100 + y2) as i32, mo, d, h, mi, s);
+        LAST_DATE_TIME.with(|c| c.set((key, dt)));
+        Ok((&i[19..], dt))
     }
+}
+
+thread_local! {
+    /// The last `YYYY-MM-DD?HH:MM:SS` read on this thread: its bytes (as
+    /// [`stamp_key`]) and fields. Starts with a key no stamp has (byte 4 of
+    /// a stamp is `-`).
+    static LAST_DATE_TIME: std::cell::Cell<((u128, u32), DateTime)> =
+        const { std::cell::Cell::new(((0, 0), (0, 0, 0, 0, 0, 0))) };
+}
+
+/// The first 19 bytes of `i` (at least 19 long) as two integers, compared
+/// without a call to `memcmp`.
+fn stamp_key(i: &[u8]) -> (u128, u32) {
+    let mut head = [0u8; 16];
+    head.copy_from_slice(&i[..16]);
+    let tail = u32::from(i[16]) | u32::from(i[17]) << 8 | u32::from(i[18]) << 16;
+    (u128::from_le_bytes(head), tail)
 }
 
 /// `.digits` (fraction of a second, ignored).
@@ -170,8 +198,18 @@ fn offset(i: &[u8]) -> Res<'_, i32> {
 /// (starting after the stamp, at the space before the next field).
 pub fn exim_stamp(i: &[u8]) -> Res<'_, Stamp> {
     let (i, (y, mo, d, h, mi, s)) = date_time(b' ')(i)?;
-    let (i, _) = opt(fraction).parse(i)?;
-    let (i, off) = opt((tag(" "), offset).map(|(_, o)| o)).parse(i)?;
+    // The usual case, no fraction and no zone, decided by two bytes.
+    let plain = match i {
+        [b' ', next, ..] => !matches!(next, b'+' | b'-' | b'Z'),
+        [b'.', ..] => false,
+        _ => true,
+    };
+    let (i, off) = if plain {
+        (i, None)
+    } else {
+        let (i, _) = opt(fraction).parse(i)?;
+        opt((tag(" "), offset).map(|(_, o)| o)).parse(i)?
+    };
     Ok((
         i,
         Stamp {
@@ -314,6 +352,35 @@ pub fn stamp_of_unix(secs: i64) -> Stamp {
         second: (tod % 60) as u32,
         offset: Some(0),
     }
+}
+
+/// Exactly `Mmm dd HH:MM:SS` (day two digits or space-padded), at fixed
+/// positions: what [`classic_stamp`] reads from the same 15 bytes.
+pub fn classic_fixed(i: &[u8]) -> Option<Stamp> {
+    if i.len() != 15 || i[3] != b' ' || i[9] != b':' || i[12] != b':' || i[6] != b' ' {
+        return None;
+    }
+    let mo = MONTHS.iter().position(|name| name[..] == i[..3])? as u32 + 1;
+    let d = match i[4] {
+        b' ' => {
+            let d = i[5].wrapping_sub(b'0');
+            (d < 10).then_some(u32::from(d))?
+        }
+        _ => two(i, 4)?,
+    };
+    let (h, mi, s) = (two(i, 7)?, two(i, 10)?, two(i, 13)?);
+    if !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    Some(Stamp {
+        year: None,
+        month: mo,
+        day: d,
+        hour: h,
+        minute: mi,
+        second: s,
+        offset: None,
+    })
 }
 
 /// `Nov 22 10:00:01` alone.
@@ -462,6 +529,24 @@ mod tests {
         assert_eq!(clock().resolve(&st), Some(1_795_341_601 - 3600));
         let (_, st) = exim_stamp(b"2026-11-22 10:00:01 -0200 x").unwrap();
         assert_eq!(clock().resolve(&st), Some(1_795_341_601 + 7200));
+    }
+
+    /// The per-thread reuse of the last stamp never hands one stamp's
+    /// fields to another, nor a good stamp's to a bad one.
+    #[test]
+    fn repeated_and_changed_stamps_read_alike() {
+        let a = exim_stamp(b"2026-11-22 10:00:01 x").unwrap().1;
+        assert_eq!(exim_stamp(b"2026-11-22 10:00:01 y").unwrap().1, a);
+        let b = exim_stamp(b"2026-11-22 10:00:02 x").unwrap().1;
+        assert_eq!((b.second, b.minute), (2, 0));
+        let c = exim_stamp(b"2026-12-22 10:00:02 x").unwrap().1;
+        assert_eq!((c.month, c.second), (12, 2));
+        assert!(exim_stamp(b"2026-12-22T10:00:02 x").is_err());
+        let r = rfc3339_stamp(b"2026-12-22T10:00:02Z").unwrap().1;
+        assert_eq!((r.month, r.second, r.offset), (12, 2, Some(0)));
+        assert!(exim_stamp(b"2026-12-22T10:00:02 x").is_err());
+        assert_eq!(exim_stamp(b"2026-12-22 10:00:02 x").unwrap().1, c);
+        assert!(exim_stamp(b"2026-13-22 10:00:02 x").is_err());
     }
 
     #[test]
