@@ -366,15 +366,15 @@ impl Report {
 
         let mut stats: Vec<(&[u8], &DomainStats)> = agg
             .domains()
-            .filter(|(_, d)| d.by_kind[Kind::Deferred.index()] > 0)
+            .filter(|(_, d)| d.by_kind()[Kind::Deferred.index()] > 0)
             .collect();
         stats.sort_by(|a, b| {
-            let n = |d: &DomainStats| d.by_kind[Kind::Deferred.index()];
+            let n = |d: &DomainStats| d.by_kind()[Kind::Deferred.index()];
             n(b.1).cmp(&n(a.1)).then(a.0.cmp(b.0))
         });
         let domain_windows: Vec<(String, &[crate::aggregate::DomainWindow])> = stats
             .iter()
-            .map(|(n, d)| (String::from_utf8_lossy(n).into_owned(), &d.windows[..]))
+            .map(|(n, d)| (String::from_utf8_lossy(n).into_owned(), d.windows()))
             .collect();
 
         Report {
@@ -481,25 +481,29 @@ fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, grid: Grid, zone: Zone) -> 
     let none = DomainOutcomes::default();
     let mut rows: Vec<DomainRow> = agg
         .domains()
-        .filter(|(_, d)| d.by_kind[Kind::Deferred.index()] + d.by_kind[Kind::Suspended.index()] > 0)
+        .filter(|(_, d)| {
+            let k = d.by_kind();
+            k[Kind::Deferred.index()] + k[Kind::Suspended.index()] > 0
+        })
         .map(|(name, d)| {
             let domain = String::from_utf8_lossy(name).into_owned();
-            let deferrals = d.by_kind[Kind::Deferred.index()];
+            let (by_kind, causes) = (d.by_kind(), d.causes());
+            let deferrals = by_kind[Kind::Deferred.index()];
             let categories: BTreeMap<&'static str, u64> = Cause::ALL
                 .iter()
-                .filter(|c| d.causes[c.index()] > 0)
-                .map(|c| (c.name(), d.causes[c.index()]))
+                .filter(|c| causes[c.index()] > 0)
+                .map(|c| (c.name(), causes[c.index()]))
                 .collect();
             let top_category = Cause::ALL
                 .iter()
-                .filter(|c| d.causes[c.index()] > 0)
-                .max_by_key(|c| (d.causes[c.index()], std::cmp::Reverse(c.index())))
+                .filter(|c| causes[c.index()] > 0)
+                .max_by_key(|c| (causes[c.index()], std::cmp::Reverse(c.index())))
                 .map(|c| c.name());
-            let repeat = repeat(&d.windows, grid);
+            let repeat = repeat(d.windows(), grid);
             DomainRow {
                 provider: provider_of(&domain, d.host.as_deref()),
                 deferrals_421: deferrals,
-                suspended_421: d.by_kind[Kind::Suspended.index()],
+                suspended_421: by_kind[Kind::Suspended.index()],
                 delivery_attempts: d.attempts(),
                 delivered: d.delivered,
                 deferred: d.deferred,
@@ -507,11 +511,11 @@ fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, grid: Grid, zone: Zone) -> 
                 retry_skipped: d.retry_skipped,
                 rate_per_1000: per_1000(deferrals, d.attempts()),
                 windows: repeat.windows_with_421,
-                first: time(d.first),
-                last: time(d.last),
+                first: time(d.first()),
+                last: time(d.last()),
                 categories,
                 top_category,
-                top_reply: top_counts(&d.replies).into_iter().next().map(|(k, _)| k),
+                top_reply: agg.top_reply(d),
                 retries: Retries::from(outcomes.domains.get(&domain).unwrap_or(&none)),
                 repeat,
                 domain,
