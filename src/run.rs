@@ -313,7 +313,7 @@ const EVENTS_AHEAD: usize = 1024;
 
 /// What a worker of [`events_in_order`] hands the writer for one input.
 enum Found {
-    Event(OwnedEvent),
+    Event(Box<OwnedEvent>),
     /// The input was read to its end (its problems, for stderr).
     Done(Box<Scanned>),
 }
@@ -343,7 +343,7 @@ fn events_in_order(input: &InputArgs, out: &mut dyn Write) -> Result<bool> {
                     let (Some(source), Some(tx)) = (sources.get(i), senders.get(i)) else {
                         break;
                     };
-                    let mut sink = |e: OwnedEvent| tx.send(Found::Event(e)).is_ok();
+                    let mut sink = |e: OwnedEvent| tx.send(Found::Event(Box::new(e))).is_ok();
                     let mut scanned = crate::scan::scan_to(source, cfg, Some(&mut sink));
                     // Only its problems travel: the counts are not needed.
                     scanned.aggregate = Aggregate::new(1, 0);
@@ -360,7 +360,7 @@ fn events_in_order(input: &InputArgs, out: &mut dyn Write) -> Result<bool> {
         for rx in &receivers {
             for found in rx {
                 match found {
-                    Found::Event(e) => write_ndjson(std::slice::from_ref(&e), out)?,
+                    Found::Event(e) => write_ndjson(std::slice::from_ref(&*e), out)?,
                     Found::Done(s) => {
                         failed |= report_problems(std::slice::from_ref(&*s));
                         break;
