@@ -535,35 +535,38 @@ fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, grid: Grid, zone: Zone) -> 
 /// The provider roll-up: every domain seen counts toward its provider's
 /// attempts; providers with no 421 are left out.
 fn provider_rows(agg: &Aggregate, by_domain: &[DomainRow]) -> Vec<ProviderRow> {
+    // Rows only for providers with a 421 (a million domains with none cost
+    // no row), then every domain's attempts added to its provider's row.
     let mut rows: BTreeMap<String, ProviderRow> = BTreeMap::new();
+    for d in by_domain {
+        let row = rows
+            .entry(d.provider.clone())
+            .or_insert_with(|| ProviderRow {
+                provider: d.provider.clone(),
+                domains: Vec::new(),
+                deferrals_421: 0,
+                suspended_421: 0,
+                delivery_attempts: 0,
+                retry_skipped: 0,
+                rate_per_1000: 0.0,
+                recovered: 0,
+                bounced: 0,
+                pending: 0,
+                keeps_returning: 0,
+            });
+        row.domains.push(d.domain.clone());
+        row.deferrals_421 += d.deferrals_421;
+        row.suspended_421 += d.suspended_421;
+        row.recovered += d.retries.recovered;
+        row.bounced += d.retries.bounced;
+        row.pending += d.retries.pending;
+        row.keeps_returning += usize::from(d.repeat.keeps_returning);
+    }
     for (name, d) in agg.domains() {
         let domain = String::from_utf8_lossy(name);
-        let p = provider_of(&domain, d.host.as_deref());
-        let row = rows.entry(p.clone()).or_insert_with(|| ProviderRow {
-            provider: p,
-            domains: Vec::new(),
-            deferrals_421: 0,
-            suspended_421: 0,
-            delivery_attempts: 0,
-            retry_skipped: 0,
-            rate_per_1000: 0.0,
-            recovered: 0,
-            bounced: 0,
-            pending: 0,
-            keeps_returning: 0,
-        });
-        row.delivery_attempts += d.attempts();
-        row.retry_skipped += d.retry_skipped;
-    }
-    for d in by_domain {
-        if let Some(row) = rows.get_mut(&d.provider) {
-            row.domains.push(d.domain.clone());
-            row.deferrals_421 += d.deferrals_421;
-            row.suspended_421 += d.suspended_421;
-            row.recovered += d.retries.recovered;
-            row.bounced += d.retries.bounced;
-            row.pending += d.retries.pending;
-            row.keeps_returning += usize::from(d.repeat.keeps_returning);
+        if let Some(row) = rows.get_mut(&provider_of(&domain, d.host.as_deref())) {
+            row.delivery_attempts += d.attempts();
+            row.retry_skipped += d.retry_skipped;
         }
     }
     let mut out: Vec<ProviderRow> = rows
