@@ -288,6 +288,10 @@ pub struct Aggregate {
     pub clients: HashMap<String, u64>,
     /// Per mail server, with `--by-host`.
     pub servers: crate::servers::Servers,
+    /// Keep domains that never met a 421 (`follow` does not: it shows
+    /// only domains with 421s, and would otherwise hold every domain it
+    /// ever delivered to).
+    quiet_domains: bool,
     scratch: Vec<u8>,
 }
 
@@ -311,8 +315,27 @@ impl Aggregate {
             reply_ids: HashMap::default(),
             clients: HashMap::default(),
             servers: Default::default(),
+            quiet_domains: true,
             scratch: Vec::new(),
         }
+    }
+
+    /// Counts per domain only from a domain's first 421 on: domains that
+    /// never met one cost nothing (for `follow`, which never shows them).
+    pub fn without_quiet_domains(mut self) -> Aggregate {
+        self.quiet_domains = false;
+        self
+    }
+
+    /// Whether a recipient's domain is already counted.
+    fn domain_known(&mut self, rcpt: &[u8]) -> bool {
+        let d = domain_of(rcpt);
+        if !d.iter().any(u8::is_ascii_uppercase) {
+            return self.domain_index.contains_key(d);
+        }
+        self.scratch.clear();
+        self.scratch.extend(d.iter().map(u8::to_ascii_lowercase));
+        self.domain_index.contains_key(&self.scratch[..])
     }
 
     /// The start of the window holding `t`.
@@ -407,6 +430,9 @@ impl Aggregate {
         } else {
             ws.retry_skipped += 1;
             self.totals.retry_skipped += 1;
+        }
+        if !self.quiet_domains && !self.domain_known(d.rcpt) {
+            return;
         }
         let ds = self.domain_mut(d.rcpt);
         if d.tried {
