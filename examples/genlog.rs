@@ -1,7 +1,7 @@
 //! genlog: synthetic Exim `mainlog` / Postfix `maillog` traffic with a known 421 truth.
 //!
 //! ```sh
-//! cargo run --release --example genlog -- exim|postfix SIZE_MB OUT [--messages N] [--seed N] [--rotate K] [--truth PATH]
+//! cargo run --release --example genlog -- exim|postfix SIZE_MB OUT [--messages N] [--seed N] [--rotate K] [--truth PATH] [--jammed]
 //! cargo run --release --example genlog -- exim 0 - --messages 10000000 | maillog421 report -
 //! ```
 //!
@@ -20,6 +20,9 @@
 //! `QID: from=<S>, status=expired, returned to sender`; then the bounce to the sender. A group
 //! that finds the retry queue full (`MAX_RETRIES`) is given up at once, so nothing vanishes.
 //! Groups still queued at the end have no end line (pending). Ids are never reused.
+//!
+//! `--jammed` leaves every recipient group that met a 421 open: it is never retried, never given
+//! up, and its message never ends (a queue jammed by its providers); its pairs are `pending`.
 //!
 //! The truth goes to `OUT.truth.json`, or `--truth PATH`; with OUT `-` and no `--truth`, to stderr
 //! as one JSON line. It holds the counts of what was written, by the README's definitions
@@ -773,6 +776,10 @@ struct Generator {
     attack: Option<(i64, i64, String)>,
     retries: BinaryHeap<Reverse<Retry>>,
     seq: u64,
+    /// `--jammed`: a group that met a 421 is never retried (a queue jammed by its providers).
+    jammed: bool,
+    /// Pairs of groups left open by `--jammed`.
+    jammed_pending: u64,
     next_qrun: i64,
     /// the next arrival: `tick` does not pass it
     limit: i64,
@@ -1056,6 +1063,12 @@ impl Generator {
         attempts: u32,
         first_421: Option<i64>,
     ) -> bool {
+        if self.jammed && first_421.is_some() {
+            // Left open for good: no retry, no give-up, no end line for its message.
+            msg.open.set(msg.open.get() + 1);
+            self.jammed_pending += rcpts.len() as u64;
+            return false;
+        }
         if self.retries.len() >= MAX_RETRIES {
             self.give_up(msg, rcpts, first_421, false);
             return true;
@@ -2228,7 +2241,7 @@ fn load(hour: i64) -> f64 {
 
 fn usage() -> ! {
     die(
-        "usage: genlog exim|postfix SIZE_MB OUT [--messages N] [--seed N] [--rotate K] [--truth PATH]",
+        "usage: genlog exim|postfix SIZE_MB OUT [--messages N] [--seed N] [--rotate K] [--truth PATH] [--jammed]",
     )
 }
 
@@ -2239,6 +2252,7 @@ fn main() {
     let mut rotate = 0u32;
     let mut max_msgs: Option<u64> = None;
     let mut truth_path: Option<String> = None;
+    let mut jammed = false;
     fn value<T: std::str::FromStr>(args: &mut impl Iterator<Item = String>) -> T {
         args.next()
             .and_then(|v| v.parse().ok())
@@ -2254,6 +2268,7 @@ fn main() {
                     .or_else(|| usage())
             }
             "--truth" => truth_path = Some(value(&mut args)),
+            "--jammed" => jammed = true,
             "-h" | "--help" => usage(),
             _ => pos.push(a),
         }
@@ -2313,6 +2328,8 @@ fn main() {
         attack: None,
         retries: BinaryHeap::new(),
         seq: 0,
+        jammed,
+        jammed_pending: 0,
         next_qrun: base,
         limit: base,
         cleanup_pid: 2214,
@@ -2399,7 +2416,8 @@ fn main() {
         .iter()
         .filter(|Reverse(r)| r.first_421.is_some())
         .map(|Reverse(r)| r.rcpts.len() as u64)
-        .sum();
+        .sum::<u64>()
+        + g.jammed_pending;
     let t = &g.truth;
     let rt = &t.retries;
     assert_eq!(rt.with_421, rt.recovered + rt.bounced + pending);

@@ -70,7 +70,9 @@ fn merge_counts(a: &mut HashMap<String, u64>, b: &HashMap<String, u64>) {
     }
 }
 
-/// Per recipient domain.
+/// Per recipient domain: a few counters for every domain, the 421 details
+/// only for domains that met one (most never do), so a million domains
+/// cost a few hundred bytes each.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DomainStats {
     pub delivered: u64,
@@ -78,19 +80,27 @@ pub struct DomainStats {
     pub bounced: u64,
     /// Delivery lines on which nothing was tried.
     pub retry_skipped: u64,
-    /// 421 events by kind (inbound never lands here).
-    pub by_kind: [u64; 4],
-    /// Windows with a delivery attempt or a 421 deferral, by start time
-    /// (a retry-skipped line alone adds a window with no attempt).
-    pub windows: Vec<DomainWindow>,
     /// The first remote host seen for the domain (its MX), for the provider roll-up.
     pub host: Option<Box<str>>,
-    pub first: Option<i64>,
-    pub last: Option<i64>,
+    /// Windows with a delivery attempt or a 421 deferral, by start time
+    /// (a retry-skipped line alone adds a window with no attempt).
+    windows: Vec<DomainWindow>,
+    /// What a 421 brought; `None` until one came.
+    met_421: Option<Box<Met421>>,
+}
+
+/// A domain's 421 details.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Met421 {
+    /// 421 events by kind (inbound never lands here).
+    by_kind: [u64; 4],
+    first: Option<i64>,
+    last: Option<i64>,
     /// 421 deferrals by cause.
-    pub causes: [u64; 9],
-    /// 421 deferrals by normalised reply text.
-    pub replies: HashMap<String, u64>,
+    causes: [u64; 9],
+    /// 421 deferrals by normalised reply text: (id in the aggregate's
+    /// reply table, count), sorted by id.
+    replies: Vec<(u32, u64)>,
 }
 
 impl DomainStats {
@@ -98,24 +108,77 @@ impl DomainStats {
         self.delivered + self.deferred + self.bounced
     }
 
-    fn merge(&mut self, o: &DomainStats) {
+    /// 421 events by kind (inbound never lands here).
+    pub fn by_kind(&self) -> [u64; 4] {
+        self.met_421.as_ref().map_or([0; 4], |m| m.by_kind)
+    }
+
+    /// 421 deferrals by cause.
+    pub fn causes(&self) -> [u64; 9] {
+        self.met_421.as_ref().map_or([0; 9], |m| m.causes)
+    }
+
+    /// The first 421 deferral.
+    pub fn first(&self) -> Option<i64> {
+        self.met_421.as_ref().and_then(|m| m.first)
+    }
+
+    /// The last 421 deferral.
+    pub fn last(&self) -> Option<i64> {
+        self.met_421.as_ref().and_then(|m| m.last)
+    }
+
+    /// Windows with a delivery attempt or a 421 deferral, by start time.
+    pub fn windows(&self) -> &[DomainWindow] {
+        &self.windows
+    }
+
+    fn met(&mut self) -> &mut Met421 {
+        self.met_421.get_or_insert_with(Box::default)
+    }
+
+    fn window(&mut self, start: i64) -> &mut DomainWindow {
+        window_slot(&mut self.windows, start)
+    }
+
+    /// Folds `o` in; `reply_id` maps `o`'s reply ids to this aggregate's.
+    fn merge(&mut self, o: &DomainStats, reply_id: &[u32]) {
         self.delivered += o.delivered;
         self.deferred += o.deferred;
         self.bounced += o.bounced;
         self.retry_skipped += o.retry_skipped;
-        add_arr(&mut self.by_kind, &o.by_kind);
         for w in &o.windows {
-            let mine = window_slot(&mut self.windows, w.start);
+            let mine = self.window(w.start);
             mine.attempts += w.attempts;
             mine.deferrals_421 += w.deferrals_421;
         }
         if self.host.is_none() {
             self.host.clone_from(&o.host);
         }
-        self.first = min_opt(self.first, o.first);
-        self.last = max_opt(self.last, o.last);
-        add_arr(&mut self.causes, &o.causes);
-        merge_counts(&mut self.replies, &o.replies);
+        if let Some(m) = &o.met_421 {
+            let mine = self.met();
+            add_arr(&mut mine.by_kind, &m.by_kind);
+            mine.first = min_opt(mine.first, m.first);
+            mine.last = max_opt(mine.last, m.last);
+            add_arr(&mut mine.causes, &m.causes);
+            for (id, n) in &m.replies {
+                mine.add_reply(reply_id[*id as usize], *n);
+            }
+        }
+    }
+}
+
+impl Met421 {
+    fn add_reply(&mut self, id: u32, n: u64) {
+        match self.replies.binary_search_by_key(&id, |r| r.0) {
+            Ok(i) => self.replies[i].1 += n,
+            Err(i) => {
+                if self.replies.len() == self.replies.capacity() {
+                    self.replies.reserve_exact(1);
+                }
+                self.replies.insert(i, (id, n));
+            }
+        }
     }
 }
 
@@ -135,6 +198,10 @@ fn window_slot(list: &mut Vec<DomainWindow>, start: i64) -> &mut DomainWindow {
         _ => match list.binary_search_by_key(&start, |w| w.start) {
             Ok(i) => i,
             Err(i) => {
+                if list.len() == list.capacity() {
+                    // Grow by half, not double: most domains hold one or two windows.
+                    list.reserve_exact((list.len() / 2).max(1));
+                }
                 list.insert(
                     i,
                     DomainWindow {
@@ -167,7 +234,28 @@ pub struct ReplyStats {
     /// Lines with this text, by [`Kind`] (inbound never lands here).
     pub by_kind: [u64; 4],
     pub cause: Option<Cause>,
+    /// The first [`REPLY_DOMAINS`] domains (in byte order) that saw it: all
+    /// a report shows, kept exactly through merges.
     pub domains: BTreeSet<String>,
+}
+
+/// Domains kept per reply text (the report lists this many).
+pub const REPLY_DOMAINS: usize = 5;
+
+impl ReplyStats {
+    fn add_domain(&mut self, d: &str) {
+        if self.domains.len() >= REPLY_DOMAINS
+            && self.domains.last().is_some_and(|l| l.as_str() <= d)
+        {
+            return;
+        }
+        if !self.domains.contains(d) {
+            self.domains.insert(d.to_string());
+            if self.domains.len() > REPLY_DOMAINS {
+                self.domains.pop_last();
+            }
+        }
+    }
 }
 
 /// Everything the report needs, folded line by line.
@@ -195,10 +283,17 @@ pub struct Aggregate {
     pub hosts: HashMap<String, u64>,
     /// Outbound 421 replies (deferred, suspended, reply kinds) by normalised text.
     pub replies: HashMap<String, ReplyStats>,
+    /// Reply texts of the per-domain counts, by id (see [`Met421`]).
+    reply_texts: Vec<Box<str>>,
+    reply_ids: HashMap<Box<str>, u32>,
     /// Inbound 421s by client (without port).
     pub clients: HashMap<String, u64>,
     /// Per mail server, with `--by-host`.
     pub servers: crate::servers::Servers,
+    /// Keep domains that never met a 421 (`follow` does not: it shows
+    /// only domains with 421s, and would otherwise hold every domain it
+    /// ever delivered to).
+    quiet_domains: bool,
     scratch: Vec<u8>,
 }
 
@@ -223,10 +318,31 @@ impl Aggregate {
             stages: [[0; 4]; 6],
             hosts: HashMap::default(),
             replies: HashMap::default(),
+            reply_texts: Vec::new(),
+            reply_ids: HashMap::default(),
             clients: HashMap::default(),
             servers: Default::default(),
+            quiet_domains: true,
             scratch: Vec::new(),
         }
+    }
+
+    /// Counts per domain only from a domain's first 421 on: domains that
+    /// never met one cost nothing (for `follow`, which never shows them).
+    pub fn without_quiet_domains(mut self) -> Aggregate {
+        self.quiet_domains = false;
+        self
+    }
+
+    /// Whether a recipient's domain is already counted.
+    fn domain_known(&mut self, rcpt: &[u8]) -> bool {
+        let d = domain_of(rcpt);
+        if !d.iter().any(u8::is_ascii_uppercase) {
+            return self.domain_index.contains_key(d);
+        }
+        self.scratch.clear();
+        self.scratch.extend(d.iter().map(u8::to_ascii_lowercase));
+        self.domain_index.contains_key(&self.scratch[..])
     }
 
     /// The start of the window holding `t`.
@@ -323,6 +439,9 @@ impl Aggregate {
             ws.retry_skipped += 1;
             self.totals.retry_skipped += 1;
         }
+        if !self.quiet_domains && !self.domain_known(d.rcpt) {
+            return;
+        }
         let ds = self.domain_mut(d.rcpt);
         if d.tried {
             match d.outcome {
@@ -330,7 +449,7 @@ impl Aggregate {
                 Outcome::Deferred => ds.deferred += 1,
                 Outcome::Bounced => ds.bounced += 1,
             }
-            window_slot(&mut ds.windows, w).attempts += 1;
+            ds.window(w).attempts += 1;
         } else {
             ds.retry_skipped += 1;
         }
@@ -361,16 +480,18 @@ impl Aggregate {
             return;
         }
         let key = reply_key(ev.reply.text);
-        let r = self.replies.entry(key.clone()).or_default();
+        if !self.replies.contains_key(&key) {
+            self.replies.insert(key.clone(), ReplyStats::default());
+        }
+        let r = self.replies.get_mut(&key).expect("inserted above");
         r.by_kind[k] += 1;
         r.cause = Some(ev.cause);
         if !ev.domain.is_empty() {
-            r.domains
-                .insert(String::from_utf8_lossy(ev.domain).to_ascii_lowercase());
+            r.add_domain(&String::from_utf8_lossy(ev.domain).to_ascii_lowercase());
         }
         if ev.kind != Kind::Deferred {
             if ev.kind == Kind::Suspended {
-                self.domain_mut(ev.party).by_kind[k] += 1;
+                self.domain_mut(ev.party).met().by_kind[k] += 1;
             }
             return;
         }
@@ -380,13 +501,36 @@ impl Aggregate {
                 .entry(String::from_utf8_lossy(ev.host).to_ascii_lowercase())
                 .or_default() += 1;
         }
+        let id = self.reply_id(&key);
         let d = self.domain_mut(ev.party);
-        d.by_kind[k] += 1;
-        window_slot(&mut d.windows, w).deferrals_421 += 1;
-        d.first = min_opt(d.first, Some(ev.time));
-        d.last = max_opt(d.last, Some(ev.time));
-        d.causes[ev.cause.index()] += 1;
-        *d.replies.entry(key).or_default() += 1;
+        d.window(w).deferrals_421 += 1;
+        let m = d.met();
+        m.by_kind[k] += 1;
+        m.first = min_opt(m.first, Some(ev.time));
+        m.last = max_opt(m.last, Some(ev.time));
+        m.causes[ev.cause.index()] += 1;
+        m.add_reply(id, 1);
+    }
+
+    /// The id of a reply text in the per-domain table, added when new.
+    fn reply_id(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.reply_ids.get(text) {
+            return id;
+        }
+        let id = u32::try_from(self.reply_texts.len()).expect("fewer than 4e9 reply texts");
+        self.reply_texts.push(text.into());
+        self.reply_ids.insert(text.into(), id);
+        id
+    }
+
+    /// A domain's most frequent 421 reply text (ties: the smallest text).
+    pub fn top_reply(&self, d: &DomainStats) -> Option<String> {
+        let m = d.met_421.as_ref()?;
+        m.replies
+            .iter()
+            .map(|(id, n)| (&*self.reply_texts[*id as usize], *n))
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|(t, _)| t.to_string())
     }
 
     /// Folds another partial aggregate (same window) into this one.
@@ -406,8 +550,9 @@ impl Aggregate {
             self.covers(a);
             self.covers(b);
         }
+        let reply_id: Vec<u32> = o.reply_texts.iter().map(|t| self.reply_id(t)).collect();
         for (k, v) in o.domains() {
-            self.domain_mut_exact(k).merge(v);
+            self.domain_mut_exact(k).merge(v, &reply_id);
         }
         for (k, v) in &o.windows {
             let w = self.windows.entry(*k).or_default();
@@ -430,7 +575,9 @@ impl Aggregate {
             let r = self.replies.entry(k.clone()).or_default();
             add_arr(&mut r.by_kind, &v.by_kind);
             r.cause = r.cause.or(v.cause);
-            r.domains.extend(v.domains.iter().cloned());
+            for d in &v.domains {
+                r.add_domain(d);
+            }
         }
         self.fit_window();
     }

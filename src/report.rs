@@ -370,15 +370,15 @@ impl Report {
 
         let mut stats: Vec<(&[u8], &DomainStats)> = agg
             .domains()
-            .filter(|(_, d)| d.by_kind[Kind::Deferred.index()] > 0)
+            .filter(|(_, d)| d.by_kind()[Kind::Deferred.index()] > 0)
             .collect();
         stats.sort_by(|a, b| {
-            let n = |d: &DomainStats| d.by_kind[Kind::Deferred.index()];
+            let n = |d: &DomainStats| d.by_kind()[Kind::Deferred.index()];
             n(b.1).cmp(&n(a.1)).then(a.0.cmp(b.0))
         });
         let domain_windows: Vec<(String, &[crate::aggregate::DomainWindow])> = stats
             .iter()
-            .map(|(n, d)| (String::from_utf8_lossy(n).into_owned(), &d.windows[..]))
+            .map(|(n, d)| (String::from_utf8_lossy(n).into_owned(), d.windows()))
             .collect();
 
         let by_provider = provider_rows(agg, &by_domain);
@@ -500,25 +500,29 @@ fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, grid: Grid, zone: Zone) -> 
     let none = DomainOutcomes::default();
     let mut rows: Vec<DomainRow> = agg
         .domains()
-        .filter(|(_, d)| d.by_kind[Kind::Deferred.index()] + d.by_kind[Kind::Suspended.index()] > 0)
+        .filter(|(_, d)| {
+            let k = d.by_kind();
+            k[Kind::Deferred.index()] + k[Kind::Suspended.index()] > 0
+        })
         .map(|(name, d)| {
             let domain = String::from_utf8_lossy(name).into_owned();
-            let deferrals = d.by_kind[Kind::Deferred.index()];
+            let (by_kind, causes) = (d.by_kind(), d.causes());
+            let deferrals = by_kind[Kind::Deferred.index()];
             let categories: BTreeMap<&'static str, u64> = Cause::ALL
                 .iter()
-                .filter(|c| d.causes[c.index()] > 0)
-                .map(|c| (c.name(), d.causes[c.index()]))
+                .filter(|c| causes[c.index()] > 0)
+                .map(|c| (c.name(), causes[c.index()]))
                 .collect();
             let top_category = Cause::ALL
                 .iter()
-                .filter(|c| d.causes[c.index()] > 0)
-                .max_by_key(|c| (d.causes[c.index()], std::cmp::Reverse(c.index())))
+                .filter(|c| causes[c.index()] > 0)
+                .max_by_key(|c| (causes[c.index()], std::cmp::Reverse(c.index())))
                 .map(|c| c.name());
-            let repeat = repeat(&d.windows, grid);
+            let repeat = repeat(d.windows(), grid);
             DomainRow {
                 provider: provider_of(&domain, d.host.as_deref()),
                 deferrals_421: deferrals,
-                suspended_421: d.by_kind[Kind::Suspended.index()],
+                suspended_421: by_kind[Kind::Suspended.index()],
                 delivery_attempts: d.attempts(),
                 delivered: d.delivered,
                 deferred: d.deferred,
@@ -526,11 +530,11 @@ fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, grid: Grid, zone: Zone) -> 
                 retry_skipped: d.retry_skipped,
                 rate_per_1000: per_1000(deferrals, d.attempts()),
                 windows: repeat.windows_with_421,
-                first: time(d.first),
-                last: time(d.last),
+                first: time(d.first()),
+                last: time(d.last()),
                 categories,
                 top_category,
-                top_reply: top_counts(&d.replies).into_iter().next().map(|(k, _)| k),
+                top_reply: agg.top_reply(d),
                 retries: Retries::from(outcomes.domains.get(&domain).unwrap_or(&none)),
                 repeat,
                 domain,
@@ -550,35 +554,38 @@ fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, grid: Grid, zone: Zone) -> 
 /// The provider roll-up: every domain seen counts toward its provider's
 /// attempts; providers with no 421 are left out.
 fn provider_rows(agg: &Aggregate, by_domain: &[DomainRow]) -> Vec<ProviderRow> {
+    // Rows only for providers with a 421 (a million domains with none cost
+    // no row), then every domain's attempts added to its provider's row.
     let mut rows: BTreeMap<String, ProviderRow> = BTreeMap::new();
+    for d in by_domain {
+        let row = rows
+            .entry(d.provider.clone())
+            .or_insert_with(|| ProviderRow {
+                provider: d.provider.clone(),
+                domains: Vec::new(),
+                deferrals_421: 0,
+                suspended_421: 0,
+                delivery_attempts: 0,
+                retry_skipped: 0,
+                rate_per_1000: 0.0,
+                recovered: 0,
+                bounced: 0,
+                pending: 0,
+                keeps_returning: 0,
+            });
+        row.domains.push(d.domain.clone());
+        row.deferrals_421 += d.deferrals_421;
+        row.suspended_421 += d.suspended_421;
+        row.recovered += d.retries.recovered;
+        row.bounced += d.retries.bounced;
+        row.pending += d.retries.pending;
+        row.keeps_returning += usize::from(d.repeat.keeps_returning);
+    }
     for (name, d) in agg.domains() {
         let domain = String::from_utf8_lossy(name);
-        let p = provider_of(&domain, d.host.as_deref());
-        let row = rows.entry(p.clone()).or_insert_with(|| ProviderRow {
-            provider: p,
-            domains: Vec::new(),
-            deferrals_421: 0,
-            suspended_421: 0,
-            delivery_attempts: 0,
-            retry_skipped: 0,
-            rate_per_1000: 0.0,
-            recovered: 0,
-            bounced: 0,
-            pending: 0,
-            keeps_returning: 0,
-        });
-        row.delivery_attempts += d.attempts();
-        row.retry_skipped += d.retry_skipped;
-    }
-    for d in by_domain {
-        if let Some(row) = rows.get_mut(&d.provider) {
-            row.domains.push(d.domain.clone());
-            row.deferrals_421 += d.deferrals_421;
-            row.suspended_421 += d.suspended_421;
-            row.recovered += d.retries.recovered;
-            row.bounced += d.retries.bounced;
-            row.pending += d.retries.pending;
-            row.keeps_returning += usize::from(d.repeat.keeps_returning);
+        if let Some(row) = rows.get_mut(&provider_of(&domain, d.host.as_deref())) {
+            row.delivery_attempts += d.attempts();
+            row.retry_skipped += d.retry_skipped;
         }
     }
     let mut out: Vec<ProviderRow> = rows

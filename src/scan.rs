@@ -25,9 +25,10 @@ use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed, Record};
 use crate::render::events::OwnedEvent;
 
-/// Where `events -` writes each event as it is read; false stops reading
-/// (the output is gone).
-pub type Sink<'s> = &'s mut dyn FnMut(&OwnedEvent) -> bool;
+/// Where `events` writes each event as it is read; false stops reading
+/// (the output is gone). With a sink, no retry state is kept (`events`
+/// does not need it), so memory stays flat however long the input.
+pub type Sink<'s> = &'s mut dyn FnMut(OwnedEvent) -> bool;
 use crate::retry::Tracker;
 
 /// The most of an unparsed line kept as an example.
@@ -384,6 +385,7 @@ fn read_part<R: Read>(
     mut sink: Option<Sink<'_>>,
 ) -> Part {
     let (path, format, hint) = (read.path, read.format, read.hint);
+    let track = sink.is_none();
     let mut scratch = Vec::new();
     let mut out = Part::new(cfg);
     let mut clock = Clock::new(cfg.zone, hint);
@@ -456,15 +458,20 @@ fn read_part<R: Read>(
         match record {
             Record::Arrival(id) => {
                 agg.arrival(time);
-                out.retries.arrival(id);
+                if track {
+                    out.retries.arrival(id);
+                }
             }
             Record::Delivery(d) => {
                 agg.delivery(time, &d);
-                out.retries
-                    .delivery(d.id, d.rcpt, d.outcome, d.tried, time, d.reply.as_ref());
+                if track {
+                    out.retries
+                        .delivery(d.id, d.rcpt, d.outcome, d.tried, time, d.reply.as_ref());
+                }
             }
-            Record::Ended(id) => out.retries.ended(id, time),
-            Record::Expired(id) => out.retries.expired(id, time),
+            Record::Ended(id) if track => out.retries.ended(id, time),
+            Record::Expired(id) if track => out.retries.expired(id, time),
+            Record::Ended(_) | Record::Expired(_) => {}
             Record::HostReply(_) | Record::Inbound(_) | Record::Other => {}
         }
         let ev = Event::from_record(time, mta, &record);
@@ -484,7 +491,7 @@ fn read_part<R: Read>(
                 owned.server = server.map(crate::text::lossy);
                 match &mut sink {
                     Some(sink) => {
-                        if !sink(&owned) {
+                        if !sink(owned) {
                             break;
                         }
                     }

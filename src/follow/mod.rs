@@ -86,7 +86,7 @@ struct State {
 }
 
 fn new_aggregate(zone: Zone) -> Aggregate {
-    Aggregate::new(3600, align_offset(zone))
+    Aggregate::new(3600, align_offset(zone)).without_quiet_domains()
 }
 
 /// The layout and format of a file from its first 64 KiB; `None` while it

@@ -186,7 +186,7 @@ impl Printer {
         let deferrals = t.by_kind[Kind::Deferred.index()];
         let mut domains: Vec<(String, u64)> = agg
             .domains()
-            .map(|(d, s)| (lossy(d), s.by_kind[Kind::Deferred.index()]))
+            .map(|(d, s)| (lossy(d), s.by_kind()[Kind::Deferred.index()]))
             .filter(|(_, n)| *n > 0)
             .collect();
         domains.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -75,7 +75,9 @@ pub struct Pending {
     pub domain: String,
     pub first_421: i64,
     pub last_attempt: i64,
-    pub last_reply: String,
+    /// Shared by every pair that met the same reply (a jammed queue holds
+    /// many pairs with a few texts).
+    pub last_reply: std::sync::Arc<str>,
 }
 
 /// Every pair's outcome, by domain.

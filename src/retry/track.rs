@@ -7,6 +7,8 @@
 //! it is summarised, so the summary can be laid over the earlier stretch's
 //! state when the trackers compose ([`Tracker::absorb`]).
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use super::outcome::{Outcomes, Pending};
@@ -36,85 +38,118 @@ impl IdKey {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
+    Open,
     Delivered,
     Bounced,
 }
 
-/// What one pair did within a stretch.
+/// No time (for the integer time fields).
+const NO_TIME: i64 = i64::MIN;
+/// No reply text.
+const NO_REPLY: u32 = u32::MAX;
+
+fn time(t: i64) -> Option<i64> {
+    (t != NO_TIME).then_some(t)
+}
+
+/// What one pair did within a stretch: integers and one short recipient,
+/// the reply an index into its tracker's table (a jammed queue holds
+/// hundreds of thousands of these).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct PairLog {
     rcpt: Box<[u8]>,
-    first_421: Option<i64>,
+    first_421: i64,
+    last_attempt: i64,
+    /// When the pair ended (`end` is not `Open`).
+    end_time: i64,
     /// Delivery attempts (tried lines) from the first 421 on (both included).
     attempts_since: u32,
     /// Delivery attempts in the stretch, up to the end.
     attempts: u32,
-    last_attempt: Option<i64>,
-    last_reply: Option<Box<str>>,
-    end: Option<(End, i64)>,
+    /// The last 421 reply, an id in the tracker's reply table.
+    last_reply: u32,
+    end: End,
 }
 
 impl PairLog {
     fn new(rcpt: &[u8]) -> PairLog {
         PairLog {
             rcpt: rcpt.to_ascii_lowercase().into(),
-            first_421: None,
+            first_421: NO_TIME,
+            last_attempt: NO_TIME,
+            end_time: NO_TIME,
             attempts_since: 0,
             attempts: 0,
-            last_attempt: None,
-            last_reply: None,
-            end: None,
+            last_reply: NO_REPLY,
+            end: End::Open,
         }
+    }
+
+    fn open(&self) -> bool {
+        self.end == End::Open
     }
 
     /// One delivery line; `tried` false for a retry-skipped one, which
     /// leaves the pair waiting (or ends it) without counting as an attempt.
-    fn record(&mut self, outcome: Outcome, tried: bool, time: i64, reply: Option<&Reply<'_>>) {
-        if self.end.is_some() {
+    /// `reply` is the id of the 421 reply text, if any.
+    fn record(&mut self, outcome: Outcome, tried: bool, time: i64, reply: Option<u32>) {
+        if !self.open() {
             return;
         }
         if let Some(r) = reply {
-            self.first_421.get_or_insert(time);
-            let text = &r.text[..r.text.len().min(MAX_REPLY)];
-            self.last_reply = Some(String::from_utf8_lossy(text).into());
+            if self.first_421 == NO_TIME {
+                self.first_421 = time;
+            }
+            self.last_reply = r;
         }
         if tried {
             self.attempts += 1;
-            if self.first_421.is_some() {
+            if self.first_421 != NO_TIME {
                 self.attempts_since += 1;
             }
-            self.last_attempt = Some(time);
+            self.last_attempt = time;
         }
         self.end = match outcome {
-            Outcome::Delivered => Some((End::Delivered, time)),
-            Outcome::Bounced => Some((End::Bounced, time)),
-            Outcome::Deferred => None,
+            Outcome::Delivered => End::Delivered,
+            Outcome::Bounced => End::Bounced,
+            Outcome::Deferred => End::Open,
         };
+        if !self.open() {
+            self.end_time = time;
+        }
     }
 
-    /// This stretch's log followed by a later one.
+    /// This stretch's log followed by a later one (its reply ids already
+    /// in this tracker's table).
     fn then(self, later: PairLog) -> PairLog {
-        if self.end.is_some() {
+        if !self.open() {
             return self;
         }
+        let or = |a: i64, b: i64| if a == NO_TIME { b } else { a };
         PairLog {
             rcpt: self.rcpt,
-            first_421: self.first_421.or(later.first_421),
-            attempts_since: if self.first_421.is_some() {
+            first_421: or(self.first_421, later.first_421),
+            attempts_since: if self.first_421 != NO_TIME {
                 self.attempts_since + later.attempts
             } else {
                 later.attempts_since
             },
             attempts: self.attempts + later.attempts,
-            last_attempt: later.last_attempt.or(self.last_attempt),
-            last_reply: later.last_reply.or(self.last_reply),
+            last_attempt: or(later.last_attempt, self.last_attempt),
+            last_reply: if later.last_reply == NO_REPLY {
+                self.last_reply
+            } else {
+                later.last_reply
+            },
+            end_time: later.end_time,
             end: later.end,
         }
     }
 
     fn give_up(&mut self, time: i64) {
-        if self.end.is_none() {
-            self.end = Some((End::Bounced, time));
+        if self.open() {
+            self.end = End::Bounced;
+            self.end_time = time;
         }
     }
 }
@@ -133,8 +168,9 @@ struct MsgLog {
     /// Its arrival is in the stretch.
     fresh: bool,
     pairs: Vec<PairLog>,
-    /// Postfix `status=expired`: every pair open at this time was given up.
-    expired: Option<i64>,
+    /// Postfix `status=expired`: every pair open at this time was given up
+    /// (`NO_TIME`: none).
+    expired: i64,
     close: Option<Close>,
 }
 
@@ -143,8 +179,22 @@ impl MsgLog {
         MsgLog {
             fresh,
             pairs: Vec::new(),
-            expired: None,
+            expired: NO_TIME,
             close: None,
+        }
+    }
+
+    /// Adds a pair, growing the list one at a time (most messages have one).
+    fn push(&mut self, p: PairLog) -> usize {
+        self.pairs.reserve_exact(1);
+        self.pairs.push(p);
+        self.pairs.len() - 1
+    }
+
+    fn expire(&mut self, t: i64) {
+        self.give_up(t);
+        if self.expired == NO_TIME {
+            self.expired = t;
         }
     }
 
@@ -165,6 +215,9 @@ impl MsgLog {
 #[derive(Debug, Default)]
 pub struct Tracker {
     open: HashMap<IdKey, MsgLog>,
+    /// The 421 reply texts pairs refer to, by id (cut to `MAX_REPLY`).
+    replies: Vec<Arc<str>>,
+    reply_ids: HashMap<Arc<str>, u32>,
     /// Closed logs of messages that began before the stretch, in order.
     carry: Vec<(IdKey, MsgLog)>,
     outcomes: Outcomes,
@@ -173,6 +226,18 @@ pub struct Tracker {
 impl Tracker {
     pub fn new() -> Tracker {
         Tracker::default()
+    }
+
+    /// The id of a reply text, added to the table when new.
+    fn reply_id(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.reply_ids.get(text) {
+            return id;
+        }
+        let id = u32::try_from(self.replies.len()).expect("fewer than 4e9 reply texts");
+        let text: Arc<str> = text.into();
+        self.replies.push(text.clone());
+        self.reply_ids.insert(text, id);
+        id
     }
 
     /// A message entered the queue.
@@ -196,6 +261,10 @@ impl Tracker {
         if id.is_empty() {
             return;
         }
+        let reply = reply.map(|r| {
+            let text = &r.text[..r.text.len().min(MAX_REPLY)];
+            self.reply_id(&String::from_utf8_lossy(text))
+        });
         let msg = self
             .open
             .entry(IdKey::new(id))
@@ -207,10 +276,7 @@ impl Tracker {
         let i = match msg.pair(rcpt) {
             Some(i) => i,
             None if msg.fresh && reply.is_none() => return,
-            None => {
-                msg.pairs.push(PairLog::new(rcpt));
-                msg.pairs.len() - 1
-            }
+            None => msg.push(PairLog::new(rcpt)),
         };
         msg.pairs[i].record(outcome, tried, time, reply);
     }
@@ -221,8 +287,7 @@ impl Tracker {
             .open
             .entry(IdKey::new(id))
             .or_insert_with(|| MsgLog::new(false));
-        msg.give_up(time);
-        msg.expired.get_or_insert(time);
+        msg.expire(time);
     }
 
     /// A message's life ended.
@@ -248,26 +313,32 @@ impl Tracker {
     /// Counts the outcome of every pair of a log with nothing before it.
     fn settle(&mut self, key: IdKey, log: MsgLog) {
         for p in log.pairs {
-            let Some(first) = p.first_421 else { continue };
+            let Some(first) = time(p.first_421) else {
+                continue;
+            };
             let domain = String::from_utf8_lossy(domain_of(&p.rcpt)).into_owned();
             let d = self.outcomes.domain(&domain);
             match p.end {
-                Some((End::Delivered, t)) => {
+                End::Delivered => {
                     d.recovered += 1;
                     d.time_to_delivery
-                        .add(u32::try_from((t - first).max(0)).unwrap_or(u32::MAX));
+                        .add(u32::try_from((p.end_time - first).max(0)).unwrap_or(u32::MAX));
                     d.attempts.add(p.attempts_since);
                 }
-                Some((End::Bounced, _)) => d.bounced += 1,
-                None => {
+                End::Bounced => d.bounced += 1,
+                End::Open => {
                     d.pending += 1;
+                    let last_reply = match self.replies.get(p.last_reply as usize) {
+                        Some(r) => r.clone(),
+                        None => Arc::from(""),
+                    };
                     self.outcomes.pending.push(Pending {
                         id: key.text(),
                         recipient: String::from_utf8_lossy(&p.rcpt).into_owned(),
                         domain,
                         first_421: first,
-                        last_attempt: p.last_attempt.unwrap_or(first),
-                        last_reply: p.last_reply.map(String::from).unwrap_or_default(),
+                        last_attempt: time(p.last_attempt).unwrap_or(first),
+                        last_reply,
                     });
                 }
             }
@@ -277,7 +348,14 @@ impl Tracker {
     /// Lays a later stretch's tracker over this one.
     pub fn absorb(&mut self, later: Tracker) {
         self.outcomes.merge(later.outcomes);
-        for (key, log) in later.carry.into_iter().chain(later.open) {
+        // The later tracker's reply ids, in this one's table.
+        let ids: Vec<u32> = later.replies.iter().map(|t| self.reply_id(t)).collect();
+        for (key, mut log) in later.carry.into_iter().chain(later.open) {
+            for p in &mut log.pairs {
+                if let Some(&id) = ids.get(p.last_reply as usize) {
+                    p.last_reply = id;
+                }
+            }
             self.compose(key, log);
         }
     }
@@ -311,12 +389,13 @@ impl Tracker {
                     let before = std::mem::replace(&mut earlier.pairs[i], PairLog::new(b""));
                     earlier.pairs[i] = before.then(p);
                 }
-                None => earlier.pairs.push(p),
+                None => {
+                    earlier.push(p);
+                }
             }
         }
-        if let Some(t) = log.expired {
-            earlier.give_up(t);
-            earlier.expired.get_or_insert(t);
+        if let Some(t) = time(log.expired) {
+            earlier.expire(t);
         }
         match log.close {
             Some(how) => self.close(key, earlier, how),
@@ -336,5 +415,57 @@ impl Tracker {
         }
         self.outcomes.sort();
         self.outcomes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The budget of an open pair (issue 18: at most 300 bytes): the
+    /// message's hash entry, the pair, its recipient. Fails when a field
+    /// added to either type breaks it.
+    #[test]
+    fn open_pair_state_stays_compact() {
+        assert!(std::mem::size_of::<PairLog>() <= 56);
+        assert!(std::mem::size_of::<IdKey>() + std::mem::size_of::<MsgLog>() <= 80);
+    }
+
+    #[test]
+    fn reply_ids_survive_absorb() {
+        let stage = crate::parse::Stage::ALL[0];
+        let reply = Reply {
+            code: 421,
+            enhanced: None,
+            text: b"421 4.7.0 try later",
+            stage,
+        };
+        let other = Reply {
+            code: 421,
+            enhanced: None,
+            text: b"421 other",
+            stage,
+        };
+        let mut a = Tracker::new();
+        a.arrival(b"m1");
+        let mut b = Tracker::new();
+        // Another text first, so the later tracker's ids differ from the earlier's.
+        b.delivery(b"m0", b"x@y.test", Outcome::Deferred, true, 5, Some(&other));
+        b.delivery(
+            b"m1",
+            b"u@d.test",
+            Outcome::Deferred,
+            true,
+            10,
+            Some(&reply),
+        );
+        a.absorb(b);
+        let out = a.finish();
+        let p: Vec<(&str, &str)> = out
+            .pending
+            .iter()
+            .map(|p| (p.id.as_str(), &*p.last_reply))
+            .collect();
+        assert_eq!(p, [("m0", "421 other"), ("m1", "421 4.7.0 try later")]);
     }
 }
