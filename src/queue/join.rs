@@ -206,7 +206,7 @@ pub fn join(dump: &Dump, input: &InputArgs) -> anyhow::Result<Joined> {
             .get_mut(&(p.id.clone(), p.recipient.to_ascii_lowercase()))
         {
             h.first_421 = Some(p.first_421);
-            h.last_421_reply = Some(p.last_reply);
+            h.last_421_reply = Some(p.last_reply.to_string());
             h.last_attempt = h.last_attempt.max(Some(p.last_attempt));
         }
     }
