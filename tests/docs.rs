@@ -42,7 +42,13 @@ fn readme_starts_with_the_two_setup_commands() {
     assert!(
         lines[3].starts_with("cargo run --release -- report ") && lines[3].contains("fixtures/")
     );
-    assert_eq!(lines[4], "cargo test --locked");
+    assert_eq!(lines[4], "bash .ci/deps && cargo test --locked");
+    // CI runs exactly that command.
+    let ci = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).unwrap();
+    assert!(
+        ci.lines()
+            .any(|l| l == "( bash .ci/deps && cargo test --locked )")
+    );
     assert_eq!(lines[5], "```");
     assert!(
         std::path::Path::new(concat!(
