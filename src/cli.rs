@@ -382,15 +382,24 @@ pub struct FollowArgs {
     pub poll: bool,
     /// Seconds between checks when polling (with --poll, or when file
     /// notifications are unavailable).
-    #[arg(long, default_value_t = 0.25)]
+    #[arg(long, default_value_t = 0.25, value_parser = parse_seconds)]
     pub poll_interval: f64,
     #[command(flatten)]
     pub journal: JournalArgs,
     /// Seconds a rotated (renamed) file is still read after it last grew:
     /// logrotate renames the file and creates a new one before the daemon
     /// is told to reopen it, and the daemon writes to the old file until then.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 5.0, value_parser = parse_seconds)]
     pub rotate_wait: f64,
+}
+
+/// A number of seconds: finite and not negative (`nan` or `inf` would
+/// panic in `Duration`).
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds (0 or more)")),
+    }
 }
 
 /// A window, or `0` for none.

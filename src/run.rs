@@ -253,24 +253,31 @@ fn last_stamp(sources: &[Source], input: &InputArgs) -> Option<i64> {
     last
 }
 
+/// The input arguments with what a relative `--since`/`--until` counts
+/// back from: the last line of the logs (or now, with `--now`).
+fn with_reference(input: &InputArgs, sources: &[Source]) -> Result<InputArgs> {
+    let relative = [&input.since, &input.until]
+        .iter()
+        .any(|w| w.as_deref().and_then(crate::cli::parse_back).is_some());
+    let mut input = input.clone();
+    if relative && !input.now {
+        input.reference = Some(last_stamp(sources, &input).ok_or_else(|| {
+            anyhow::anyhow!(
+                "a relative --since/--until counts back from the last line of the logs, and no plain log file gave one (stdin, journal or compressed only): add --now to count back from now"
+            )
+        })?);
+    }
+    Ok(input)
+}
+
 /// Reads every input whole; what `report` and `events` share.
 pub(crate) fn scan_inputs(
     input: &InputArgs,
     window: i64,
     keep_events: bool,
 ) -> Result<(ScanConfig, Vec<Scanned>, bool)> {
-    let relative = [&input.since, &input.until]
-        .iter()
-        .any(|w| w.as_deref().and_then(crate::cli::parse_back).is_some());
     let sources = sources(input)?;
-    let mut input = input.clone();
-    if relative && !input.now {
-        input.reference = Some(last_stamp(&sources, &input).ok_or_else(|| {
-            anyhow::anyhow!(
-                "a relative --since/--until counts back from the last line of the logs, and no plain log file gave one (stdin, journal or compressed only): add --now to count back from now"
-            )
-        })?);
-    }
+    let input = with_reference(input, &sources)?;
     let cfg = input
         .scan_config(window, keep_events)
         .map_err(anyhow::Error::msg)?;
@@ -390,9 +397,12 @@ fn run_queue(a: &crate::cli::QueueArgs, out: &mut dyn Write) -> Result<i32> {
 /// other, and each event is written (and flushed) as soon as its line is
 /// read, so `tail -F LOG | maillog421 events -` shows each 421 live.
 fn stream_events(input: &InputArgs, out: &mut dyn Write) -> Result<bool> {
-    let cfg = input.scan_config(3600, true).map_err(anyhow::Error::msg)?;
+    let sources = sources(input)?;
+    let cfg = with_reference(input, &sources)?
+        .scan_config(3600, true)
+        .map_err(anyhow::Error::msg)?;
     let mut failed = false;
-    for source in sources(input)? {
+    for source in sources {
         let mut written: io::Result<()> = Ok(());
         let mut sink = |e: OwnedEvent| {
             written = write_ndjson(std::slice::from_ref(&e), out).and_then(|()| out.flush());
@@ -423,15 +433,22 @@ enum Found {
 /// found. Workers take inputs in order, so the input being written always
 /// has a worker: memory is bounded by the channels, never by the input.
 fn events_in_order(input: &InputArgs, out: &mut dyn Write) -> Result<bool> {
-    let cfg = input.scan_config(3600, true).map_err(anyhow::Error::msg)?;
     let sources = sources(input)?;
+    let cfg = with_reference(input, &sources)?
+        .scan_config(3600, true)
+        .map_err(anyhow::Error::msg)?;
     let workers = input
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, sources.len().max(1));
+    // Each sender is taken by the worker that reads its input, so a worker
+    // that dies drops it and the writer sees the end instead of waiting.
     let (senders, receivers): (Vec<_>, Vec<_>) = sources
         .iter()
-        .map(|_| std::sync::mpsc::sync_channel::<Found>(EVENTS_AHEAD))
+        .map(|_| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Found>(EVENTS_AHEAD);
+            (std::sync::Mutex::new(Some(tx)), rx)
+        })
         .unzip();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let (sources, cfg, senders, next) = (&sources, &cfg, &senders, &next);
@@ -440,7 +457,14 @@ fn events_in_order(input: &InputArgs, out: &mut dyn Write) -> Result<bool> {
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let (Some(source), Some(tx)) = (sources.get(i), senders.get(i)) else {
+                    let (Some(source), Some(tx)) = (
+                        sources.get(i),
+                        senders.get(i).and_then(|m| {
+                            m.lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .take()
+                        }),
+                    ) else {
                         break;
                     };
                     let mut sink = |e: OwnedEvent| tx.send(Found::Event(Box::new(e))).is_ok();
@@ -458,14 +482,19 @@ fn events_in_order(input: &InputArgs, out: &mut dyn Write) -> Result<bool> {
         let receivers = receivers;
         let mut failed = false;
         for rx in &receivers {
+            let mut done = false;
             for found in rx {
                 match found {
                     Found::Event(e) => write_ndjson(std::slice::from_ref(&*e), out)?,
                     Found::Done(s) => {
                         failed |= report_problems(std::slice::from_ref(&*s));
+                        done = true;
                         break;
                     }
                 }
+            }
+            if !done {
+                anyhow::bail!("a reader thread stopped before the end of its input");
             }
         }
         Ok(failed)

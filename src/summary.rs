@@ -413,6 +413,14 @@ fn useless_input(
     end: i64,
     a: &SummaryArgs,
 ) -> Option<(&'static str, String)> {
+    // The journal is read for the day alone (journalctl --since/--until)
+    // and was checked to hold mail entries at all: nothing that day is a
+    // quiet day, not useless input.
+    let journal = a.journal.query(None, None).is_some()
+        || (a.paths.is_empty() && scanned.iter().any(|s| s.stats.path.starts_with("journal")));
+    if journal {
+        return None;
+    }
     let lines: u64 = scanned.iter().map(|s| s.stats.lines).sum();
     let names = scanned
         .iter()
@@ -475,19 +483,12 @@ fn useless_input(
 /// maillog421 summary -` would lose the day before.
 struct Spooled {
     paths: Vec<std::path::PathBuf>,
-    temps: Vec<std::path::PathBuf>,
-}
-
-impl Drop for Spooled {
-    fn drop(&mut self) {
-        for t in &self.temps {
-            let _ = std::fs::remove_file(t);
-        }
-    }
+    /// Removed when dropped; random names, mode 0600 (tempfile).
+    temps: Vec<tempfile::NamedTempFile>,
 }
 
 fn spool_streams(paths: &[std::path::PathBuf]) -> Result<Spooled> {
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    use std::os::unix::fs::FileTypeExt;
     let mut out = Spooled {
         paths: Vec::new(),
         temps: Vec::new(),
@@ -504,26 +505,20 @@ fn spool_streams(paths: &[std::path::PathBuf]) -> Result<Spooled> {
         } else {
             crate::text::escape_control(&p.display().to_string())
         };
-        let temp = std::env::temp_dir().join(format!(
-            "maillog421-summary-{}-{}",
-            std::process::id(),
-            out.temps.len()
-        ));
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temp)
-            .with_context(|| format!("{name}: creating {}", temp.display()))?;
-        out.temps.push(temp.clone());
+        let mut temp = tempfile::Builder::new()
+            .prefix("maillog421-summary-")
+            .tempfile()
+            .with_context(|| format!("{name}: creating a temporary copy"))?;
+        let path = temp.path().to_path_buf();
         let copied = if stdin {
-            std::io::copy(&mut std::io::stdin().lock(), &mut file)
+            std::io::copy(&mut std::io::stdin().lock(), temp.as_file_mut())
         } else {
             crate::input::open::open_waiting(p, &name)
-                .and_then(|mut f| std::io::copy(&mut f, &mut file))
+                .and_then(|mut f| std::io::copy(&mut f, temp.as_file_mut()))
         };
-        copied.with_context(|| format!("{name}: copying it to {}", temp.display()))?;
-        out.paths.push(temp);
+        out.temps.push(temp);
+        copied.with_context(|| format!("{name}: copying it to {}", path.display()))?;
+        out.paths.push(path);
     }
     Ok(out)
 }

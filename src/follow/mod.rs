@@ -159,13 +159,23 @@ impl State {
             Some(fmt) => fmt,
             None => {
                 let found = match &f.tail {
-                    Feed::File(t) => detect_file(t.path(), None),
+                    Feed::File(t) => detect_file(t.path(), self.forced),
                     Feed::Journal(_) => Some((Layout::Bare, Format::Postfix)),
+                    // The loop decides from the first block with a log line;
+                    // until then nothing is fixed.
                     Feed::Stdin => None,
                 };
-                let (lay, fmt) = found.unwrap_or((Layout::Bare, Format::Exim));
-                (f.format, f.layout) = (Some(fmt), lay);
-                fmt
+                match found {
+                    Some((lay, fmt)) => {
+                        (f.format, f.layout) = (Some(fmt), lay);
+                        fmt
+                    }
+                    None if matches!(f.tail, Feed::Stdin) => self.forced.unwrap_or(Format::Exim),
+                    None => {
+                        f.format = Some(Format::Exim);
+                        Format::Exim
+                    }
+                }
             }
         };
         let line = crate::notes::strip_nul_prefix(line);
@@ -275,19 +285,24 @@ fn note(name: &str, n: &Note) {
 }
 
 enum Wake {
+    /// Files changed, or standard input has whole lines waiting.
     Files,
     Stop,
-    /// Whole lines from standard input.
-    Stdin(Vec<u8>),
     /// Standard input ended (or failed: the error, if any).
     StdinEnd(Option<io::Error>),
 }
 
+/// Blocks of whole lines from standard input waiting to be read at most:
+/// a fast writer waits for us instead of filling memory.
+const STDIN_BLOCKS: usize = 16;
+
 /// Reads standard input (or a named pipe: `None` is stdin) on its own
-/// thread, sending each read's whole lines as soon as they are in (the last
-/// line even without its newline). A named pipe is opened on that thread:
-/// opening waits for a writer, and says so on a terminal.
-fn read_stdin(fifo: Option<PathBuf>, tx: mpsc::Sender<Wake>) {
+/// thread, sending each read's whole lines into `blocks` as soon as they
+/// are in (the last line even without its newline) and waking the loop. A
+/// named pipe is opened on that thread: opening waits for a writer, and
+/// says so on a terminal. A line longer than `MAX_LINE` keeps its first
+/// `MAX_LINE` bytes; the rest of it is skipped, as for files.
+fn read_stdin(fifo: Option<PathBuf>, blocks: mpsc::SyncSender<Vec<u8>>, tx: mpsc::Sender<Wake>) {
     use std::io::Read;
     std::thread::spawn(move || {
         let mut stdin: Box<dyn Read> = match fifo {
@@ -303,23 +318,37 @@ fn read_stdin(fifo: Option<PathBuf>, tx: mpsc::Sender<Wake>) {
                 }
             }
         };
+        let send = |block: Vec<u8>| blocks.send(block).is_ok() && tx.send(Wake::Files).is_ok();
         let mut buf = vec![0u8; 64 * 1024];
         let mut carry: Vec<u8> = Vec::new();
+        let mut skipping = false;
         let end = loop {
             match stdin.read(&mut buf) {
                 Ok(0) => break None,
                 Ok(n) => {
-                    carry.extend_from_slice(&buf[..n]);
+                    let mut data = &buf[..n];
+                    if skipping {
+                        // The rest of a line cut at MAX_LINE.
+                        match memchr::memchr(b'\n', data) {
+                            Some(nl) => (data, skipping) = (&data[nl + 1..], false),
+                            None => continue,
+                        }
+                    }
+                    carry.extend_from_slice(data);
                     if let Some(nl) = memchr::memrchr(b'\n', &carry) {
                         let rest = carry.split_off(nl + 1);
                         let whole = std::mem::replace(&mut carry, rest);
-                        if tx.send(Wake::Stdin(whole)).is_err() {
+                        if !send(whole) {
                             return;
                         }
-                    } else if carry.len() > crate::input::lines::MAX_LINE {
+                    }
+                    if carry.len() > crate::input::lines::MAX_LINE {
                         carry.truncate(crate::input::lines::MAX_LINE);
                         carry.push(b'\n');
-                        let _ = tx.send(Wake::Stdin(std::mem::take(&mut carry)));
+                        skipping = true;
+                        if !send(std::mem::take(&mut carry)) {
+                            return;
+                        }
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -328,7 +357,7 @@ fn read_stdin(fifo: Option<PathBuf>, tx: mpsc::Sender<Wake>) {
         };
         if !carry.is_empty() {
             carry.push(b'\n');
-            let _ = tx.send(Wake::Stdin(carry));
+            send(carry);
         }
         let _ = tx.send(Wake::StdinEnd(end));
     });
@@ -381,6 +410,30 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     }
     let stdin = paths.iter().any(|p| p.as_os_str() == "-");
     paths.retain(|p| p.as_os_str() != "-");
+    // follow follows files by name, through their rotations: a directory's
+    // current logs are named, not guessed (its rotated copies are history).
+    if let Some(d) = paths.iter().find(|p| p.is_dir()) {
+        let logs: Vec<String> = crate::input::discover::mail_logs_in(d)
+            .iter()
+            .filter(|f| {
+                f.file_name().is_some_and(|n| {
+                    crate::input::discover::MAIL_LOG_NAMES
+                        .iter()
+                        .any(|m| n == *m)
+                })
+            })
+            .map(|f| crate::text::escape_control(&f.display().to_string()))
+            .collect();
+        anyhow::bail!(
+            "{} is a directory: follow follows log files by name{}",
+            crate::text::escape_control(&d.display().to_string()),
+            if logs.is_empty() {
+                String::new()
+            } else {
+                format!(" (here: {})", logs.join(" "))
+            }
+        );
+    }
     // A named pipe is a stream like `-`: read from its start to its end.
     let fifos: Vec<PathBuf> = paths.iter().filter(|p| is_fifo(p)).cloned().collect();
     paths.retain(|p| !is_fifo(p));
@@ -461,7 +514,9 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         name: fifo
             .as_ref()
             .map_or_else(|| "<stdin>".to_string(), |p| p.display().to_string()),
-        format: forced,
+        // Detected from the first lines (the layout too when the format is
+        // forced).
+        format: None,
         layout: Layout::Bare,
         clock: Clock::new(zone, year),
         scratch: Vec::new(),
@@ -495,9 +550,11 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         now: None,
     };
 
-    if piped.is_some() {
-        read_stdin(fifo, tx.clone());
-    }
+    let piped_rx = piped.is_some().then(|| {
+        let (blocks, piped_rx) = mpsc::sync_channel(STDIN_BLOCKS);
+        read_stdin(fifo, blocks, tx.clone());
+        piped_rx
+    });
     let stop = Arc::new(AtomicBool::new(false));
     {
         let (tx, stop) = (tx.clone(), Arc::clone(&stop));
@@ -523,10 +580,18 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
 
     loop {
         if let Some(f) = &mut piped {
+            if let Some(rx) = &piped_rx {
+                piped_blocks.extend(rx.try_iter());
+            }
             for block in piped_blocks.drain(..) {
                 let block: Vec<u8> = block;
                 let block = block.strip_suffix(b"\n").unwrap_or(&block);
-                if f.format.is_none() {
+                // Decided on the first block with a log line in it (not an
+                // empty line or journalctl's `-- ... --` marker alone).
+                let useful = block
+                    .split(|b| *b == b'\n')
+                    .any(|l| !l.trim_ascii().is_empty() && !l.starts_with(b"-- "));
+                if f.format.is_none() && useful {
                     let (l, fmt) =
                         layout::detect_with_format(block.split(|b| *b == b'\n'), state.forced);
                     (f.layout, f.format) = (l, Some(fmt));
@@ -562,8 +627,9 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                 (l, no)
             });
             let each: Vec<(&[u8], u64)> = each.collect();
-            if f.format.is_none() && state.forced.is_none() && !each.is_empty() {
-                let (l, fmt) = layout::detect_with_format(each.iter().map(|(l, _)| *l), None);
+            if f.format.is_none() && !each.is_empty() {
+                let (l, fmt) =
+                    layout::detect_with_format(each.iter().map(|(l, _)| *l), state.forced);
                 (f.layout, f.format) = (l, Some(fmt));
             }
             for (l, no) in each {
@@ -574,8 +640,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                     if let Some(n) = n {
                         if let Feed::File(t) = &f.tail
                             && matches!(n, Note::Rotated | Note::Opened)
-                            && state.forced.is_none()
-                            && let Some((l, fmt)) = detect_file(t.path(), None)
+                            && let Some((l, fmt)) = detect_file(t.path(), state.forced)
                         {
                             (f.layout, f.format) = (l, Some(fmt));
                         }
@@ -636,9 +701,9 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             match w {
                 Wake::Stop => stop.store(true, Ordering::SeqCst),
                 Wake::Files => {}
-                Wake::Stdin(block) => piped_blocks.push(block),
                 Wake::StdinEnd(e) => {
                     if let Some(e) = e {
+                        status = crate::run::EXIT_ERRORS;
                         let name = piped.as_ref().map_or("<stdin>", |f| f.name.as_str());
                         crate::say!(
                             "maillog421: {}: read failed: {e}",

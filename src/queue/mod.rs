@@ -515,7 +515,17 @@ fn follow_input(args: &crate::cli::FollowArgs) -> anyhow::Result<InputArgs> {
         );
     }
     argv.push("--".into());
-    argv.extend(args.paths.iter().map(|p| p.as_os_str().to_owned()));
+    // Not stdin nor a named pipe: follow reads those itself, and a second
+    // reader would block or take its lines.
+    argv.extend(
+        args.paths
+            .iter()
+            .filter(|p| {
+                use std::os::unix::fs::FileTypeExt;
+                p.as_os_str() != "-" && !std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo())
+            })
+            .map(|p| p.as_os_str().to_owned()),
+    );
     let matches =
         InputArgs::augment_args(clap::Command::new("follow")).try_get_matches_from(argv)?;
     let mut input = InputArgs::from_arg_matches(&matches)?;
