@@ -318,11 +318,18 @@ pub fn build(
                 domain: (*domain).to_string(),
                 cause,
                 commands: commands(mta, domain, &ids, &past, settings),
+                // The queue's own MTA only (issue 14: advice names the
+                // MTA of the input).
                 advice: crate::guidance::cause_named(cause)
                     .map(|c| {
+                        let mtas = crate::guidance::Mtas {
+                            exim: mta == Mta::Exim,
+                            postfix: mta == Mta::Postfix,
+                        };
                         crate::guidance::guidance(c)
                             .do_now
                             .iter()
+                            .filter(|i| mtas.fits(i))
                             .take(2)
                             .copied()
                             .collect()
