@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Module graph of src/ from `crate::`/`super::`/`self::` paths; exits 1 on
+an import cycle, naming each cyclic group.
+
+    python3 .ci/modules.py [src] [--edges|--dot]
+
+Issue 15 asks for no cycle; this is not yet part of .ci/run while cycles
+remain.
+"""
+import os, re, sys
+from collections import defaultdict
+
+src = sys.argv[1] if len(sys.argv) > 1 else "src"
+mods = {}
+for dp, _, fs in os.walk(src):
+    for f in fs:
+        if not f.endswith(".rs"):
+            continue
+        rel = os.path.relpath(os.path.join(dp, f), src)[:-3].split(os.sep)
+        if rel[-1] == "mod":
+            rel = rel[:-1]
+        if rel in (["lib"], ["main"]):
+            rel = [rel[0]]  # crate roots
+        mods["::".join(rel)] = os.path.join(dp, f)
+
+def strip_comments(s):
+    s = re.sub(r"//[^\n]*", "", s)
+    return re.sub(r"/\*.*?\*/", "", s, flags=re.S)
+
+def resolve(path):
+    """Longest prefix of path that is a module."""
+    parts = path.split("::")
+    for n in range(len(parts), 0, -1):
+        k = "::".join(parts[:n])
+        if k in mods:
+            return k
+    return None
+
+edges = defaultdict(set)
+path_re = re.compile(r"\b(crate|super|self)((?:::[A-Za-z_][A-Za-z0-9_]*)+)")
+group_re = re.compile(r"\b(crate|super|self)((?:::[A-Za-z_][A-Za-z0-9_]*)*)::\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
+for m, f in mods.items():
+    if m in ("lib", "main"):
+        continue
+    text = strip_comments(open(f).read())
+    here = m.split("::")
+    def base(kw):
+        if kw == "crate":
+            return []
+        if kw == "self":
+            return here
+        return here[:-1]
+    targets = []
+    for g in group_re.finditer(text):
+        pre = base(g.group(1)) + [p for p in g.group(2).split("::") if p]
+        for item in re.split(r",", re.sub(r"\{[^{}]*\}", "", g.group(3))):
+            item = item.strip().split(" as ")[0].strip()
+            if item:
+                targets.append("::".join(pre + item.split("::")))
+        # nested groups
+        for inner in re.finditer(r"([A-Za-z_:]+)::\{", g.group(3)):
+            targets.append("::".join(pre + inner.group(1).split("::")))
+    for p in path_re.finditer(text):
+        pre = base(p.group(1)) + [x for x in p.group(2).split("::") if x]
+        targets.append("::".join(pre))
+    for t in targets:
+        r = resolve(t)
+        if r and r != m and r not in ("lib", "main"):
+            # a parent module reached only as a path prefix of a child is not an edge
+            edges[m].add(r)
+
+# drop edges child -> ancestor that only name the ancestor module itself? keep all.
+def cycles():
+    # Tarjan SCC
+    idx, low, st, on, out, i = {}, {}, [], set(), [], [0]
+    def sc(v):
+        idx[v] = low[v] = i[0]; i[0] += 1; st.append(v); on.add(v)
+        for w in edges.get(v, ()):
+            if w not in idx:
+                sc(w); low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], idx[w])
+        if low[v] == idx[v]:
+            comp = []
+            while True:
+                w = st.pop(); on.discard(w); comp.append(w)
+                if w == v: break
+            if len(comp) > 1: out.append(sorted(comp))
+    sys.setrecursionlimit(10000)
+    for v in sorted(mods):
+        if v not in idx: sc(v)
+    return out
+
+if "--dot" in sys.argv:
+    print("digraph modules {")
+    for a in sorted(edges):
+        for b in sorted(edges[a]):
+            print(f'  "{a}" -> "{b}";')
+    print("}")
+elif "--edges" in sys.argv:
+    for a in sorted(edges):
+        print(f"{a} -> {', '.join(sorted(edges[a]))}")
+cs = cycles()
+for c in cs:
+    print("cycle:", " <-> ".join(c), file=sys.stderr)
+print(f"{len(mods)} modules, {sum(len(v) for v in edges.values())} edges, {len(cs)} cyclic groups", file=sys.stderr)
+sys.exit(1 if cs else 0)
