@@ -232,7 +232,14 @@ pub struct Tail {
     known: VecDeque<Vec<u8>>,
     /// Truncations whose missed lines could not be found.
     lost: u64,
+    /// The read buffer, lent by [`SHARED_BUF`] for one poll: 5,000 files
+    /// followed held 64 KiB each (320 MiB) before.
     buf: Vec<u8>,
+}
+
+thread_local! {
+    /// One read buffer for every [`Tail`] polled on this thread.
+    static SHARED_BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 impl Tail {
@@ -247,7 +254,7 @@ impl Tail {
             rotate_wait: Duration::ZERO,
             known: VecDeque::new(),
             lost: 0,
-            buf: vec![0; BUF],
+            buf: Vec::new(),
         };
         for (p, _) in t.siblings() {
             if let Some(h) = head_of(&p) {
@@ -315,6 +322,17 @@ impl Tail {
 
     /// Reads what is new, follows rotation, and says what happened.
     pub fn poll(&mut self, out: &mut dyn FnMut(&[u8], u64)) -> io::Result<Option<Note>> {
+        let mut buf = SHARED_BUF.take();
+        if buf.len() < BUF {
+            buf = vec![0; BUF];
+        }
+        self.buf = buf;
+        let polled = self.poll_with_buf(out);
+        SHARED_BUF.set(std::mem::take(&mut self.buf));
+        polled
+    }
+
+    fn poll_with_buf(&mut self, out: &mut dyn FnMut(&[u8], u64)) -> io::Result<Option<Note>> {
         // Rotated files first: their lines came before the new file's.
         self.drain_olds(out);
         let Some(cur) = self.cur.as_mut() else {
