@@ -416,6 +416,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     let cutoff = args.lookback.map(|l| now - l);
     let (tx, rx) = mpsc::channel();
 
+    let mut listed = tail::Listed::default();
     let mut files: Vec<Followed> = paths
         .iter()
         .map(|p| {
@@ -426,7 +427,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                 (_, Some(c), Some(d)) => Start::At(offset_for_time(p, d, zone, year, c)),
                 _ => Start::End,
             };
-            let (tail, n) = Tail::new(p, start);
+            let (tail, n) = Tail::new_in(p, start, &mut listed);
             let tail =
                 tail.rotate_wait(Duration::from_secs_f64(args.rotate_wait.clamp(0.0, 3600.0)));
             note(&name, &n);
