@@ -294,7 +294,21 @@ pub struct Aggregate {
     /// only domains with 421s, and would otherwise hold every domain it
     /// ever delivered to).
     quiet_domains: bool,
+    /// Keep per-domain detail for at most this many domains (twice that
+    /// between prunings), the most 421s first: `follow`'s session, which
+    /// would otherwise hold every domain that ever met a 421.
+    domain_cap: Option<usize>,
+    /// What the pruned domains had: their number and their 421 deferrals
+    /// (the totals, causes and windows still count them).
+    pub forgotten: Forgotten,
     scratch: Vec<u8>,
+}
+
+/// The "other" bucket of domains pruned by [`Aggregate::keep_domains`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    pub domains: u64,
+    pub deferrals_421: u64,
 }
 
 impl Aggregate {
@@ -323,6 +337,8 @@ impl Aggregate {
             clients: HashMap::default(),
             servers: Default::default(),
             quiet_domains: true,
+            domain_cap: None,
+            forgotten: Forgotten::default(),
             scratch: Vec::new(),
         }
     }
@@ -332,6 +348,36 @@ impl Aggregate {
     pub fn without_quiet_domains(mut self) -> Aggregate {
         self.quiet_domains = false;
         self
+    }
+
+    /// Per-domain detail for at most `cap` domains with the most 421s
+    /// (pruned when twice as many are held); the rest go to
+    /// [`Aggregate::forgotten`].
+    pub fn keep_domains(mut self, cap: usize) -> Aggregate {
+        self.domain_cap = Some(cap.max(1));
+        self
+    }
+
+    /// Keeps the `cap` domains with the most 421s (ties: the smaller name).
+    fn prune_domains(&mut self, cap: usize) {
+        let score = |d: &DomainStats| {
+            let k = d.by_kind();
+            k[Kind::Deferred.index()] + k[Kind::Suspended.index()]
+        };
+        let mut all: Vec<(Box<[u8]>, DomainStats)> = std::mem::take(&mut self.domain_index)
+            .into_iter()
+            .map(|(k, i)| (k, std::mem::take(&mut self.domain_stats[i])))
+            .collect();
+        all.sort_by(|a, b| score(&b.1).cmp(&score(&a.1)).then_with(|| a.0.cmp(&b.0)));
+        for (_, d) in all.drain(cap.min(all.len())..) {
+            self.forgotten.domains += 1;
+            self.forgotten.deferrals_421 += d.by_kind()[Kind::Deferred.index()];
+        }
+        self.domain_stats.clear();
+        for (k, d) in all {
+            self.domain_index.insert(k, self.domain_stats.len());
+            self.domain_stats.push(d);
+        }
     }
 
     /// Whether a recipient's domain is already counted.
@@ -462,6 +508,11 @@ impl Aggregate {
 
     /// A 421 event (its delivery line, if any, was counted by [`Aggregate::delivery`]).
     pub fn event(&mut self, ev: &Event<'_>) {
+        if let Some(cap) = self.domain_cap
+            && self.domain_stats.len() >= 2 * cap
+        {
+            self.prune_domains(cap);
+        }
         let k = ev.kind.index();
         self.totals.by_kind[k] += 1;
         self.causes[ev.cause.index()][k] += 1;
@@ -535,6 +586,8 @@ impl Aggregate {
 
     /// Folds another partial aggregate (same window) into this one.
     pub fn merge(&mut self, o: &Aggregate) {
+        self.forgotten.domains += o.forgotten.domains;
+        self.forgotten.deferrals_421 += o.forgotten.deferrals_421;
         let coarser;
         let o = match self.same_grain(o) {
             Some(c) => {
@@ -649,4 +702,61 @@ pub fn stage_index(s: Stage) -> usize {
         .iter()
         .position(|x| *x == s)
         .unwrap_or(Stage::ALL.len() - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{Format, Parsed};
+
+    /// Issue 16 §3: with room for 50 domains, 5,000 distinct 421 domains
+    /// leave at most 100 held, the totals exact and the top domain exact.
+    #[test]
+    fn kept_domains_are_bounded_and_totals_exact() {
+        let real = "Nov 23 11:12:27 mx1 postfix/smtp[30108]: D7FFFBEB93: to=<mallory@greylist.test>, relay=127.0.0.1[127.0.0.1]:2610, delay=0.05, delays=0.02/0.01/0/0.01, dsn=4.7.0, status=deferred (host 127.0.0.1[127.0.0.1] said: 421 4.7.0 Greylisted, please try again in 5 minutes (in reply to RCPT TO command))";
+        let mut kept = Aggregate::new(3600, 0)
+            .without_quiet_domains()
+            .keep_domains(50);
+        let mut all = Aggregate::new(3600, 0).without_quiet_domains();
+        let mut most = 0;
+        let mut feed = |domain: &str| {
+            let line = real.replace("greylist.test", domain);
+            let Parsed::Entry { mta, record, .. } = Format::Postfix.parse_line(line.as_bytes())
+            else {
+                panic!("a real Postfix line parses");
+            };
+            let ev = Event::from_record(1_700_000_000, mta, &record).expect("a 421 deferral");
+            for a in [&mut kept, &mut all] {
+                if let crate::parse::Record::Delivery(d) = &record {
+                    a.delivery(1_700_000_000, d);
+                }
+                a.event(&ev);
+            }
+            most = most.max(kept.domain_stats.len());
+        };
+        for i in 0..5000 {
+            feed(&format!("d{i}.test"));
+            if i % 10 == 0 {
+                feed("heavy.test");
+            }
+        }
+        assert!(most <= 100, "{most} domains held");
+        assert_eq!(all.domains().count(), 5001);
+        assert_eq!(kept.totals, all.totals);
+        assert_eq!(kept.totals.by_kind[Kind::Deferred.index()], 5500);
+        assert_eq!(kept.causes, all.causes);
+        let heavy = |a: &Aggregate| {
+            a.domains()
+                .find(|(d, _)| *d == b"heavy.test")
+                .map(|(_, s)| s.by_kind()[Kind::Deferred.index()])
+        };
+        assert_eq!(heavy(&kept), Some(500));
+        assert_eq!(heavy(&all), Some(500));
+        let held: u64 = kept
+            .domains()
+            .map(|(_, s)| s.by_kind()[Kind::Deferred.index()])
+            .sum();
+        assert_eq!(held + kept.forgotten.deferrals_421, 5500);
+        assert!(kept.forgotten.domains >= 5001 - kept.domains().count() as u64);
+    }
 }

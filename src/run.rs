@@ -9,8 +9,8 @@ use rayon::prelude::*;
 use crate::aggregate::Aggregate;
 use crate::cli::{Cli, Command, InputArgs, OutputFormat};
 use crate::config::ScanConfig;
+use crate::input::Source;
 use crate::input::discover::default_source;
-use crate::input::{Source, with_rotated};
 use crate::render::Render;
 use crate::render::csv::Csv;
 use crate::render::events::{OwnedEvent, write_ndjson};
@@ -65,6 +65,8 @@ impl<W: Write> Write for Named<W> {
 pub fn sources(args: &InputArgs) -> Result<Vec<Source>> {
     let paths = args.paths.clone();
     let mut out = Vec::new();
+    let mut listings = crate::input::discover::Listings::default();
+    let mut expanded = std::collections::HashSet::new();
     let range = || -> Result<(Option<i64>, Option<i64>)> {
         let cfg = args.scan_config(3600, false).map_err(anyhow::Error::msg)?;
         Ok((cfg.since, cfg.until))
@@ -94,9 +96,15 @@ pub fn sources(args: &InputArgs) -> Result<Vec<Source>> {
                 );
                 out.extend(found.into_iter().map(Source::File));
             }
-            Source::File(f) if args.rotated => {
-                out.extend(with_rotated(&f).into_iter().map(Source::File))
-            }
+            // A file named with its rotations is read once, where it first
+            // comes: `--rotated maillog.2 maillog.1 maillog` reads each once.
+            Source::File(f) if args.rotated => out.extend(
+                listings
+                    .with_rotated(&f)
+                    .into_iter()
+                    .filter(|p| expanded.insert(p.clone()))
+                    .map(Source::File),
+            ),
             s => out.push(s),
         }
     }

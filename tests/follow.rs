@@ -507,3 +507,85 @@ fn from_start_with_alerts_and_metrics_matches_report() {
         (deferrals * 1000.0 / attempts as f64 * 10.0).round() / 10.0
     );
 }
+
+/// Issue 16 §3: the session keeps per-domain detail for its top domains
+/// only (`MAILLOG421_FOLLOW_DOMAINS`, 10,000 by default); with 3,000
+/// distinct 421 domains and room for 50, its totals stay exact and its top
+/// domains keep their exact counts.
+#[test]
+fn session_forgets_small_domains_but_keeps_totals_and_top_domains_exact() {
+    let fixture = std::fs::read_to_string(common::fixture("real/postfix/maillog-classic")).unwrap();
+    let template = fixture
+        .lines()
+        .find(|l| l.contains("to=<mallory@greylist.test>") && l.contains("said: 421"))
+        .unwrap();
+    let line = |domain: &str| template.replace("greylist.test", domain) + "\n";
+    let mut input = String::new();
+    let (mut heavy, mut second) = (0u64, 0u64);
+    for i in 0..3000u64 {
+        input.push_str(&line(&format!("d{i}.test")));
+        if i % 60 == 0 {
+            input.push_str(&line("heavy.test"));
+            heavy += 1;
+        }
+        // Ahead of the one-421 domains from its first prune on (a domain
+        // that met fewer 421s than the kept ones when pruned starts again
+        // from 0: the counts of the top domains are exact from then on).
+        if i % 150 < 2 {
+            input.push_str(&line("second.test"));
+            second += 1;
+        }
+    }
+    let summary = |cap: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_maillog421"));
+        c.args([
+            "follow", "--tz", "utc", "--format", "json", "--every", "0", "-",
+        ])
+        .env("TZ", "UTC")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        if let Some(cap) = cap {
+            c.env("MAILLOG421_FOLLOW_DOMAINS", cap);
+        }
+        let mut child = c.spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let text = input.clone();
+        let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()).unwrap());
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|v| v["type"] == "summary")
+            .map(|mut v| {
+                // Wall-clock times: the run's start and end.
+                let o = v.as_object_mut().unwrap();
+                o.remove("start");
+                o.remove("end");
+                v
+            })
+            .expect("a session summary")
+    };
+    let small = summary(Some("50"));
+    let total = 3000 + heavy + second;
+    assert_eq!(small["deferrals_421"], total);
+    assert_eq!(small["lines"], total);
+    assert_eq!(
+        small["top_domains"][0],
+        serde_json::json!(["heavy.test", heavy])
+    );
+    assert_eq!(
+        small["top_domains"][1],
+        serde_json::json!(["second.test", second])
+    );
+    // With room for every domain, the same summary.
+    assert_eq!(small, summary(None));
+}
