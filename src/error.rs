@@ -15,6 +15,21 @@ pub fn say(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// [`say`] a line only the first time this process would say it: notes
+/// about what is read, which `summary` (the day, then the week before) and
+/// `follow --queue-every` (every cycle) would otherwise repeat.
+pub fn say_once(line: String) {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if said.contains(&line) {
+        return;
+    }
+    say(format_args!("{line}"));
+    said.push(line);
+}
+
 /// True once a line could not be written to stderr.
 pub fn stderr_failed() -> bool {
     STDERR_FAILED.load(Ordering::Relaxed)

@@ -89,11 +89,11 @@ pub fn sources(args: &InputArgs) -> Result<Vec<Source>> {
                     continue;
                 }
                 let names: Vec<String> = found.iter().map(|f| f.display().to_string()).collect();
-                crate::say!(
+                crate::error::say_once(format!(
                     "maillog421: {}: reading {}",
                     escape_control(&d.display().to_string()),
                     escape_control(&names.join(", "))
-                );
+                ));
                 out.extend(found.into_iter().map(Source::File));
             }
             // A file named with its rotations is read once, where it first

@@ -97,3 +97,28 @@ fn issue_19_events_relative_since_counts_from_the_last_line() {
     assert!(!all.stdout.is_empty());
     assert_eq!(hour.stdout, all.stdout);
 }
+
+/// `summary` reads its inputs twice (the day, then the week before): the
+/// note naming what a directory holds goes to cron mail once.
+#[test]
+fn issue_17_summary_names_a_directory_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("real/exim/mainlog-default"),
+        dir.path().join("mainlog"),
+    )
+    .unwrap();
+    let d = path_str(dir.path());
+    let o = run(&[
+        "summary",
+        "--tz",
+        "utc",
+        "--day",
+        "2026-11-23",
+        "--host",
+        "mx1",
+        &d,
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(o.stderr.matches(": reading ").count(), 1, "{}", o.stderr);
+}

@@ -71,7 +71,7 @@ pub fn default_journal() -> super::journal::JournalQuery {
 /// The error lists everything tried.
 pub fn default_source(since: Option<i64>, until: Option<i64>) -> Result<Source, String> {
     if let Some(p) = default_path() {
-        crate::say!("maillog421: reading {}", p.display());
+        crate::error::say_once(format!("maillog421: reading {}", p.display()));
         return Ok(Source::File(p));
     }
     let tried: Vec<String> = default_paths()
