@@ -355,7 +355,7 @@ pub fn stamp_of_unix(secs: i64) -> Stamp {
 }
 
 /// Exactly `Mmm dd HH:MM:SS` (day two digits or space-padded), at fixed
-/// positions: what [`classic_stamp`] reads from the same 15 bytes.
+/// positions: what `classic_stamp` reads from the same 15 bytes.
 pub fn classic_fixed(i: &[u8]) -> Option<Stamp> {
     if i.len() != 15 || i[3] != b' ' || i[9] != b':' || i[12] != b':' || i[6] != b' ' {
         return None;
