@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{fixture, path_str, root, run};
+use common::{fixture, is_root, open_tempdir, path_str, root, run};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde_json::Value;
@@ -252,7 +252,7 @@ fn unreadable_file_is_reported_and_the_rest_still_counts() {
     mode(&bin, 0o755).unwrap();
     let good = path_str(&good);
     let args = ["report", "--format", "json", &locked, &good];
-    let mut c = if unsafe_is_root() {
+    let mut c = if is_root() {
         let mut c = std::process::Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
         c.arg(&bin);
@@ -270,24 +270,6 @@ fn unreadable_file_is_reported_and_the_rest_still_counts() {
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["inputs"][1]["lines"].as_u64(), Some(lines_of(&exim())));
     assert!(r["totals"]["deferrals_421"].as_u64().unwrap() > 0);
-}
-
-/// A temporary folder whose every ancestor others may enter: the system
-/// temporary folder when it is so (TMPDIR may be private), else `/tmp`.
-fn open_tempdir() -> tempfile::TempDir {
-    use std::os::unix::fs::PermissionsExt;
-    let tmp = std::env::temp_dir();
-    let open = tmp
-        .ancestors()
-        .all(|a| std::fs::metadata(a).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
-    let base = if open { tmp } else { "/tmp".into() };
-    tempfile::tempdir_in(base).unwrap()
-}
-
-/// Whether this process runs as root (`id -u` is 0).
-fn unsafe_is_root() -> bool {
-    let o = std::process::Command::new("id").arg("-u").output().unwrap();
-    String::from_utf8_lossy(&o.stdout).trim() == "0"
 }
 
 #[test]

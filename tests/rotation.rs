@@ -12,6 +12,9 @@
 //! - `million_lines_twenty_rotations_mixed` (ignored: run by
 //!   benches/rotation_torture.sh): 1,000,000 lines, 20 rotations of all kinds.
 
+mod common;
+
+use common::{is_root, open_tempdir};
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -435,23 +438,6 @@ fn issue_16_truncation_with_no_copy_is_warned_with_a_count() {
         );
     }
     assert_eq!(terminate(&mut child), 0);
-}
-
-/// A temporary folder whose every ancestor others may enter (as in
-/// tests/bad_input.rs), for a binary run as nobody.
-fn open_tempdir() -> tempfile::TempDir {
-    use std::os::unix::fs::PermissionsExt;
-    let tmp = std::env::temp_dir();
-    let open = tmp
-        .ancestors()
-        .all(|a| std::fs::metadata(a).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
-    let base = if open { tmp } else { "/tmp".into() };
-    tempfile::tempdir_in(base).unwrap()
-}
-
-fn is_root() -> bool {
-    let o = Command::new("id").arg("-u").output().unwrap();
-    String::from_utf8_lossy(&o.stdout).trim() == "0"
 }
 
 /// CPU time (user + system) of a process, in clock ticks.

@@ -107,3 +107,22 @@ pub fn assert_totals(report: &serde_json::Value, truth: &BTreeMap<String, String
         );
     }
 }
+
+/// A temporary folder whose every ancestor others may enter, for a binary
+/// run as nobody: the system temporary folder when it is so (TMPDIR may
+/// be private), else `/tmp`.
+pub fn open_tempdir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = std::env::temp_dir();
+    let open = tmp
+        .ancestors()
+        .all(|a| std::fs::metadata(a).is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
+    let base = if open { tmp } else { "/tmp".into() };
+    tempfile::tempdir_in(base).unwrap()
+}
+
+/// Whether this process runs as root (`id -u` is 0).
+pub fn is_root() -> bool {
+    let o = std::process::Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8_lossy(&o.stdout).trim() == "0"
+}
