@@ -4,10 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::ScanConfig;
+use crate::config::{InputSettings, ScanConfig};
 use crate::parse::Format;
 use crate::parse::time::Zone;
 use crate::render::csv::By;
+pub use crate::when::{parse_back, parse_when, parse_window, parse_window_or_auto, parse_zone};
 
 /// Finds SMTP 421 deferrals in Exim and Postfix logs, classifies their
 /// causes and sets them against the delivery volume of each time window.
@@ -263,12 +264,7 @@ pub enum SummaryFormat {
     Html,
 }
 
-/// `--fail-above N` (all 421 deferrals) or `domain:N` (any one domain).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailAbove {
-    Total(u64),
-    Domain(u64),
-}
+pub use crate::summary::FailAbove;
 
 fn parse_fail_above(s: &str) -> Result<FailAbove, String> {
     let bad = || format!("`{s}`: expected N or domain:N");
@@ -391,6 +387,14 @@ pub struct FollowArgs {
     /// is told to reopen it, and the daemon writes to the old file until then.
     #[arg(long, default_value_t = 5.0, value_parser = parse_seconds)]
     pub rotate_wait: f64,
+    /// Count per mail server of ours, as `report --by-host` does: the
+    /// summaries get a per-server table (`by_server` in JSON).
+    #[arg(long)]
+    pub by_host: bool,
+    /// With --by-host: the server name of inputs whose lines carry none
+    /// (Exim's mainlog).
+    #[arg(long, value_name = "NAME", requires = "by_host")]
+    pub host: Option<String>,
 }
 
 /// A number of seconds: finite and not negative (`nan` or `inf` would
@@ -587,187 +591,39 @@ pub struct ReportArgs {
     pub output: Option<PathBuf>,
 }
 
-/// `auto` ([`crate::window::AUTO`]) or a window as [`parse_window`] reads it.
-pub fn parse_window_or_auto(s: &str) -> Result<i64, String> {
-    if s.eq_ignore_ascii_case("auto") {
-        Ok(crate::window::AUTO)
-    } else {
-        parse_window(s)
-    }
-}
-
-/// `30s`, `5m`, `1h`, `1d` as seconds.
-pub fn parse_window(s: &str) -> Result<i64, String> {
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("`{s}`: expected a number and a unit, like 5m, 1h or 1d"))?;
-    let mult = match unit {
-        "s" => 1,
-        "m" | "" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(format!("`{s}`: unit must be s, m, h or d")),
-    };
-    if n <= 0 {
-        return Err(format!("`{s}`: the window must be longer than zero"));
-    }
-    Ok(n * mult)
-}
-
-pub fn parse_zone(s: &str) -> Result<Zone, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "local" => return Ok(Zone::Local),
-        "utc" | "z" => return Ok(Zone::Utc),
-        _ => {}
-    }
-    let sign = match s.as_bytes().first() {
-        Some(b'+') => 1,
-        Some(b'-') => -1,
-        _ => {
-            return Err(format!(
-                "`{s}`: expected local, utc or an offset like +01:00"
-            ));
-        }
-    };
-    let digits: String = s[1..].chars().filter(|c| *c != ':').collect();
-    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{s}`: expected an offset like +01:00"));
-    }
-    let (h, m): (i32, i32) = (
-        digits[..2].parse().unwrap_or(0),
-        digits[2..].parse().unwrap_or(0),
-    );
-    if h > 23 || m > 59 {
-        return Err(format!("`{s}`: offset out of range"));
-    }
-    Ok(Zone::Fixed(sign * (h * 3600 + m * 60)))
-}
-
-/// A relative `--since`/`--until` (`1h`, `2d`, `-30m`, `90s`) as seconds back.
-pub fn parse_back(s: &str) -> Option<i64> {
-    let t = s.trim();
-    let t = t.strip_prefix('-').unwrap_or(t);
-    if t.is_empty() || !t.as_bytes()[0].is_ascii_digit() {
-        return None;
-    }
-    parse_window(t).ok()
-}
-
-/// `--since`/`--until` as Unix seconds; relative times count back from `now`.
-pub fn parse_when(s: &str, zone: Zone, now: i64) -> Result<i64, String> {
-    use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike};
-    if let Some(back) = parse_back(s) {
-        return Ok(now - back);
-    }
-    let at = |d: NaiveDateTime| -> Result<i64, String> {
-        let st = crate::parse::time::Stamp {
-            year: Some(chrono::Datelike::year(&d)),
-            month: chrono::Datelike::month(&d),
-            day: chrono::Datelike::day(&d),
-            hour: d.hour(),
-            minute: d.minute(),
-            second: d.second(),
-            offset: None,
-        };
-        crate::parse::time::Clock::new(zone, crate::parse::time::YearHint { year: 0, month: 12 })
-            .resolve(&st)
-            .ok_or_else(|| format!("`{s}`: no such time"))
-    };
-    for f in [
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%d %H:%M:%S",
-    ] {
-        if let Ok(d) = NaiveDateTime::parse_from_str(s.trim(), f) {
-            return at(d);
-        }
-    }
-    let midnight = |d: NaiveDate| -> Result<i64, String> {
-        let st = crate::parse::time::Stamp {
-            year: Some(chrono::Datelike::year(&d)),
-            month: chrono::Datelike::month(&d),
-            day: chrono::Datelike::day(&d),
-            hour: 0,
-            minute: 0,
-            second: 0,
-            offset: None,
-        };
-        crate::parse::time::Clock::new(zone, crate::parse::time::YearHint { year: 0, month: 12 })
-            .resolve(&st)
-            .ok_or_else(|| format!("`{s}`: no such date"))
-    };
-    let today = || -> NaiveDate {
-        let utc = DateTime::from_timestamp(now, 0).unwrap_or_default();
-        match zone {
-            Zone::Utc => utc.date_naive(),
-            Zone::Fixed(o) => (utc + chrono::Duration::seconds(i64::from(o))).date_naive(),
-            Zone::Local => utc.with_timezone(&chrono::Local).date_naive(),
-        }
-    };
-    match s {
-        "today" => midnight(today()),
-        "yesterday" => midnight(today().pred_opt().ok_or("date out of range")?),
-        _ => {
-            if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-                return Ok(dt.timestamp());
-            }
-            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| {
-                    format!(
-                        "`{s}`: expected RFC 3339, a local date-time (2026-11-23T07:37), YYYY-MM-DD, today, yesterday or a time back (1h, 2d)"
-                    )
-                })?;
-            midnight(d)
-        }
-    }
-}
-
 impl InputArgs {
-    /// The scan settings these flags give.
-    pub fn scan_config(&self, window: i64, keep_events: bool) -> Result<ScanConfig, String> {
-        let now = chrono::Utc::now().timestamp();
-        let back_from = if self.now {
-            now
-        } else {
-            self.reference.unwrap_or(now)
-        };
-        let when = |s: &str| {
-            let base = if parse_back(s).is_some() {
-                back_from
-            } else {
-                now
-            };
-            parse_when(s, self.tz, base)
-        };
-        let since = self.since.as_deref().map(when).transpose()?;
-        let until = self.until.as_deref().map(when).transpose()?;
-        if let (Some(a), Some(b)) = (since, until)
-            && a >= b
-        {
-            return Err(format!(
-                "--since {} is not before --until {}: nothing to read",
-                self.since.as_deref().unwrap_or(""),
-                self.until.as_deref().unwrap_or("")
-            ));
-        }
-        Ok(ScanConfig {
-            format: self.input_format.map(|f| match f {
-                InputFormat::Exim => Format::Exim,
-                InputFormat::Postfix => Format::Postfix,
-            }),
+    /// The settings these flags give.
+    pub fn settings(&self) -> InputSettings {
+        InputSettings {
+            paths: self.paths.clone(),
+            rotated: self.rotated,
+            format: self.input_format.map(Format::from),
             year: self.year,
             zone: self.tz,
-            window,
-            since,
-            until,
-            keep_events,
-            unparsed_examples: if self.verbose { 5 } else { 0 },
+            since: self.since.clone(),
+            until: self.until.clone(),
+            now: self.now,
+            reference: self.reference,
+            threads: self.threads,
+            verbose: self.verbose,
             by_host: self.by_host,
             host: self.host.clone(),
-            ..ScanConfig::default()
-        })
+            journal: self.journal.query(None, None),
+        }
+    }
+
+    /// The scan settings these flags give.
+    pub fn scan_config(&self, window: i64, keep_events: bool) -> Result<ScanConfig, String> {
+        self.settings().scan_config(window, keep_events)
+    }
+}
+
+impl From<InputFormat> for Format {
+    fn from(f: InputFormat) -> Format {
+        match f {
+            InputFormat::Exim => Format::Exim,
+            InputFormat::Postfix => Format::Postfix,
+        }
     }
 }
 

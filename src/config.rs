@@ -1,8 +1,15 @@
 //! Settings shared by the pipeline stages, built from the command line in
 //! `cli.rs`; nothing below here knows about clap.
 
+use std::path::PathBuf;
+
+use crate::input::journal::JournalQuery;
 use crate::parse::Format;
 use crate::parse::time::Zone;
+use crate::when::{parse_back, parse_when};
+
+/// Plain files at least this big are read in parallel chunks.
+pub const CHUNK_MIN: u64 = 32 << 20;
 
 /// How to read inputs.
 #[derive(Debug, Clone)]
@@ -40,9 +47,85 @@ impl Default for ScanConfig {
             until: None,
             keep_events: false,
             unparsed_examples: 0,
-            chunk_min: crate::scan::CHUNK_MIN,
+            chunk_min: CHUNK_MIN,
             by_host: false,
             host: None,
         }
+    }
+}
+
+/// Which inputs to read and how: what `report`, `events`, `summary` and
+/// `queue` are given by their input flags.
+#[derive(Debug, Clone, Default)]
+pub struct InputSettings {
+    /// Files, directories or `-`; none: the default log (or journal).
+    pub paths: Vec<PathBuf>,
+    /// Also read each path's rotated siblings, oldest first.
+    pub rotated: bool,
+    /// Force a format instead of detecting it per file.
+    pub format: Option<Format>,
+    pub year: Option<i32>,
+    pub zone: Zone,
+    /// `--since`/`--until` as written (a time, or a time back like `1h`).
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// Relative times count back from now, not from the logs' last line.
+    pub now: bool,
+    /// What relative times count back from (set after a look at the logs).
+    pub reference: Option<i64>,
+    /// Worker threads (default: all cores).
+    pub threads: Option<usize>,
+    /// Keep the first lines not understood of each input, to show them.
+    pub verbose: bool,
+    /// Count per mail server; `host` names the server of inputs whose lines
+    /// carry none.
+    pub by_host: bool,
+    pub host: Option<String>,
+    /// The systemd journal, when asked for (its own `since`/`until` are
+    /// set from `since`/`until` when it is read).
+    pub journal: Option<JournalQuery>,
+}
+
+impl InputSettings {
+    /// The scan settings these give.
+    pub fn scan_config(&self, window: i64, keep_events: bool) -> Result<ScanConfig, String> {
+        let now = chrono::Utc::now().timestamp();
+        let back_from = if self.now {
+            now
+        } else {
+            self.reference.unwrap_or(now)
+        };
+        let when = |s: &str| {
+            let base = if parse_back(s).is_some() {
+                back_from
+            } else {
+                now
+            };
+            parse_when(s, self.zone, base)
+        };
+        let since = self.since.as_deref().map(when).transpose()?;
+        let until = self.until.as_deref().map(when).transpose()?;
+        if let (Some(a), Some(b)) = (since, until)
+            && a >= b
+        {
+            return Err(format!(
+                "--since {} is not before --until {}: nothing to read",
+                self.since.as_deref().unwrap_or(""),
+                self.until.as_deref().unwrap_or("")
+            ));
+        }
+        Ok(ScanConfig {
+            format: self.format,
+            year: self.year,
+            zone: self.zone,
+            window,
+            since,
+            until,
+            keep_events,
+            unparsed_examples: if self.verbose { 5 } else { 0 },
+            by_host: self.by_host,
+            host: self.host.clone(),
+            ..ScanConfig::default()
+        })
     }
 }

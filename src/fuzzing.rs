@@ -159,7 +159,7 @@ pub fn gzip_input(data: &[u8]) {
         );
     }
     let mut scanned = vec![scanned];
-    let report = crate::run::build_report(&mut scanned, &cfg);
+    let report = crate::pipeline::build_report(&mut scanned, &cfg);
     let json = serde_json::to_string(&report).expect("the report serialises");
     // Checked without building a `Value`: a report holds a row per window
     // from the first line to the last, and a tree of it was most of the time

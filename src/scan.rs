@@ -16,26 +16,25 @@ use serde::Serialize;
 use crate::aggregate::Aggregate;
 use crate::config::ScanConfig;
 use crate::error::InputError;
-use crate::event::Event;
+use crate::fold::{Entry, Fold, Servers};
 use crate::input::layout::{self, Layout};
 use crate::input::open::decode;
 use crate::input::{LineReader, Opened, Source, open};
 use crate::notes::{self, Oddities};
 use crate::parse::time::{Clock, YearHint, Zone};
-use crate::parse::{Format, Parsed, Record};
+use crate::parse::{Format, Parsed};
 use crate::render::events::OwnedEvent;
+use crate::retry::Tracker;
 
 /// Where `events` writes each event as it is read; false stops reading
 /// (the output is gone). With a sink, no retry state is kept (`events`
 /// does not need it), so memory stays flat however long the input.
 pub type Sink<'s> = &'s mut dyn FnMut(OwnedEvent) -> bool;
-use crate::retry::Tracker;
 
 /// The most of an unparsed line kept as an example.
 const EXAMPLE_MAX: usize = 300;
 
-/// Plain files at least this big are read in parallel chunks.
-pub const CHUNK_MIN: u64 = 32 << 20;
+pub use crate::config::CHUNK_MIN;
 
 /// What reading one input gave.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -69,8 +68,7 @@ pub struct Scanned {
 
 /// What one stretch of lines gave; line numbers are relative to its start.
 struct Part {
-    aggregate: Aggregate,
-    retries: Tracker,
+    fold: Fold,
     events: Vec<OwnedEvent>,
     unparsed_examples: Vec<(u64, String)>,
     odd: Oddities,
@@ -80,8 +78,7 @@ struct Part {
 impl Part {
     fn new(cfg: &ScanConfig) -> Part {
         Part {
-            aggregate: Aggregate::new(cfg.window, align_offset(cfg.zone)),
-            retries: Tracker::new(),
+            fold: Fold::new(Aggregate::new(cfg.window, align_offset(cfg.zone)), true),
             events: Vec::new(),
             unparsed_examples: Vec::new(),
             odd: Oddities::default(),
@@ -97,7 +94,7 @@ impl Part {
 
     /// Appends a later part, shifting its line numbers.
     fn append(&mut self, mut later: Part, keep_examples: usize) {
-        let base = self.aggregate.totals.lines;
+        let base = self.fold.aggregate.totals.lines;
         for e in &mut later.events {
             e.line += base;
         }
@@ -117,8 +114,7 @@ impl Part {
             });
         }
         self.odd.append(&later.odd, base);
-        self.aggregate.merge(&later.aggregate);
-        self.retries.absorb(later.retries);
+        self.fold.append(later.fold);
     }
 }
 
@@ -228,8 +224,8 @@ impl Scanned {
             path: &path,
             format,
             compressed,
-            lines: part.aggregate.totals.lines,
-            unparsed: part.aggregate.totals.unparsed,
+            lines: part.fold.aggregate.totals.lines,
+            unparsed: part.fold.aggregate.totals.unparsed,
             failed: part.error.is_some(),
         };
         let warnings = notes::warnings(&read, &part.odd);
@@ -237,15 +233,15 @@ impl Scanned {
             path,
             format,
             compressed,
-            lines: part.aggregate.totals.lines,
-            unparsed_lines: part.aggregate.totals.unparsed,
+            lines: part.fold.aggregate.totals.lines,
+            unparsed_lines: part.fold.aggregate.totals.unparsed,
             error: part.error.as_ref().map(ToString::to_string),
             warnings,
         };
         Scanned {
             stats,
-            aggregate: part.aggregate,
-            retries: part.retries,
+            aggregate: part.fold.aggregate,
+            retries: part.fold.retries.unwrap_or_default(),
             events: part.events,
             unparsed_examples: part.unparsed_examples,
             error: part.error,
@@ -385,14 +381,16 @@ fn read_part<R: Read>(
     mut sink: Option<Sink<'_>>,
 ) -> Part {
     let (path, format, hint) = (read.path, read.format, read.hint);
-    let track = sink.is_none();
     let mut scratch = Vec::new();
     let mut out = Part::new(cfg);
+    if sink.is_some() {
+        // `events` does not need retry state.
+        out.fold.retries = None;
+    }
     let mut clock = Clock::new(cfg.zone, hint);
-    let agg = &mut out.aggregate;
+    let fold = &mut out.fold;
     let mut line_no: u64 = 0;
-    let default_server =
-        crate::servers::default_name(cfg.host.as_deref(), std::path::Path::new(path)).into_bytes();
+    let servers = Servers::new(cfg.by_host, cfg.host.as_deref(), std::path::Path::new(path));
     loop {
         if lines.cut_lines() > out.odd.cut.count {
             out.odd.cut.at(line_no);
@@ -419,7 +417,7 @@ fn read_part<R: Read>(
             read.layout.peel(line, &mut scratch)
         };
         let Some(peeled) = peeled else {
-            agg.line(None);
+            fold.skipped();
             continue;
         };
         let line = peeled.line;
@@ -428,12 +426,11 @@ fn read_part<R: Read>(
             // Decided by the line alone (no state across lines), so a file
             // or chunk may start with the continuation of an earlier entry.
             Parsed::Continuation => {
-                agg.line(None);
+                fold.skipped();
                 continue;
             }
             Parsed::Unparsed => {
-                agg.line(None);
-                agg.unparsed();
+                fold.unparsed();
                 if notes::is_binary(line) {
                     out.odd.binary.at(line_no);
                 }
@@ -446,57 +443,32 @@ fn read_part<R: Read>(
             }
         };
         let Some(time) = clock.resolve(&stamp) else {
-            agg.line(None);
-            agg.unparsed();
+            fold.unparsed();
             continue;
         };
         if cfg.since.is_some_and(|s| time < s) || cfg.until.is_some_and(|u| time >= u) {
-            agg.outside(time);
+            fold.outside(time);
             continue;
         }
-        agg.line(Some(time));
-        match record {
-            Record::Arrival(id) => {
-                agg.arrival(time);
-                if track {
-                    out.retries.arrival(id);
-                }
-            }
-            Record::Delivery(d) => {
-                agg.delivery(time, &d);
-                if track {
-                    out.retries
-                        .delivery(d.id, d.rcpt, d.outcome, d.tried, time, d.reply.as_ref());
-                }
-            }
-            Record::Ended(id) if track => out.retries.ended(id, time),
-            Record::Expired(id) if track => out.retries.expired(id, time),
-            Record::Ended(_) | Record::Expired(_) => {}
-            Record::HostReply(_) | Record::Inbound(_) | Record::Other => {}
-        }
-        let ev = Event::from_record(time, mta, &record);
-        let server = cfg.by_host.then(|| match format {
-            Format::Postfix => {
-                crate::parse::syslog::header(line).map_or(&default_server[..], |h| h.host)
-            }
-            Format::Exim => &default_server[..],
-        });
-        if let Some(name) = server {
-            agg.servers.line(name, Some(&record), ev.as_ref());
-        }
-        if let Some(ev) = ev {
-            agg.event(&ev);
-            if cfg.keep_events {
-                let mut owned = OwnedEvent::new(&ev, path, line_no, cfg.zone);
-                owned.server = server.map(crate::text::lossy);
-                match &mut sink {
-                    Some(sink) => {
-                        if !sink(owned) {
-                            break;
-                        }
+        let entry = Entry {
+            time,
+            mta,
+            record,
+            server: servers.of(format, line),
+        };
+        let Some(ev) = fold.entry(&entry) else {
+            continue;
+        };
+        if cfg.keep_events {
+            let mut owned = OwnedEvent::new(&ev, path, line_no, cfg.zone);
+            owned.server = entry.server.map(crate::text::lossy);
+            match &mut sink {
+                Some(sink) => {
+                    if !sink(owned) {
+                        break;
                     }
-                    None => out.events.push(owned),
                 }
+                None => out.events.push(owned),
             }
         }
     }

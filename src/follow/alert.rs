@@ -9,8 +9,8 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
-use crate::cli::parse_window;
 use crate::event::{Event, Kind};
+use crate::when::parse_window;
 
 /// What a rule counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,9 +11,12 @@
 //! and the end of input ends the run with its session summary.
 
 pub mod alert;
+mod feed;
 pub mod journal;
 pub mod metrics;
 mod print;
+mod state;
+mod stdin;
 pub mod stuck;
 pub mod tail;
 
@@ -27,276 +30,66 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use notify::Watcher;
 
-use crate::aggregate::Aggregate;
-use crate::cli::{FollowArgs, FollowFormat, InputFormat};
-use crate::event::Event;
+use crate::exit::ExitCode;
+use crate::fold::Servers;
 use crate::input::Source;
 use crate::input::discover::default_source;
-use crate::input::journal::FollowFrom;
+use crate::input::journal::{FollowFrom, JournalQuery};
 use crate::input::layout::{self, Layout};
-use crate::parse::time::{Clock, YearHint, Zone};
-use crate::parse::{Format, Parsed, Record};
-use crate::scan::align_offset;
+use crate::parse::Format;
+use crate::parse::time::{Clock, YearHint};
 use alert::Alerts;
+use feed::{Feed, Followed, detect_file, note, offset_for_time};
 use metrics::Metrics;
 use print::Printer;
+use state::State;
+use stdin::{STDIN_BLOCKS, is_fifo, read_stdin};
 use tail::{Note, Start, Tail};
+
+/// What `follow` is asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Files to follow; `-` is standard input. None: the default log (or
+    /// the journal).
+    pub paths: Vec<PathBuf>,
+    /// Read each file from its start before following it.
+    pub from_start: bool,
+    /// Read back this many seconds (by the lines' stamps) first.
+    pub lookback: Option<i64>,
+    /// JSON Lines instead of text.
+    pub json: bool,
+    /// ANSI colour on the text.
+    pub colour: bool,
+    /// Seconds between rolling summaries (wall clock); 0: none.
+    pub every: i64,
+    pub alerts: Vec<alert::Rule>,
+    /// Serve Prometheus metrics here.
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Recipient domains given their own metrics label.
+    pub metrics_domains: usize,
+    /// Force a format instead of detecting it per file.
+    pub format: Option<Format>,
+    pub year: Option<i32>,
+    pub zone: crate::parse::time::Zone,
+    /// Poll every `poll_interval` seconds instead of file notifications.
+    pub poll: bool,
+    pub poll_interval: f64,
+    /// The systemd journal, when asked for.
+    pub journal: Option<JournalQuery>,
+    /// Seconds a rotated file is still read after it last grew.
+    pub rotate_wait: f64,
+    /// Count per mail server (summaries get a per-server table); `host`
+    /// names the server of inputs whose lines carry none.
+    pub by_host: bool,
+    pub host: Option<String>,
+}
+
+/// Starts the queue reader of `--queue-every` with the metrics' gauge.
+pub type QueueWatch = Box<dyn FnOnce(metrics::QueueGauge)>;
 
 /// Longest sleep between checks even with notifications (a safety net for
 /// missed events, and the clock of summaries).
 const MAX_SLEEP: Duration = Duration::from_secs(1);
-
-/// Where a followed input's lines come from.
-enum Feed {
-    File(Box<Tail>),
-    Journal(journal::JournalTail),
-    /// `follow -`: blocks handed over by the stdin thread.
-    Stdin,
-}
-
-/// One followed file (or the journal).
-struct Followed {
-    tail: Feed,
-    name: String,
-    format: Option<Format>,
-    layout: Layout,
-    clock: Clock,
-    scratch: Vec<u8>,
-    /// The error last said for this file, so it is said once, not on every
-    /// wake-up (a file we may not read would otherwise flood stderr).
-    failing: Option<String>,
-}
-
-/// Everything one line can change.
-struct State {
-    forced: Option<Format>,
-    cutoff: Option<i64>,
-    /// Since the last rolling summary.
-    period: Aggregate,
-    /// Since the start.
-    session: Aggregate,
-    alerts: Alerts,
-    metrics: Option<Arc<Metrics>>,
-    /// Recipients stuck after a 421, for the metrics' gauges (fed only
-    /// when metrics are served).
-    stuck: stuck::Stuck,
-    printer: Printer,
-    /// The latest stamp read (log time).
-    now: Option<i64>,
-}
-
-fn new_aggregate(zone: Zone) -> Aggregate {
-    Aggregate::new(3600, align_offset(zone)).without_quiet_domains()
-}
-
-/// The domains whose detail the session keeps (the most 421s; the totals
-/// count every domain): [`SESSION_DOMAINS`], or for tests the number in
-/// the (undocumented) `MAILLOG421_FOLLOW_DOMAINS`.
-fn session_domains() -> usize {
-    std::env::var("MAILLOG421_FOLLOW_DOMAINS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(SESSION_DOMAINS)
-}
-
-/// A bulk sender meets a 421 at a million domains in a month: the session
-/// keeps 10,000 (up to 20,000 between prunings, ~1.6 KB each).
-const SESSION_DOMAINS: usize = 10_000;
-
-/// The layout and format of a file from its first 64 KiB; `None` while it
-/// is empty.
-fn detect_file(path: &Path, forced: Option<Format>) -> Option<(Layout, Format)> {
-    use std::io::Read;
-    let mut head = vec![0; 64 * 1024];
-    let n = std::fs::File::open(path).ok()?.read(&mut head).ok()?;
-    (n > 0).then(|| layout::detect_with_format(head[..n].split(|b| *b == b'\n'), forced))
-}
-
-/// The offset of the first line at or after `cutoff`, found by bisecting
-/// the file on its stamps (to a 64 KiB slack; older lines are skipped).
-fn offset_for_time(
-    path: &Path,
-    (layout, format): (Layout, Format),
-    zone: Zone,
-    year: YearHint,
-    cutoff: i64,
-) -> u64 {
-    use std::os::unix::fs::FileExt;
-    let Ok(f) = std::fs::File::open(path) else {
-        return 0;
-    };
-    let len = f.metadata().map_or(0, |m| m.len());
-    let mut clock = Clock::new(zone, year);
-    let mut scratch = Vec::new();
-    let mut time_at = |pos: u64| -> Option<i64> {
-        let mut buf = vec![0; 16 * 1024];
-        let n = f.read_at(&mut buf, pos).ok()?;
-        let buf = &buf[..n];
-        let start = if pos == 0 {
-            0
-        } else {
-            memchr::memchr(b'\n', buf)? + 1
-        };
-        buf[start..].split(|b| *b == b'\n').find_map(|l| {
-            match layout::parse(format, layout.peel(l, &mut scratch)?) {
-                Parsed::Entry { stamp, .. } => clock.resolve(&stamp),
-                _ => None,
-            }
-        })
-    };
-    let (mut lo, mut hi) = (0u64, len);
-    while hi - lo > 64 * 1024 {
-        let mid = lo + (hi - lo) / 2;
-        match time_at(mid) {
-            Some(t) if t < cutoff => lo = mid,
-            _ => hi = mid,
-        }
-    }
-    if lo == 0 {
-        return 0;
-    }
-    // The start of the line after `lo`.
-    let mut buf = vec![0; 64 * 1024];
-    let n = f.read_at(&mut buf, lo).unwrap_or(0);
-    memchr::memchr(b'\n', &buf[..n]).map_or(len, |p| lo + p as u64 + 1)
-}
-
-impl State {
-    fn line(
-        &mut self,
-        f: &mut Followed,
-        line: &[u8],
-        line_no: u64,
-        out: &mut dyn Write,
-    ) -> io::Result<()> {
-        let format = match f.format.or(self.forced) {
-            Some(fmt) => fmt,
-            None => {
-                let found = match &f.tail {
-                    Feed::File(t) => detect_file(t.path(), self.forced),
-                    Feed::Journal(_) => Some((Layout::Bare, Format::Postfix)),
-                    // The loop decides from the first block with a log line;
-                    // until then nothing is fixed.
-                    Feed::Stdin => None,
-                };
-                match found {
-                    Some((lay, fmt)) => {
-                        (f.format, f.layout) = (Some(fmt), lay);
-                        fmt
-                    }
-                    None if matches!(f.tail, Feed::Stdin) => self.forced.unwrap_or(Format::Exim),
-                    None => {
-                        f.format = Some(Format::Exim);
-                        Format::Exim
-                    }
-                }
-            }
-        };
-        let line = crate::notes::strip_nul_prefix(line);
-        let Some(peeled) = f.layout.peel(line, &mut f.scratch) else {
-            return Ok(());
-        };
-        let entry = match layout::parse(format, peeled) {
-            Parsed::Entry { stamp, mta, record } => {
-                f.clock.resolve(&stamp).map(|time| (time, mta, record))
-            }
-            Parsed::Continuation => {
-                self.period.line(None);
-                self.session.line(None);
-                if let Some(m) = &self.metrics {
-                    m.line(true);
-                }
-                return Ok(());
-            }
-            Parsed::Unparsed => None,
-        };
-        if let Some(m) = &self.metrics {
-            m.line(entry.is_some());
-        }
-        let Some((time, mta, record)) = entry else {
-            for a in [&mut self.period, &mut self.session] {
-                a.line(None);
-                a.unparsed();
-            }
-            return Ok(());
-        };
-        if self.cutoff.is_some_and(|c| time < c) {
-            return Ok(());
-        }
-        self.now = Some(self.now.map_or(time, |n| n.max(time)));
-        for a in [&mut self.period, &mut self.session] {
-            a.line(Some(time));
-            match record {
-                Record::Arrival(_) => a.arrival(time),
-                Record::Delivery(d) => a.delivery(time, &d),
-                _ => {}
-            }
-        }
-        if let Some(m) = &self.metrics {
-            if let Record::Delivery(d) = &record {
-                m.delivery(d.outcome, d.tried);
-            }
-            if self.stuck.record(time, &record) {
-                m.stuck(self.stuck.count(), self.stuck.oldest());
-            }
-        }
-        let Some(ev) = Event::from_record(time, mta, &record) else {
-            return Ok(());
-        };
-        self.period.event(&ev);
-        self.session.event(&ev);
-        if let Some(m) = &self.metrics {
-            m.event(&ev);
-        }
-        self.printer.event(&ev, &f.name, line_no, out)?;
-        for a in self.alerts.event(&ev) {
-            self.printer.alert(&a, out)?;
-        }
-        Ok(())
-    }
-}
-
-fn note(name: &str, n: &Note) {
-    let text = match n {
-        Note::Waiting => "does not exist yet; waiting for it".to_string(),
-        Note::Unreadable(e) => format!(
-            "cannot be read ({}); it will be read once it can be (said again only when this changes)",
-            crate::text::escape_control(e)
-        ),
-        Note::Opened => "opened".to_string(),
-        Note::Rotated => {
-            "was rotated; the old file was read to its end, now following the new one".to_string()
-        }
-        Note::Removed => {
-            "was removed or renamed; reading what is left of it and waiting for a new one"
-                .to_string()
-        }
-        Note::Truncated {
-            recovered_from,
-            lost,
-        } => {
-            let copies: Vec<String> = recovered_from
-                .iter()
-                .map(|c| crate::text::escape_control(&c.display().to_string()))
-                .collect();
-            let read = if copies.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "; the lines written since the last read were read from {}",
-                    copies.join(", then ")
-                )
-            };
-            match lost {
-                None => format!("was truncated (copytruncate){read}"),
-                Some(n) => format!(
-                    "was truncated (copytruncate){read}; warning: lines written before the truncation could not all be found (no copy fits, or it was rotated again before it could be read): {n} truncation(s) with missing lines so far"
-                ),
-            }
-        }
-    };
-    crate::say!("maillog421: {}: {text}", crate::text::escape_control(name));
-}
 
 enum Wake {
     /// Files changed, or standard input has whole lines waiting.
@@ -304,82 +97,6 @@ enum Wake {
     Stop,
     /// Standard input ended (or failed: the error, if any).
     StdinEnd(Option<io::Error>),
-}
-
-/// Blocks of whole lines from standard input waiting to be read at most:
-/// a fast writer waits for us instead of filling memory.
-const STDIN_BLOCKS: usize = 16;
-
-/// Reads standard input (or a named pipe: `None` is stdin) on its own
-/// thread, sending each read's whole lines into `blocks` as soon as they
-/// are in (the last line even without its newline) and waking the loop. A
-/// named pipe is opened on that thread: opening waits for a writer, and
-/// says so on a terminal. A line longer than `MAX_LINE` keeps its first
-/// `MAX_LINE` bytes; the rest of it is skipped, as for files.
-fn read_stdin(fifo: Option<PathBuf>, blocks: mpsc::SyncSender<Vec<u8>>, tx: mpsc::Sender<Wake>) {
-    use std::io::Read;
-    std::thread::spawn(move || {
-        let mut stdin: Box<dyn Read> = match fifo {
-            None => Box::new(io::stdin().lock()),
-            Some(p) => {
-                let name = p.display().to_string();
-                match crate::input::open::open_waiting(&p, &name) {
-                    Ok(f) => Box::new(f),
-                    Err(e) => {
-                        let _ = tx.send(Wake::StdinEnd(Some(e)));
-                        return;
-                    }
-                }
-            }
-        };
-        let send = |block: Vec<u8>| blocks.send(block).is_ok() && tx.send(Wake::Files).is_ok();
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut carry: Vec<u8> = Vec::new();
-        let mut skipping = false;
-        let end = loop {
-            match stdin.read(&mut buf) {
-                Ok(0) => break None,
-                Ok(n) => {
-                    let mut data = &buf[..n];
-                    if skipping {
-                        // The rest of a line cut at MAX_LINE.
-                        match memchr::memchr(b'\n', data) {
-                            Some(nl) => (data, skipping) = (&data[nl + 1..], false),
-                            None => continue,
-                        }
-                    }
-                    carry.extend_from_slice(data);
-                    if let Some(nl) = memchr::memrchr(b'\n', &carry) {
-                        let rest = carry.split_off(nl + 1);
-                        let whole = std::mem::replace(&mut carry, rest);
-                        if !send(whole) {
-                            return;
-                        }
-                    }
-                    if carry.len() > crate::input::lines::MAX_LINE {
-                        carry.truncate(crate::input::lines::MAX_LINE);
-                        carry.push(b'\n');
-                        skipping = true;
-                        if !send(std::mem::take(&mut carry)) {
-                            return;
-                        }
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break Some(e),
-            }
-        };
-        if !carry.is_empty() {
-            carry.push(b'\n');
-            send(carry);
-        }
-        let _ = tx.send(Wake::StdinEnd(end));
-    });
-}
-
-fn is_fifo(p: &Path) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo())
 }
 
 /// Watches the logs' directories; `None` (and a note) when notifications
@@ -409,9 +126,9 @@ fn watch(paths: &[PathBuf], tx: mpsc::Sender<Wake>) -> Option<notify::Recommende
 }
 
 /// Runs `follow` until SIGINT/SIGTERM; returns the exit status.
-pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> {
+pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> Result<ExitCode> {
     let mut paths = args.paths.clone();
-    let mut journal = args.journal.query(None, None);
+    let mut journal = args.journal.clone();
     if paths.is_empty() && journal.is_none() {
         match default_source(None, None).map_err(anyhow::Error::msg)? {
             Source::Journal(q) => journal = Some(q),
@@ -456,16 +173,13 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     }
     let fifo = fifos.into_iter().next();
     let stdin = stdin || fifo.is_some();
-    let zone = args.tz;
+    let zone = args.zone;
     let now = chrono::Utc::now().timestamp();
     let year = match args.year {
         Some(y) => YearHint { year: y, month: 12 },
         None => YearHint::from_unix(now),
     };
-    let forced = args.input_format.map(|f| match f {
-        InputFormat::Exim => Format::Exim,
-        InputFormat::Postfix => Format::Postfix,
-    });
+    let forced = args.format;
     let cutoff = args.lookback.map(|l| now - l);
     let (tx, rx) = mpsc::channel();
 
@@ -495,6 +209,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                 layout: found.map_or(Layout::Bare, |(l, _)| l),
                 clock: Clock::new(zone, year),
                 scratch: Vec::new(),
+                servers: Servers::new(args.by_host, args.host.as_deref(), p),
                 failing,
             }
         })
@@ -520,6 +235,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             layout: Layout::Bare,
             clock: Clock::new(zone, year),
             scratch: Vec::new(),
+            servers: Servers::new(args.by_host, args.host.as_deref(), Path::new("")),
             failing: None,
         });
     }
@@ -535,6 +251,11 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         layout: Layout::Bare,
         clock: Clock::new(zone, year),
         scratch: Vec::new(),
+        servers: Servers::new(
+            args.by_host,
+            args.host.as_deref(),
+            fifo.as_deref().unwrap_or(Path::new("")),
+        ),
         failing: None,
     });
     let (mut piped_lines, mut piped_blocks, mut piped_end) = (0u64, Vec::new(), false);
@@ -542,8 +263,8 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     let (metrics, server) = match args.metrics {
         Some(addr) => {
             let mut m = Metrics::new(args.metrics_domains);
-            if let Some(every) = args.queue_every {
-                crate::queue::watch(m.queue_gauge(args.metrics_domains), every, args);
+            if let Some(watch) = queue {
+                watch(m.queue_gauge(args.metrics_domains));
             }
             let m = Arc::new(m);
             let server = metrics::serve(addr, Arc::clone(&m))
@@ -556,12 +277,12 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     let mut state = State {
         forced,
         cutoff,
-        period: new_aggregate(zone),
-        session: new_aggregate(zone).keep_domains(session_domains()),
+        period: state::period_fold(zone),
+        session: state::session_fold(zone),
         alerts: Alerts::new(args.alerts.clone()),
         metrics,
         stuck: stuck::Stuck::new(),
-        printer: Printer::new(args.format == FollowFormat::Json, colour, zone),
+        printer: Printer::new(args.json, args.colour, zone),
         now: None,
     };
 
@@ -591,7 +312,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     let every = (args.every > 0).then(|| Duration::from_secs(args.every as u64));
     let mut ended = None;
     let mut period_start = (Instant::now(), chrono::Utc::now().timestamp());
-    let mut status = crate::run::EXIT_OK;
+    let mut status = ExitCode::Ok;
 
     loop {
         if let Some(f) = &mut piped {
@@ -688,8 +409,8 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             let end = chrono::Utc::now().timestamp();
             state
                 .printer
-                .summary("last", period_start.1, end, &state.period, out)?;
-            state.period = new_aggregate(zone);
+                .summary("last", period_start.1, end, &state.period, None, out)?;
+            state.period = state::period_fold(zone);
             period_start = (Instant::now(), end);
         }
         out.flush()?;
@@ -697,7 +418,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
             // Dashboards would go blank with no alert: stop, so that the
             // exit status and a supervisor say so.
             crate::say!("maillog421: the metrics server stopped ({why}); exiting");
-            status = crate::run::EXIT_ERRORS;
+            status = ExitCode::Errors;
             break;
         }
         if stop.load(Ordering::SeqCst) || ended.is_some() {
@@ -718,7 +439,7 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
                 Wake::Files => {}
                 Wake::StdinEnd(e) => {
                     if let Some(e) = e {
-                        status = crate::run::EXIT_ERRORS;
+                        status = ExitCode::Errors;
                         let name = piped.as_ref().map_or("<stdin>", |f| f.name.as_str());
                         crate::say!(
                             "maillog421: {}: read failed: {e}",
@@ -732,13 +453,18 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
     }
     drop(watcher);
     let end = chrono::Utc::now().timestamp();
+    let outcomes = state
+        .session
+        .retries
+        .take()
+        .map(crate::retry::Tracker::finish);
     state
         .printer
-        .summary("session", now, end, &state.session, out)?;
+        .summary("session", now, end, &state.session, outcomes.as_ref(), out)?;
     out.flush()?;
     if let Some(why) = ended {
         crate::say!("maillog421: {}", crate::text::escape_control(&why));
-        return Ok(crate::run::EXIT_ERRORS);
+        return Ok(ExitCode::Errors);
     }
     Ok(status)
 }

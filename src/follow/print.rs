@@ -8,12 +8,14 @@ use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
 use super::alert::Alert;
-use crate::aggregate::Aggregate;
 use crate::analysis::per_1000;
 use crate::classify::Cause;
 use crate::event::{Event, Kind};
+use crate::fold::Fold;
 use crate::parse::time::{Zone, format_rfc3339};
 use crate::render::events::OwnedEvent;
+use crate::retry::Outcomes;
+use crate::servers::ServerRow;
 use crate::text::{escape_control, lossy};
 
 pub struct Printer {
@@ -45,7 +47,41 @@ struct Summary {
     rate_per_1000: f64,
     top_domains: Vec<(String, u64)>,
     categories: Vec<(&'static str, u64)>,
+    /// With `--by-host`: per mail server, the most 421 deferrals first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    by_server: Vec<ServerRow>,
+    /// The session's retry outcomes (its final summary only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retries: Option<Retries>,
+    /// The oldest of the recipients still pending after a 421 (at most
+    /// [`STUCK_SHOWN_JSON`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    stuck: Vec<Stuck>,
 }
+
+/// What became of the recipients that met a 421 this session.
+#[derive(Debug, Serialize)]
+struct Retries {
+    with_421: u64,
+    recovered: u64,
+    bounced: u64,
+    pending: u64,
+}
+
+/// A recipient still pending after a 421.
+#[derive(Debug, Serialize)]
+struct Stuck {
+    id: String,
+    recipient: String,
+    domain: String,
+    first_421: String,
+    last_attempt: String,
+    last_reply: String,
+}
+
+/// Stuck recipients listed in a JSON summary, and in a text one.
+const STUCK_SHOWN_JSON: usize = 20;
+const STUCK_SHOWN_TEXT: usize = 5;
 
 fn cause_style(c: Cause) -> Style {
     let colour = match c {
@@ -179,9 +215,11 @@ impl Printer {
         span: &'static str,
         start: i64,
         end: i64,
-        agg: &Aggregate,
+        fold: &Fold,
+        outcomes: Option<&Outcomes>,
         out: &mut dyn Write,
     ) -> io::Result<()> {
+        let agg = &fold.aggregate;
         let t = &agg.totals;
         let deferrals = t.by_kind[Kind::Deferred.index()];
         let mut domains: Vec<(String, u64)> = agg
@@ -213,6 +251,30 @@ impl Printer {
             rate_per_1000: per_1000(deferrals, t.attempts()),
             top_domains: domains,
             categories,
+            by_server: crate::servers::rows(&agg.servers),
+            retries: outcomes.map(|o| {
+                let x = o.total();
+                Retries {
+                    with_421: x.with_421(),
+                    recovered: x.recovered,
+                    bounced: x.bounced,
+                    pending: x.pending,
+                }
+            }),
+            stuck: outcomes.map_or_else(Vec::new, |o| {
+                o.pending
+                    .iter()
+                    .take(STUCK_SHOWN_JSON)
+                    .map(|p| Stuck {
+                        id: p.id.clone(),
+                        recipient: p.recipient.clone(),
+                        domain: p.domain.clone(),
+                        first_421: format_rfc3339(p.first_421, self.zone),
+                        last_attempt: format_rfc3339(p.last_attempt, self.zone),
+                        last_reply: p.last_reply.to_string(),
+                    })
+                    .collect()
+            }),
         };
         if self.json {
             crate::render::json::write(out, &s)?;
@@ -253,7 +315,7 @@ impl Printer {
             (Some(d), Some(time)) if to.starts_with(d) => time.to_string(),
             _ => to.clone(),
         };
-        for line in [
+        let mut lines = vec![
             format!("-- {label}, {from} to {to}"),
             format!(
                 "   {} lines ({} not understood), {} delivery attempts ({} retry-skipped apart)",
@@ -265,7 +327,43 @@ impl Printer {
             ),
             format!("   top domains: {}", list(&s.top_domains)),
             format!("   causes: {}", list(&cats)),
-        ] {
+        ];
+        if !s.by_server.is_empty() {
+            lines.push("   by mail server (--by-host):".to_string());
+        }
+        for r in &s.by_server {
+            let top = r.top_domain.as_deref().map_or(String::new(), |d| {
+                format!(", top {} {}", short(d, 40), r.top_domain_deferrals)
+            });
+            lines.push(format!(
+                "     {}: {} lines, {} delivery attempts, {} deferrals ({:.1} per 1000), {} inbound{top}",
+                short(&r.server, 30),
+                r.lines,
+                r.delivery_attempts,
+                r.deferrals_421,
+                r.rate_per_1000,
+                r.inbound_421
+            ));
+        }
+        if let Some(x) = &s.retries {
+            lines.push(format!(
+                "   retries: {} recipients met a 421: {} delivered later, {} bounced, {} still pending",
+                x.with_421, x.recovered, x.bounced, x.pending
+            ));
+        }
+        for p in s.stuck.iter().take(STUCK_SHOWN_TEXT) {
+            lines.push(format!(
+                "     stuck since {}: {} {}",
+                day(&p.first_421),
+                short(&p.id, 24),
+                short(&p.recipient, 60)
+            ));
+        }
+        let more = s.retries.as_ref().map_or(0, |x| x.pending) as usize;
+        if more > STUCK_SHOWN_TEXT {
+            lines.push(format!("     and {} more", more - STUCK_SHOWN_TEXT));
+        }
+        for line in lines {
             writeln!(out, "{}", fit(line))?;
         }
         Ok(())

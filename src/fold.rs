@@ -1,0 +1,130 @@
+//! The line-folding core: one parsed line (its record and its time) into
+//! the counts ([`Aggregate`], per-server counts with `--by-host`), the retry
+//! tracker, and the 421 [`Event`] it holds. `report`, `events`, `summary`
+//! (through `scan`) and `follow` all drive this one type, so they count
+//! alike.
+//!
+//! Reading, peeling and parsing happen before (in `scan` and `follow`);
+//! what happens to an event after (kept, streamed, printed, alerted on) is
+//! the caller's: [`Fold::entry`] hands it back.
+
+use crate::aggregate::Aggregate;
+use crate::event::Event;
+use crate::parse::{Format, Mta, Record};
+use crate::retry::Tracker;
+
+/// One line with a usable stamp, parsed.
+pub struct Entry<'a> {
+    pub time: i64,
+    pub mta: Mta,
+    pub record: Record<'a>,
+    /// Its mail server, with `--by-host` (see [`Servers`]).
+    pub server: Option<&'a [u8]>,
+}
+
+/// The counts of a stretch of lines.
+#[derive(Debug)]
+pub struct Fold {
+    pub aggregate: Aggregate,
+    /// Retry state; `None` where it is not wanted (`events` streaming,
+    /// `follow`'s rolling period), so memory stays flat.
+    pub retries: Option<Tracker>,
+}
+
+impl Fold {
+    pub fn new(aggregate: Aggregate, track_retries: bool) -> Fold {
+        Fold {
+            aggregate,
+            retries: track_retries.then(Tracker::new),
+        }
+    }
+
+    /// A line with no usable stamp that is not an error: a continuation, a
+    /// wrapper's own line.
+    pub fn skipped(&mut self) {
+        self.aggregate.line(None);
+    }
+
+    /// A line not understood (or with a stamp that is no time).
+    pub fn unparsed(&mut self) {
+        self.aggregate.line(None);
+        self.aggregate.unparsed();
+    }
+
+    /// A line outside the period (`--since`/`--until`) at `time`.
+    pub fn outside(&mut self, time: i64) {
+        self.aggregate.outside(time);
+    }
+
+    /// A line in the period: counts it, follows its retry state, and
+    /// returns the 421 event it holds.
+    pub fn entry<'a>(&mut self, e: &Entry<'a>) -> Option<Event<'a>> {
+        let ev = Event::from_record(e.time, e.mta, &e.record);
+        self.count(e, ev.as_ref());
+        ev
+    }
+
+    /// [`Fold::entry`] with its event already made (a second fold over the
+    /// same lines, like `follow`'s rolling period beside its session).
+    pub fn count(&mut self, e: &Entry<'_>, ev: Option<&Event<'_>>) {
+        let (agg, time) = (&mut self.aggregate, e.time);
+        agg.line(Some(time));
+        match &e.record {
+            Record::Arrival(_) => agg.arrival(time),
+            Record::Delivery(d) => agg.delivery(time, d),
+            _ => {}
+        }
+        if let Some(t) = &mut self.retries {
+            match &e.record {
+                Record::Arrival(id) => t.arrival(id),
+                Record::Delivery(d) => {
+                    t.delivery(d.id, d.rcpt, d.outcome, d.tried, time, d.reply.as_ref());
+                }
+                Record::Ended(id) => t.ended(id, time),
+                Record::Expired(id) => t.expired(id, time),
+                Record::HostReply(_) | Record::Inbound(_) | Record::Other => {}
+            }
+        }
+        if let Some(name) = e.server {
+            agg.servers.line(name, Some(&e.record), ev);
+        }
+        if let Some(ev) = ev {
+            agg.event(ev);
+        }
+    }
+
+    /// Folds a later stretch of lines into this one.
+    pub fn append(&mut self, later: Fold) {
+        self.aggregate.merge(&later.aggregate);
+        if let (Some(t), Some(l)) = (&mut self.retries, later.retries) {
+            t.absorb(l);
+        }
+    }
+}
+
+/// Which mail server a line is from, with `--by-host`: the syslog host
+/// field of a Postfix-style line, else the input's default name (`--host`,
+/// or the directory it is in).
+#[derive(Debug, Clone, Default)]
+pub struct Servers {
+    /// `None` without `--by-host`.
+    default: Option<Vec<u8>>,
+}
+
+impl Servers {
+    /// For one input; `by_host` off names no server.
+    pub fn new(by_host: bool, host: Option<&str>, path: &std::path::Path) -> Servers {
+        Servers {
+            default: by_host.then(|| crate::servers::default_name(host, path).into_bytes()),
+        }
+    }
+
+    /// The server of one line.
+    pub fn of<'a>(&'a self, format: Format, line: &'a [u8]) -> Option<&'a [u8]> {
+        let default = self.default.as_deref()?;
+        Some(match format {
+            Format::Postfix => crate::parse::syslog::header(line).map_or(default, |h| h.host),
+            Format::Exim => default,
+        })
+    }
+}

@@ -1,0 +1,157 @@
+//! What one followed line changes: the rolling period's and the session's
+//! counts (one [`Fold`] each), the metrics, the alerts, and what is printed.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use super::alert::Alerts;
+use super::feed::{Feed, Followed, detect_file};
+use super::metrics::Metrics;
+use super::print::Printer;
+use super::stuck;
+use crate::aggregate::Aggregate;
+use crate::fold::{Entry, Fold};
+use crate::input::layout::{self, Layout};
+use crate::parse::time::Zone;
+use crate::parse::{Format, Parsed, Record};
+use crate::scan::align_offset;
+
+/// Everything one line can change.
+pub(super) struct State {
+    pub forced: Option<Format>,
+    pub cutoff: Option<i64>,
+    /// Since the last rolling summary.
+    pub period: Fold,
+    /// Since the start.
+    pub session: Fold,
+    pub alerts: Alerts,
+    pub metrics: Option<Arc<Metrics>>,
+    /// Recipients stuck after a 421, for the metrics' gauges (fed only
+    /// when metrics are served).
+    pub stuck: stuck::Stuck,
+    pub printer: Printer,
+    /// The latest stamp read (log time).
+    pub now: Option<i64>,
+}
+
+/// The counts of a rolling period (no retry state).
+pub(super) fn period_fold(zone: Zone) -> Fold {
+    Fold::new(new_aggregate(zone), false)
+}
+
+/// The counts of the session: its top domains' detail, and retry state
+/// for its stuck recipients.
+pub(super) fn session_fold(zone: Zone) -> Fold {
+    Fold::new(new_aggregate(zone).keep_domains(session_domains()), true)
+}
+
+fn new_aggregate(zone: Zone) -> Aggregate {
+    Aggregate::new(3600, align_offset(zone)).without_quiet_domains()
+}
+
+/// The domains whose detail the session keeps (the most 421s; the totals
+/// count every domain): [`SESSION_DOMAINS`], or for tests the number in
+/// the (undocumented) `MAILLOG421_FOLLOW_DOMAINS`.
+fn session_domains() -> usize {
+    std::env::var("MAILLOG421_FOLLOW_DOMAINS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(SESSION_DOMAINS)
+}
+
+/// A bulk sender meets a 421 at a million domains in a month: the session
+/// keeps 10,000 (up to 20,000 between prunings, ~1.6 KB each).
+const SESSION_DOMAINS: usize = 10_000;
+
+impl State {
+    pub(super) fn line(
+        &mut self,
+        f: &mut Followed,
+        line: &[u8],
+        line_no: u64,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let format = match f.format.or(self.forced) {
+            Some(fmt) => fmt,
+            None => {
+                let found = match &f.tail {
+                    Feed::File(t) => detect_file(t.path(), self.forced),
+                    Feed::Journal(_) => Some((Layout::Bare, Format::Postfix)),
+                    // The loop decides from the first block with a log line;
+                    // until then nothing is fixed.
+                    Feed::Stdin => None,
+                };
+                match found {
+                    Some((lay, fmt)) => {
+                        (f.format, f.layout) = (Some(fmt), lay);
+                        fmt
+                    }
+                    None if matches!(f.tail, Feed::Stdin) => self.forced.unwrap_or(Format::Exim),
+                    None => {
+                        f.format = Some(Format::Exim);
+                        Format::Exim
+                    }
+                }
+            }
+        };
+        let line = crate::notes::strip_nul_prefix(line);
+        let Some(peeled) = f.layout.peel(line, &mut f.scratch) else {
+            return Ok(());
+        };
+        let line = peeled.line;
+        let entry = match layout::parse(format, peeled) {
+            Parsed::Entry { stamp, mta, record } => {
+                f.clock.resolve(&stamp).map(|time| (time, mta, record))
+            }
+            Parsed::Continuation => {
+                self.period.skipped();
+                self.session.skipped();
+                if let Some(m) = &self.metrics {
+                    m.line(true);
+                }
+                return Ok(());
+            }
+            Parsed::Unparsed => None,
+        };
+        if let Some(m) = &self.metrics {
+            m.line(entry.is_some());
+        }
+        let Some((time, mta, record)) = entry else {
+            self.period.unparsed();
+            self.session.unparsed();
+            return Ok(());
+        };
+        if self.cutoff.is_some_and(|c| time < c) {
+            return Ok(());
+        }
+        self.now = Some(self.now.map_or(time, |n| n.max(time)));
+        let entry = Entry {
+            time,
+            mta,
+            record,
+            server: f.servers.of(format, line),
+        };
+        let ev = self.session.entry(&entry);
+        self.period.count(&entry, ev.as_ref());
+        let record = &entry.record;
+        if let Some(m) = &self.metrics {
+            if let Record::Delivery(d) = record {
+                m.delivery(d.outcome, d.tried);
+            }
+            if self.stuck.record(time, record) {
+                m.stuck(self.stuck.count(), self.stuck.oldest());
+            }
+        }
+        let Some(ev) = ev else {
+            return Ok(());
+        };
+        if let Some(m) = &self.metrics {
+            m.event(&ev);
+        }
+        self.printer.event(&ev, &f.name, line_no, out)?;
+        for a in self.alerts.event(&ev) {
+            self.printer.alert(&a, out)?;
+        }
+        Ok(())
+    }
+}
