@@ -29,6 +29,10 @@ pub struct Fold {
     /// Retry state; `None` where it is not wanted (`events` streaming,
     /// `follow`'s rolling period), so memory stays flat.
     pub retries: Option<Tracker>,
+    /// Keep at most this many remote hosts and reply texts (twice that
+    /// between prunings), the most 421s first: `follow`'s session, which
+    /// would otherwise hold every host and reply text it ever met.
+    detail_cap: Option<usize>,
 }
 
 impl Fold {
@@ -36,6 +40,27 @@ impl Fold {
         Fold {
             aggregate,
             retries: track_retries.then(Tracker::new),
+            detail_cap: None,
+        }
+    }
+
+    /// Bounds the per-host and per-reply counts to the `cap` with the most
+    /// 421s (the totals, causes and windows still count every one).
+    pub fn keep_detail(mut self, cap: usize) -> Fold {
+        self.detail_cap = Some(cap.max(1));
+        self
+    }
+
+    /// Prunes the host and reply maps back to the cap when they reached
+    /// twice it.
+    fn prune_detail(&mut self, cap: usize) {
+        let agg = &mut self.aggregate;
+        if agg.hosts.len() >= 2 * cap {
+            agg.hosts = keep_top(std::mem::take(&mut agg.hosts), cap, |n| *n);
+        }
+        if agg.replies.len() >= 2 * cap {
+            let score = |r: &crate::aggregate::ReplyStats| r.by_kind.iter().sum::<u64>();
+            agg.replies = keep_top(std::mem::take(&mut agg.replies), cap, score);
         }
     }
 
@@ -90,6 +115,9 @@ impl Fold {
         }
         if let Some(ev) = ev {
             agg.event(ev);
+            if let Some(cap) = self.detail_cap {
+                self.prune_detail(cap);
+            }
         }
     }
 
@@ -100,6 +128,17 @@ impl Fold {
             t.absorb(l);
         }
     }
+}
+
+/// The `cap` entries with the highest score (ties: the smaller key).
+fn keep_top<V, M>(map: M, cap: usize, score: impl Fn(&V) -> u64) -> M
+where
+    M: IntoIterator<Item = (String, V)> + FromIterator<(String, V)>,
+{
+    let mut all: Vec<(String, V)> = map.into_iter().collect();
+    all.sort_by(|a, b| score(&b.1).cmp(&score(&a.1)).then_with(|| a.0.cmp(&b.0)));
+    all.truncate(cap);
+    all.into_iter().collect()
 }
 
 /// Which mail server a line is from, with `--by-host`: the syslog host
@@ -128,3 +167,7 @@ impl Servers {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "fold_tests.rs"]
+mod tests;

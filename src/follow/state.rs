@@ -42,7 +42,8 @@ pub(super) fn period_fold(zone: Zone) -> Fold {
 /// The counts of the session: its top domains' detail, and retry state
 /// for its stuck recipients.
 pub(super) fn session_fold(zone: Zone) -> Fold {
-    Fold::new(new_aggregate(zone).keep_domains(session_domains()), true)
+    let cap = session_domains();
+    Fold::new(new_aggregate(zone).keep_domains(cap), true).keep_detail(cap)
 }
 
 fn new_aggregate(zone: Zone) -> Aggregate {
