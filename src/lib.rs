@@ -1,9 +1,14 @@
 //! maillog421: SMTP 421 deferrals in Exim and Postfix logs.
 //!
-//! Pipeline: `input` (bytes) → `parse` (borrowed records) → `event` +
-//! `classify` (421 events and their cause) → `aggregate` (owned counts) →
-//! `report` (sorted view) → `render` (bytes out). `run` is the glue the
-//! binary calls.
+//! Pipeline: `input` (bytes) → `parse` (borrowed records) → `fold` (the
+//! line-folding core: `event` + `classify` into the `aggregate`, the retry
+//! tracker and per-server counts) → `report` (sorted view) → `render`
+//! (bytes out). `scan` reads one input through `fold`; `pipeline` reads
+//! every input the `config` settings name and builds the `Report`;
+//! `follow` drives `fold` line by line. The binary's side: `cli` (clap
+//! only) → `run` (dispatch) → `cmd/` (one file per subcommand, flags into
+//! settings once); `exit` is the exit status, `output` the `-o`/stdout
+//! writer.
 
 pub mod aggregate;
 pub mod analysis;

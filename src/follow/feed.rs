@@ -2,10 +2,12 @@
 //! it starts: its format and layout from its first lines, where to start
 //! reading for `--lookback`, and the notes said about it on stderr.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use super::Settings;
 use super::journal;
-use super::tail::{Note, Tail};
+use super::tail::{self, Note, Start, Tail};
 use crate::fold::Servers;
 use crate::input::layout::{self, Layout};
 use crate::parse::time::{Clock, YearHint, Zone};
@@ -45,7 +47,7 @@ pub(super) fn detect_file(path: &Path, forced: Option<Format>) -> Option<(Layout
 
 /// The offset of the first line at or after `cutoff`, found by bisecting
 /// the file on its stamps (to a 64 KiB slack; older lines are skipped).
-pub(super) fn offset_for_time(
+fn offset_for_time(
     path: &Path,
     (layout, format): (Layout, Format),
     zone: Zone,
@@ -132,4 +134,87 @@ pub(super) fn note(name: &str, n: &Note) {
         }
     };
     crate::say!("maillog421: {}: {text}", crate::text::escape_control(name));
+}
+
+impl Followed {
+    /// A followed input; `found`: its layout and format, when known.
+    pub(super) fn new(
+        tail: Feed,
+        name: String,
+        found: Option<(Layout, Format)>,
+        clock: Clock,
+        servers: Servers,
+    ) -> Followed {
+        Followed {
+            tail,
+            name,
+            format: found.map(|(_, f)| f),
+            layout: found.map_or(Layout::Bare, |(l, _)| l),
+            clock,
+            scratch: Vec::new(),
+            servers,
+            failing: None,
+        }
+    }
+}
+
+/// Opens one file to follow, starting where the settings say (its end,
+/// its start, or `cutoff` by its stamps); says how it went on stderr.
+pub(super) fn open_file(
+    p: &Path,
+    args: &Settings,
+    cutoff: Option<i64>,
+    year: YearHint,
+    listed: &mut tail::Listed,
+) -> Followed {
+    let name = p.display().to_string();
+    let found = detect_file(p, args.format);
+    let start = match (args.from_start, cutoff, found) {
+        (true, _, _) => Start::Beginning,
+        (_, Some(c), Some(d)) => Start::At(offset_for_time(p, d, args.zone, year, c)),
+        _ => Start::End,
+    };
+    let (tail, n) = Tail::new_in(p, start, listed);
+    let tail = tail.rotate_wait(Duration::from_secs_f64(args.rotate_wait.clamp(0.0, 3600.0)));
+    note(&name, &n);
+    let servers = Servers::new(args.by_host, args.host.as_deref(), p);
+    let mut f = Followed::new(
+        Feed::File(Box::new(tail)),
+        name,
+        found,
+        Clock::new(args.zone, year),
+        servers,
+    );
+    if let Note::Unreadable(e) = &n {
+        f.failing = Some(e.clone());
+    }
+    f
+}
+
+/// `follow` follows files by name, through their rotations: a directory's
+/// current logs are named, not guessed (its rotated copies are history).
+pub(super) fn refuse_directory(paths: &[PathBuf]) -> anyhow::Result<()> {
+    if let Some(d) = paths.iter().find(|p| p.is_dir()) {
+        let logs: Vec<String> = crate::input::discover::mail_logs_in(d)
+            .iter()
+            .filter(|f| {
+                f.file_name().is_some_and(|n| {
+                    crate::input::discover::MAIL_LOG_NAMES
+                        .iter()
+                        .any(|m| n == *m)
+                })
+            })
+            .map(|f| crate::text::escape_control(&f.display().to_string()))
+            .collect();
+        anyhow::bail!(
+            "{} is a directory: follow follows log files by name{}",
+            crate::text::escape_control(&d.display().to_string()),
+            if logs.is_empty() {
+                String::new()
+            } else {
+                format!(" (here: {})", logs.join(" "))
+            }
+        );
+    }
+    Ok(())
 }

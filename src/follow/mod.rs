@@ -39,12 +39,12 @@ use crate::input::layout::{self, Layout};
 use crate::parse::Format;
 use crate::parse::time::{Clock, YearHint};
 use alert::Alerts;
-use feed::{Feed, Followed, detect_file, note, offset_for_time};
+use feed::{Feed, Followed, detect_file, note};
 use metrics::Metrics;
 use print::Printer;
 use state::State;
 use stdin::{STDIN_BLOCKS, is_fifo, read_stdin};
-use tail::{Note, Start, Tail};
+use tail::Note;
 
 /// What `follow` is asked for.
 #[derive(Debug, Clone, Default)]
@@ -141,30 +141,7 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
     }
     let stdin = paths.iter().any(|p| p.as_os_str() == "-");
     paths.retain(|p| p.as_os_str() != "-");
-    // follow follows files by name, through their rotations: a directory's
-    // current logs are named, not guessed (its rotated copies are history).
-    if let Some(d) = paths.iter().find(|p| p.is_dir()) {
-        let logs: Vec<String> = crate::input::discover::mail_logs_in(d)
-            .iter()
-            .filter(|f| {
-                f.file_name().is_some_and(|n| {
-                    crate::input::discover::MAIL_LOG_NAMES
-                        .iter()
-                        .any(|m| n == *m)
-                })
-            })
-            .map(|f| crate::text::escape_control(&f.display().to_string()))
-            .collect();
-        anyhow::bail!(
-            "{} is a directory: follow follows log files by name{}",
-            crate::text::escape_control(&d.display().to_string()),
-            if logs.is_empty() {
-                String::new()
-            } else {
-                format!(" (here: {})", logs.join(" "))
-            }
-        );
-    }
+    feed::refuse_directory(&paths)?;
     // A named pipe is a stream like `-`: read from its start to its end.
     let fifos: Vec<PathBuf> = paths.iter().filter(|p| is_fifo(p)).cloned().collect();
     paths.retain(|p| !is_fifo(p));
@@ -186,33 +163,7 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
     let mut listed = tail::Listed::default();
     let mut files: Vec<Followed> = paths
         .iter()
-        .map(|p| {
-            let name = p.display().to_string();
-            let found = detect_file(p, forced);
-            let start = match (args.from_start, cutoff, found) {
-                (true, _, _) => Start::Beginning,
-                (_, Some(c), Some(d)) => Start::At(offset_for_time(p, d, zone, year, c)),
-                _ => Start::End,
-            };
-            let (tail, n) = Tail::new_in(p, start, &mut listed);
-            let tail =
-                tail.rotate_wait(Duration::from_secs_f64(args.rotate_wait.clamp(0.0, 3600.0)));
-            note(&name, &n);
-            let failing = match &n {
-                Note::Unreadable(e) => Some(e.clone()),
-                _ => None,
-            };
-            Followed {
-                tail: Feed::File(Box::new(tail)),
-                name,
-                format: found.map(|(_, f)| f),
-                layout: found.map_or(Layout::Bare, |(l, _)| l),
-                clock: Clock::new(zone, year),
-                scratch: Vec::new(),
-                servers: Servers::new(args.by_host, args.host.as_deref(), p),
-                failing,
-            }
-        })
+        .map(|p| feed::open_file(p, args, cutoff, year, &mut listed))
         .collect();
     if let Some(q) = &journal {
         let from = match (args.from_start, cutoff) {
@@ -228,35 +179,30 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
             "maillog421: following the mail entries of the systemd {}",
             q.display()
         );
-        files.push(Followed {
-            tail: Feed::Journal(feed),
-            name: q.display(),
-            format: Some(Format::Postfix),
-            layout: Layout::Bare,
-            clock: Clock::new(zone, year),
-            scratch: Vec::new(),
-            servers: Servers::new(args.by_host, args.host.as_deref(), Path::new("")),
-            failing: None,
-        });
+        files.push(Followed::new(
+            Feed::Journal(feed),
+            q.display(),
+            Some((Layout::Bare, Format::Postfix)),
+            Clock::new(zone, year),
+            Servers::new(args.by_host, args.host.as_deref(), Path::new("")),
+        ));
     }
     // Standard input: read from its start, to its end.
-    let mut piped = stdin.then(|| Followed {
-        tail: Feed::Stdin,
-        name: fifo
-            .as_ref()
-            .map_or_else(|| "<stdin>".to_string(), |p| p.display().to_string()),
-        // Detected from the first lines (the layout too when the format is
-        // forced).
-        format: None,
-        layout: Layout::Bare,
-        clock: Clock::new(zone, year),
-        scratch: Vec::new(),
-        servers: Servers::new(
-            args.by_host,
-            args.host.as_deref(),
-            fifo.as_deref().unwrap_or(Path::new("")),
-        ),
-        failing: None,
+    let mut piped = stdin.then(|| {
+        Followed::new(
+            Feed::Stdin,
+            fifo.as_ref()
+                .map_or_else(|| "<stdin>".to_string(), |p| p.display().to_string()),
+            // Detected from the first lines (the layout too when the format
+            // is forced).
+            None,
+            Clock::new(zone, year),
+            Servers::new(
+                args.by_host,
+                args.host.as_deref(),
+                fifo.as_deref().unwrap_or(Path::new("")),
+            ),
+        )
     });
     let (mut piped_lines, mut piped_blocks, mut piped_end) = (0u64, Vec::new(), false);
 
