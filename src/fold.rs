@@ -9,9 +9,11 @@
 //! the caller's: [`Fold::entry`] hands it back.
 
 use crate::aggregate::Aggregate;
-use crate::event::Event;
+use crate::classify::Cause;
+use crate::event::{Event, Kind};
 use crate::parse::{Format, Mta, Record};
 use crate::retry::Tracker;
+use crate::text::lossy;
 
 /// One line with a usable stamp, parsed.
 pub struct Entry<'a> {
@@ -119,6 +121,32 @@ impl Fold {
                 self.prune_detail(cap);
             }
         }
+    }
+
+    /// The `n` domains with the most 421 deferrals (ties: the smaller
+    /// name), with their counts.
+    pub fn top_domains(&self, n: usize) -> Vec<(String, u64)> {
+        let mut domains: Vec<(String, u64)> = self
+            .aggregate
+            .domains()
+            .map(|(d, s)| (lossy(d), s.by_kind()[Kind::Deferred.index()]))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        domains.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        domains.truncate(n);
+        domains
+    }
+
+    /// The causes of the 421 events (of any kind) met, the most first
+    /// (ties: the table's order).
+    pub fn causes(&self) -> Vec<(Cause, u64)> {
+        let mut causes: Vec<(Cause, u64)> = Cause::ALL
+            .iter()
+            .map(|c| (*c, self.aggregate.causes[c.index()].iter().sum()))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        causes.sort_by_key(|c| std::cmp::Reverse(c.1));
+        causes
     }
 
     /// Folds a later stretch of lines into this one.

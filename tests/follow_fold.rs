@@ -10,8 +10,8 @@ use std::process::{Command, Stdio};
 
 mod common;
 
-/// `follow ARGS -` with `input` on stdin; the session summary it ends with.
-fn session(args: &[&str], input: &str) -> serde_json::Value {
+/// `follow ARGS -` with `input` on stdin: every JSON object it wrote.
+fn follow_json(args: &[&str], input: &str) -> Vec<serde_json::Value> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_maillog421"))
         .arg("follow")
         .args([
@@ -36,10 +36,23 @@ fn session(args: &[&str], input: &str) -> serde_json::Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let summaries: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+    String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .collect()
+}
+
+/// The 421 events of `follow ARGS -`.
+fn events(args: &[&str], input: &str) -> Vec<serde_json::Value> {
+    let all = follow_json(args, input);
+    all.into_iter().filter(|v| v["type"].is_null()).collect()
+}
+
+/// The session summary `follow ARGS -` ends with (the only summary).
+fn session(args: &[&str], input: &str) -> serde_json::Value {
+    let summaries: Vec<serde_json::Value> = follow_json(args, input)
+        .into_iter()
         .filter(|v| v["type"] == "summary")
         .collect();
     assert_eq!(summaries.len(), 1, "{summaries:?}");
@@ -192,6 +205,15 @@ fn issue_15_follow_by_host_counts_per_server() {
         s["delivery_attempts"].as_u64().unwrap()
     );
     assert_eq!(sum("deferrals_421"), s["deferrals_421"].as_u64().unwrap());
+    // Its events name their server, as `events --by-host` does.
+    let events = events(&["--by-host"], &input);
+    let deferred = events.iter().filter(|e| e["kind"] == "deferred").count();
+    assert_eq!(deferred as u64, s["deferrals_421"].as_u64().unwrap());
+    for e in &events {
+        let n = e["line"].as_u64().unwrap();
+        let host = if (n - 1) % 2 == 0 { "mx1" } else { "mx2" };
+        assert_eq!(e["server"], host, "{e}");
+    }
     // Without --by-host, no table.
     assert!(session(&[], &input).get("by_server").is_none());
 }

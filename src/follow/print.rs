@@ -127,10 +127,13 @@ impl Printer {
         ev: &Event<'_>,
         file: &str,
         line: u64,
+        server: Option<&[u8]>,
         out: &mut dyn Write,
     ) -> io::Result<()> {
         if self.json {
-            crate::render::json::write(out, &OwnedEvent::new(ev, file, line, self.zone))?;
+            let mut owned = OwnedEvent::new(ev, file, line, self.zone);
+            owned.server = server.map(lossy);
+            crate::render::json::write(out, &owned)?;
             return out.write_all(b"\n");
         }
         let who = if ev.kind == Kind::Inbound {
@@ -222,19 +225,12 @@ impl Printer {
         let agg = &fold.aggregate;
         let t = &agg.totals;
         let deferrals = t.by_kind[Kind::Deferred.index()];
-        let mut domains: Vec<(String, u64)> = agg
-            .domains()
-            .map(|(d, s)| (lossy(d), s.by_kind()[Kind::Deferred.index()]))
-            .filter(|(_, n)| *n > 0)
+        let domains = fold.top_domains(5);
+        let categories: Vec<(&'static str, u64)> = fold
+            .causes()
+            .into_iter()
+            .map(|(c, n)| (c.name(), n))
             .collect();
-        domains.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        domains.truncate(5);
-        let mut categories: Vec<(&'static str, u64)> = Cause::ALL
-            .iter()
-            .map(|c| (c.name(), agg.causes[c.index()].iter().sum()))
-            .filter(|(_, n)| *n > 0)
-            .collect();
-        categories.sort_by_key(|c| std::cmp::Reverse(c.1));
         let s = Summary {
             kind: "summary",
             span,

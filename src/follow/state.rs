@@ -149,7 +149,8 @@ impl State {
         if let Some(m) = &self.metrics {
             m.event(&ev);
         }
-        self.printer.event(&ev, &f.name, line_no, out)?;
+        self.printer
+            .event(&ev, &f.name, line_no, entry.server, out)?;
         for a in self.alerts.event(&ev) {
             self.printer.alert(&a, out)?;
         }
