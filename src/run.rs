@@ -374,31 +374,22 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
 }
 
 fn run_queue(a: &crate::cli::QueueArgs, out: &mut dyn Write) -> Result<i32> {
-    use crate::cli::InputFormat;
-    use crate::parse::Mta;
-    let now = a
-        .as_of
-        .as_deref()
-        .map(|s| crate::cli::parse_when(s, a.input.tz, chrono::Utc::now().timestamp()))
-        .transpose()
-        .map_err(anyhow::Error::msg)?;
-    let settings = crate::queue::Settings {
-        from: a.from.clone(),
-        live: crate::queue::dump::Live {
-            mta: a.mta.map(|m| match m {
-                InputFormat::Exim => Mta::Exim,
-                InputFormat::Postfix => Mta::Postfix,
-            }),
-            postfix_config: a.postfix_config.clone(),
-            exim: a.exim.clone(),
-            exim_args: a.exim_arg.clone(),
+    use crate::queue::Verdict;
+    let settings = a.settings().map_err(anyhow::Error::msg)?;
+    Ok(
+        match crate::queue::run(&settings, &|| queue_logs(&a.input), out)? {
+            Verdict::Ok => EXIT_OK,
+            Verdict::Above => 1,
+            Verdict::InputFailed => EXIT_ERRORS,
         },
-        now,
-        lifetime: a.lifetime,
-        older_than: a.older_than,
-        top: a.top,
-    };
-    crate::queue::run(&settings, &a.input, a.format, a.fail_above, out)
+    )
+}
+
+/// The logs `queue` (and `follow --queue-every`) joins with the queue.
+pub fn queue_logs(input: &crate::cli::InputArgs) -> Result<crate::queue::Logs> {
+    input
+        .queue_logs(sources(input)?)
+        .map_err(anyhow::Error::msg)
 }
 
 /// `events` with stdin among the inputs: the inputs are read one after the

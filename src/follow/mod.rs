@@ -548,7 +548,14 @@ pub fn run(args: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<i32> 
         Some(addr) => {
             let mut m = Metrics::new(args.metrics_domains);
             if let Some(every) = args.queue_every {
-                crate::queue::watch(m.queue_gauge(args.metrics_domains), every, args);
+                match args.queue_input() {
+                    Ok(input) => {
+                        crate::queue::watch(m.queue_gauge(args.metrics_domains), every, move || {
+                            crate::run::queue_logs(&input)
+                        })
+                    }
+                    Err(e) => crate::say!("maillog421: --queue-every: {e:#}"),
+                }
             }
             let m = Arc::new(m);
             let server = metrics::serve(addr, Arc::clone(&m))

@@ -17,10 +17,11 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::classify::Cause;
-use crate::cli::InputArgs;
 use crate::parse::Mta;
 use dump::{Dump, Lifetime, Live};
+pub use join::Logs;
 use join::{History, Joined};
+pub use render::QueueFormat;
 
 /// qshape's age buckets, in minutes (the last one open-ended).
 pub const BUCKETS: [i64; 9] = [5, 10, 20, 40, 80, 160, 320, 640, 1280];
@@ -62,7 +63,26 @@ pub struct Settings {
     pub older_than: Option<i64>,
     /// Rows in the recipient and give-up lists.
     pub top: usize,
+    pub format: QueueFormat,
+    /// [`Verdict::Above`] when more queued recipients than this wait on a
+    /// 421.
+    pub fail_above: Option<u64>,
+    /// The logs include standard input (then `from` may not be `-`).
+    pub logs_read_stdin: bool,
 }
+
+/// How a `queue` run ended, for its exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Ok,
+    /// More recipients than `fail_above` wait on a 421.
+    Above,
+    /// Some log could not be read (said on stderr).
+    InputFailed,
+}
+
+/// Finds the logs to join (called only when the queue is not empty).
+pub type FindLogs<'a> = dyn Fn() -> anyhow::Result<Logs> + 'a;
 
 /// Where a queued recipient stands, from the logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -465,7 +485,7 @@ fn commands(mta: Mta, domain: &str, ids: &[&str], past: &[&str], s: &Settings) -
 }
 
 /// Recipients of the live queue waiting on a 421, per domain.
-pub fn waiting_per_domain(live: &Live, input: &InputArgs) -> anyhow::Result<Vec<(String, u64)>> {
+pub fn waiting_per_domain(live: &Live, logs: &FindLogs) -> anyhow::Result<Vec<(String, u64)>> {
     let now = chrono::Utc::now().timestamp();
     let mta = live.which().map_err(anyhow::Error::msg)?;
     let text = live.read(mta).map_err(anyhow::Error::msg)?;
@@ -474,7 +494,7 @@ pub fn waiting_per_domain(live: &Live, input: &InputArgs) -> anyhow::Result<Vec<
     let joined = if dump.messages.is_empty() {
         Joined::default()
     } else {
-        join::join(&dump, input)?
+        join::join(&dump, &logs()?)?
     };
     let settings = Settings::default();
     let r = build(
@@ -491,72 +511,20 @@ pub fn waiting_per_domain(live: &Live, input: &InputArgs) -> anyhow::Result<Vec<
         .collect())
 }
 
-/// The log inputs of `follow`, as `queue` reads them.
-fn follow_input(args: &crate::cli::FollowArgs) -> anyhow::Result<InputArgs> {
-    use crate::parse::time::Zone;
-    use clap::{Args, FromArgMatches};
-    let mut argv: Vec<std::ffi::OsString> = vec!["follow".into()];
-    argv.push(match args.tz {
-        Zone::Utc => "--tz=utc".into(),
-        Zone::Local => "--tz=local".into(),
-        Zone::Fixed(o) => {
-            let sign = if o < 0 { '-' } else { '+' };
-            format!(
-                "--tz={sign}{:02}:{:02}",
-                o.abs() / 3600,
-                o.abs() % 3600 / 60
-            )
-            .into()
-        }
-    });
-    if let Some(y) = args.year {
-        argv.push(format!("--year={y}").into());
-    }
-    if let Some(f) = args.input_format {
-        argv.push(
-            match f {
-                crate::cli::InputFormat::Exim => "--input-format=exim",
-                crate::cli::InputFormat::Postfix => "--input-format=postfix",
-            }
-            .into(),
-        );
-    }
-    argv.push("--".into());
-    // Not stdin nor a named pipe: follow reads those itself, and a second
-    // reader would block or take its lines.
-    argv.extend(
-        args.paths
-            .iter()
-            .filter(|p| {
-                use std::os::unix::fs::FileTypeExt;
-                p.as_os_str() != "-" && !std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo())
-            })
-            .map(|p| p.as_os_str().to_owned()),
-    );
-    let matches =
-        InputArgs::augment_args(clap::Command::new("follow")).try_get_matches_from(argv)?;
-    let mut input = InputArgs::from_arg_matches(&matches)?;
-    input.journal = args.journal.clone();
-    Ok(input)
-}
-
 /// `follow --queue-every`: a thread that reads the live queue every
 /// `every` seconds and sets the gauge. A failed read is said on stderr
 /// (once until a read works again); the gauge keeps its last values.
-pub fn watch(gauge: crate::follow::metrics::QueueGauge, every: i64, args: &crate::cli::FollowArgs) {
-    let input = match follow_input(args) {
-        Ok(i) => i,
-        Err(e) => {
-            crate::say!("maillog421: --queue-every: {e:#}");
-            return;
-        }
-    };
+pub fn watch(
+    gauge: crate::follow::metrics::QueueGauge,
+    every: i64,
+    logs: impl Fn() -> anyhow::Result<Logs> + Send + 'static,
+) {
     let pause = std::time::Duration::from_secs(u64::try_from(every.max(1)).unwrap_or(300));
     std::thread::spawn(move || {
         let live = Live::default();
         let mut failing = false;
         loop {
-            match waiting_per_domain(&live, &input) {
+            match waiting_per_domain(&live, &logs) {
                 Ok(counts) => {
                     gauge.set(&counts);
                     failing = false;
@@ -576,14 +544,8 @@ fn escape(s: &str) -> String {
     crate::text::escape_control(s)
 }
 
-/// Runs `queue`; the exit status.
-pub fn run(
-    settings: &Settings,
-    input: &InputArgs,
-    format: render::QueueFormat,
-    fail_above: Option<u64>,
-    out: &mut dyn Write,
-) -> anyhow::Result<i32> {
+/// Runs `queue`, writing the report to `out`; how it ended.
+pub fn run(settings: &Settings, logs: &FindLogs, out: &mut dyn Write) -> anyhow::Result<Verdict> {
     let now = settings
         .now
         .unwrap_or_else(|| chrono::Utc::now().timestamp());
@@ -591,7 +553,7 @@ pub fn run(
         .from
         .as_deref()
         .is_some_and(|p| p.as_os_str() == "-")
-        && input.paths.iter().any(|p| p.as_os_str() == "-")
+        && settings.logs_read_stdin
     {
         anyhow::bail!("--from - and a log `-` cannot both read standard input");
     }
@@ -632,17 +594,17 @@ pub fn run(
     let joined = if dump.messages.is_empty() {
         Joined::default()
     } else {
-        join::join(&dump, input)?
+        join::join(&dump, &logs()?)?
     };
     let report = build(&dump, &joined, &lifetime, settings, now, source);
-    render::write(&report, format, settings.top, out)?;
+    render::write(&report, settings.format, settings.top, out)?;
     out.flush()?;
     if joined.failed {
-        return Ok(crate::run::EXIT_ERRORS);
+        return Ok(Verdict::InputFailed);
     }
-    Ok(match fail_above {
-        Some(n) if report.waiting_421 > n => 1,
-        _ => crate::run::EXIT_OK,
+    Ok(match settings.fail_above {
+        Some(n) if report.waiting_421 > n => Verdict::Above,
+        _ => Verdict::Ok,
     })
 }
 
