@@ -1,6 +1,6 @@
 //! Prometheus metrics for `follow`: the counters the follow loop feeds
 //! ([`Metrics`]) and a small HTTP endpoint that serves them ([`serve`],
-//! in [`server`]).
+//! in `server.rs`).
 //!
 //! # The endpoint
 //!

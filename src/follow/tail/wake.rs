@@ -91,7 +91,7 @@ impl Changes {
 
     /// What to check now (and forgets it): everything when `every_file`
     /// (polling), on the first call, after a notification that named no
-    /// file, or when the last full check is [`FULL_CHECK`] old.
+    /// file, or when the last full check is `FULL_CHECK` (5 s) old.
     pub fn take(&self, every_file: bool) -> Due {
         let mut p = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let fresh = vec![false; p.named.len()];
