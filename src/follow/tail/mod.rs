@@ -24,7 +24,9 @@
 //! - **compressed after rotation**: we hold the old file open, so its
 //!   compression does not disturb us.
 //!
-//! A last line without its newline is held until the newline arrives.
+//! A last line without its newline is held until the newline arrives. One
+//! poll reads at most [`POLL_BYTES`] (the caller polls again while
+//! [`Tail::has_more`]); which tails a wake-up polls is [`Changes`]' to say.
 
 mod copy;
 mod segment;
