@@ -161,8 +161,131 @@ pub struct QueueArgs {
     /// Rows in the recipient and give-up lists.
     #[arg(long, default_value_t = 20)]
     pub top: usize,
-    #[arg(long, value_enum, default_value_t = crate::queue::render::QueueFormat::Table)]
-    pub format: crate::queue::render::QueueFormat,
+    #[arg(long, value_enum, default_value_t = QueueFormatArg::Table)]
+    pub format: QueueFormatArg,
+}
+
+/// `queue --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum QueueFormatArg {
+    Table,
+    Json,
+    Csv,
+}
+
+impl QueueArgs {
+    /// The settings of this `queue` run (the logs are found when needed:
+    /// [`InputArgs::queue_logs`]).
+    pub fn settings(&self) -> Result<crate::queue::Settings, String> {
+        use crate::queue::QueueFormat;
+        let now = self
+            .as_of
+            .as_deref()
+            .map(|s| parse_when(s, self.input.tz, chrono::Utc::now().timestamp()))
+            .transpose()?;
+        Ok(crate::queue::Settings {
+            from: self.from.clone(),
+            live: crate::queue::dump::Live {
+                mta: self.mta.map(|m| match m {
+                    InputFormat::Exim => crate::parse::Mta::Exim,
+                    InputFormat::Postfix => crate::parse::Mta::Postfix,
+                }),
+                postfix_config: self.postfix_config.clone(),
+                exim: self.exim.clone(),
+                exim_args: self.exim_arg.clone(),
+            },
+            now,
+            lifetime: self.lifetime,
+            older_than: self.older_than,
+            top: self.top,
+            format: match self.format {
+                QueueFormatArg::Table => QueueFormat::Table,
+                QueueFormatArg::Json => QueueFormat::Json,
+                QueueFormatArg::Csv => QueueFormat::Csv,
+            },
+            fail_above: self.fail_above,
+            logs_read_stdin: self.input.paths.iter().any(|p| p.as_os_str() == "-"),
+        })
+    }
+}
+
+impl InputArgs {
+    /// How `queue` reads these inputs, found as `sources`.
+    pub fn queue_logs(
+        &self,
+        sources: Vec<crate::input::Source>,
+    ) -> Result<crate::queue::Logs, String> {
+        let cfg = self.scan_config(3600, false)?;
+        Ok(crate::queue::Logs {
+            sources,
+            zone: cfg.zone,
+            year: cfg.year,
+            format: cfg.format,
+            since: cfg.since,
+            until: cfg.until,
+        })
+    }
+
+    /// The logs `queue` (and `follow --queue-every`) joins with the queue:
+    /// these inputs, found now.
+    pub fn find_queue_logs(&self) -> anyhow::Result<crate::queue::Logs> {
+        self.queue_logs(crate::pipeline::sources(&self.settings())?)
+            .map_err(anyhow::Error::msg)
+    }
+}
+
+impl FollowArgs {
+    /// The log inputs of `follow`, as `queue` reads them
+    /// (`follow --queue-every`).
+    pub fn queue_input(&self) -> anyhow::Result<InputArgs> {
+        let args = self;
+        use crate::parse::time::Zone;
+        use clap::{Args, FromArgMatches};
+        let mut argv: Vec<std::ffi::OsString> = vec!["follow".into()];
+        argv.push(match args.tz {
+            Zone::Utc => "--tz=utc".into(),
+            Zone::Local => "--tz=local".into(),
+            Zone::Fixed(o) => {
+                let sign = if o < 0 { '-' } else { '+' };
+                format!(
+                    "--tz={sign}{:02}:{:02}",
+                    o.abs() / 3600,
+                    o.abs() % 3600 / 60
+                )
+                .into()
+            }
+        });
+        if let Some(y) = args.year {
+            argv.push(format!("--year={y}").into());
+        }
+        if let Some(f) = args.input_format {
+            argv.push(
+                match f {
+                    InputFormat::Exim => "--input-format=exim",
+                    InputFormat::Postfix => "--input-format=postfix",
+                }
+                .into(),
+            );
+        }
+        argv.push("--".into());
+        // Not stdin nor a named pipe: follow reads those itself, and a second
+        // reader would block or take its lines.
+        argv.extend(
+            args.paths
+                .iter()
+                .filter(|p| {
+                    use std::os::unix::fs::FileTypeExt;
+                    p.as_os_str() != "-"
+                        && !std::fs::metadata(p).is_ok_and(|m| m.file_type().is_fifo())
+                })
+                .map(|p| p.as_os_str().to_owned()),
+        );
+        let matches =
+            InputArgs::augment_args(clap::Command::new("follow")).try_get_matches_from(argv)?;
+        let mut input = InputArgs::from_arg_matches(&matches)?;
+        input.journal = args.journal.clone();
+        Ok(input)
+    }
 }
 
 const RULES_EXAMPLES: &str = "\

@@ -1,4 +1,7 @@
-//! Input failures. Each names the input and, when known, how far reading got.
+//! Saying things on stderr without ever panicking: [`say`] (and the
+//! [`say!`](crate::say) macro), [`say_once`], and whether a write to stderr
+//! failed, for the exit status. A leaf: the failures of reading an input
+//! are [`crate::input::error::InputError`].
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,72 +44,4 @@ macro_rules! say {
     ($($arg:tt)*) => {
         $crate::error::say(format_args!($($arg)*))
     };
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum InputError {
-    #[error("{path}: cannot open: {source}")]
-    Open { path: String, source: io::Error },
-    #[error(
-        "{path}: is a directory with no mail log in it (looked for {names} and their rotations)",
-        names = crate::input::discover::MAIL_LOG_NAMES.join(", ")
-    )]
-    IsDirectory { path: String },
-    #[error("{path}: {damage}")]
-    Damaged {
-        path: String,
-        damage: crate::input::gzip::Damaged,
-    },
-    #[error("{path}: {what}")]
-    Unsupported {
-        path: String,
-        what: crate::input::open::OtherCompression,
-    },
-    #[error(
-        "{path}: its lines carry no time and no host (journalctl -o cat?); \
-         pipe an output that has them: journalctl -o {outputs}",
-        outputs = crate::input::layout::JOURNALCTL_OUTPUTS
-    )]
-    NoTime { path: String },
-    #[error("{path}: read failed after line {line}: {source}")]
-    Read {
-        path: String,
-        line: u64,
-        source: io::Error,
-    },
-}
-
-impl InputError {
-    pub fn open(path: &str, source: io::Error) -> InputError {
-        InputError::Open {
-            path: path.to_string(),
-            source,
-        }
-    }
-
-    pub fn read(path: &str, line: u64, source: io::Error) -> InputError {
-        if let Some(damage) = source
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<crate::input::gzip::Damaged>())
-        {
-            return InputError::Damaged {
-                path: path.to_string(),
-                damage: damage.clone(),
-            };
-        }
-        if let Some(other) = source
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<crate::input::open::OtherCompression>())
-        {
-            return InputError::Unsupported {
-                path: path.to_string(),
-                what: *other,
-            };
-        }
-        InputError::Read {
-            path: path.to_string(),
-            line,
-            source,
-        }
-    }
 }

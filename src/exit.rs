@@ -26,15 +26,6 @@ impl ExitCode {
         }
     }
 
-    /// From a status number (what `queue` returns): 0, 1, else errors.
-    pub fn from_status(status: i32) -> ExitCode {
-        match status {
-            0 => ExitCode::Ok,
-            1 => ExitCode::Threshold,
-            _ => ExitCode::Errors,
-        }
-    }
-
     /// `Errors` when `failed`, else `Ok`.
     pub fn errors_if(failed: bool) -> ExitCode {
         if failed {

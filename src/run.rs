@@ -10,19 +10,8 @@ use crate::exit::ExitCode;
 use crate::output::Named;
 use crate::text::escape_control;
 
-// What the integration tests and `queue` still reach here; the pipeline
-// lives in `pipeline`.
+// The integration tests reach the pipeline here too.
 pub use crate::pipeline::{build_report, scan_all};
-
-/// Exit statuses as numbers, for `queue` until it returns [`ExitCode`].
-pub const EXIT_OK: i32 = 0;
-pub const EXIT_ERRORS: i32 = 2;
-
-/// The inputs `queue`'s flags name (see [`crate::pipeline::sources`]), for
-/// `queue` until it takes settings.
-pub fn sources(args: &crate::cli::InputArgs) -> Result<Vec<crate::input::Source>> {
-    crate::pipeline::sources(&args.settings())
-}
 
 fn execute(cli: &Cli, out: &mut dyn Write) -> Result<ExitCode> {
     let colour = cli.color.enabled();

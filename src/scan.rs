@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use crate::aggregate::Aggregate;
 use crate::config::ScanConfig;
-use crate::error::InputError;
 use crate::fold::{Entry, Fold, Servers};
+use crate::input::InputError;
 use crate::input::layout::{self, Layout};
 use crate::input::open::decode;
 use crate::input::{LineReader, Opened, Source, open};

@@ -30,9 +30,15 @@ pub fn run(a: &FollowArgs, colour: bool, out: &mut dyn Write) -> Result<ExitCode
         by_host: a.by_host,
         host: a.host.clone(),
     };
-    let queue = a.queue_every.map(|every| {
-        let args = a.clone();
-        Box::new(move |gauge| crate::queue::watch(gauge, every, &args)) as QueueWatch
-    });
+    let queue = match (a.queue_every, a.queue_every.map(|_| a.queue_input())) {
+        (Some(every), Some(Ok(input))) => Some(Box::new(move |gauge| {
+            crate::queue::watch(gauge, every, move || input.find_queue_logs())
+        }) as QueueWatch),
+        (_, Some(Err(e))) => {
+            crate::say!("maillog421: --queue-every: {e:#}");
+            None
+        }
+        _ => None,
+    };
     crate::follow::run(&settings, queue, out)
 }

@@ -99,10 +99,15 @@ enum Wake {
     StdinEnd(Option<io::Error>),
 }
 
-/// Watches the logs' directories; `None` (and a note) when notifications
-/// are unavailable.
-fn watch(paths: &[PathBuf], tx: mpsc::Sender<Wake>) -> Option<notify::RecommendedWatcher> {
-    let mut w = match notify::recommended_watcher(move |_res: notify::Result<notify::Event>| {
+/// Watches the logs' directories, recording the names notified in
+/// `changes`; `None` (and a note) when notifications are unavailable.
+fn watch(
+    paths: &[PathBuf],
+    tx: mpsc::Sender<Wake>,
+    changes: tail::Changes,
+) -> Option<notify::RecommendedWatcher> {
+    let mut w = match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        changes.record(&res);
         let _ = tx.send(Wake::Files);
     }) {
         Ok(w) => w,
@@ -245,10 +250,11 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
             let _ = tx.send(Wake::Stop);
         })?;
     }
+    let changes = tail::Changes::new(&paths);
     let watcher = if args.poll || paths.is_empty() {
         None
     } else {
-        watch(&paths, tx)
+        watch(&paths, tx, changes.clone())
     };
     let sleep = if watcher.is_some() {
         MAX_SLEEP
@@ -287,7 +293,18 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
                 stop.store(true, Ordering::SeqCst);
             }
         }
-        for f in &mut files {
+        // With notifications, only the files they named (and every file
+        // now and then); a file with more than one poll's bytes is polled
+        // again before the next one.
+        let due = changes.take(watcher.is_none());
+        let mut next = 0;
+        while let Some(f) = files.get_mut(next) {
+            if let Feed::File(t) = &f.tail
+                && !due.wants(next, t)
+            {
+                next += 1;
+                continue;
+            }
             // The new lines, in one buffer: (end offset, line number) each.
             let (mut text, mut lines) = (Vec::new(), Vec::new());
             let mut take = |l: &[u8], no| {
@@ -342,6 +359,9 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
                         f.failing = Some(text);
                     }
                 }
+            }
+            if !matches!(&f.tail, Feed::File(t) if t.has_more()) {
+                next += 1;
             }
         }
         if let Some(now) = state.now {

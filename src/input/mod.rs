@@ -1,9 +1,10 @@
 //! Inputs: which files to read ([`discover`]), opening them with gzip
-//! sniffed by magic bytes ([`mod@open`]), the systemd journal through
+//! sniffed by magic bytes ([`mod@open`]), failing with an [`InputError`], the systemd journal through
 //! journalctl ([`journal`]), and cutting them into lines with one reused
 //! buffer ([`lines`]).
 
 pub mod discover;
+pub mod error;
 pub mod gzip;
 pub mod journal;
 pub mod layout;
@@ -12,6 +13,7 @@ pub mod open;
 pub mod pipe;
 
 pub use discover::{Source, default_path, with_rotated};
+pub use error::InputError;
 pub use layout::Layout;
 pub use lines::LineReader;
 pub use open::{Opened, open};

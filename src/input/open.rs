@@ -6,8 +6,8 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 
 use super::Source;
+use super::error::{InputError, OtherCompression};
 use super::gzip::Gunzip;
-use crate::error::InputError;
 
 /// An opened input.
 pub struct Opened {
@@ -129,26 +129,6 @@ pub fn decode(
     };
     Ok((reader, compressed))
 }
-
-/// A compression maillog421 recognises but does not read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OtherCompression {
-    pub name: &'static str,
-    pub tool: &'static str,
-}
-
-impl std::fmt::Display for OtherCompression {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} compressed; maillog421 reads gzip and plain text only: \
-             decompress it first ({} -dc FILE | maillog421 report -)",
-            self.name, self.tool
-        )
-    }
-}
-
-impl std::error::Error for OtherCompression {}
 
 fn other_compression(head: &[u8]) -> Option<OtherCompression> {
     let (name, tool) = if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {

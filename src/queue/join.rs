@@ -12,12 +12,26 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::dump::Dump;
-use crate::cli::InputArgs;
-use crate::input::{LineReader, layout, open};
-use crate::parse::time::{Clock, YearHint};
-use crate::parse::{Outcome, Parsed, Record};
+use crate::input::{LineReader, Source, layout, open};
+use crate::parse::time::{Clock, YearHint, Zone};
+use crate::parse::{Format, Outcome, Parsed, Record};
 use crate::retry::Tracker;
 use crate::text::escape_control;
+
+/// The logs to join with the queue, and how to read them.
+#[derive(Debug, Clone)]
+pub struct Logs {
+    pub sources: Vec<Source>,
+    pub zone: Zone,
+    /// The year of stamps without one (default: from each file's mtime).
+    pub year: Option<i32>,
+    /// The log format (default: detected per input).
+    pub format: Option<Format>,
+    /// Only lines stamped at or after this time (Unix seconds).
+    pub since: Option<i64>,
+    /// Only lines stamped before this time.
+    pub until: Option<i64>,
+}
 
 /// Longest deferral reason kept.
 const MAX_REASON: usize = 300;
@@ -59,9 +73,8 @@ fn reason(line: &[u8]) -> String {
 }
 
 /// Reads every input once; histories of the queued pairs.
-pub fn join(dump: &Dump, input: &InputArgs) -> anyhow::Result<Joined> {
-    let cfg = input.scan_config(3600, false).map_err(anyhow::Error::msg)?;
-    let sources = crate::run::sources(input)?;
+pub fn join(dump: &Dump, logs: &Logs) -> anyhow::Result<Joined> {
+    let (cfg, sources) = (logs, &logs.sources);
     // id -> (recipient, history) of the queued pairs.
     let mut queued: HashMap<Vec<u8>, Vec<(Vec<u8>, History)>> = HashMap::default();
     for m in &dump.messages {
@@ -76,7 +89,7 @@ pub fn join(dump: &Dump, input: &InputArgs) -> anyhow::Result<Joined> {
     // (id, recipient) of queued pairs -> (first 421, last 421 reply).
     let mut own: HashMap<(Vec<u8>, Vec<u8>), (i64, String)> = HashMap::default();
     let mut trackers: Vec<((i64, i64), Tracker)> = Vec::new();
-    for source in &sources {
+    for source in sources {
         let name = source.display();
         joined.inputs.push(name.clone());
         let opened = match open(source) {

@@ -7,8 +7,9 @@ use std::io::{self, Write};
 use super::{BUCKETS, QueueReport, Status, fmt_age};
 use crate::text::{csv_safe, escape_control};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum QueueFormat {
+    #[default]
     Table,
     Json,
     Csv,
