@@ -11,19 +11,18 @@ use std::io::Read;
 use std::os::unix::fs::FileExt;
 
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::aggregate::Aggregate;
 use crate::config::ScanConfig;
 use crate::error::InputError;
-use crate::event::Event;
+use crate::event::{Event, OwnedEvent};
 use crate::input::layout::{self, Layout};
 use crate::input::open::decode;
 use crate::input::{LineReader, Opened, Source, open};
 use crate::notes::{self, Oddities};
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed, Record};
-use crate::render::events::OwnedEvent;
+pub use crate::report::inputs::InputStats;
 
 /// Where `events` writes each event as it is read; false stops reading
 /// (the output is gone). With a sink, no retry state is kept (`events`
@@ -36,23 +35,6 @@ const EXAMPLE_MAX: usize = 300;
 
 /// Plain files at least this big are read in parallel chunks.
 pub const CHUNK_MIN: u64 = 32 << 20;
-
-/// What reading one input gave.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct InputStats {
-    pub path: String,
-    pub format: Option<Format>,
-    pub compressed: bool,
-    pub lines: u64,
-    pub unparsed_lines: u64,
-    /// Set when the input could not be read to its end.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// What was odd but lost nothing: cut, binary or NUL-prefixed lines, an
-    /// empty input, a `.gz` name on plain text, a mostly unknown format.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-}
 
 /// One input's results.
 #[derive(Debug)]

@@ -2,11 +2,11 @@
 
 pub mod csv;
 pub mod events;
+pub mod fmt;
 pub mod html;
 pub mod json;
 pub mod rules;
 pub mod table;
-mod table_answers;
 pub mod term;
 
 use std::io::{self, Write};

@@ -12,8 +12,9 @@ use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
 use super::Render;
-use super::table::{cell, short_time, window_time};
-use super::table_answers::duration;
+use super::fmt::{
+    cell, duration, human_window, opt_duration, percent, short_time, thousands, window_time,
+};
 use crate::analysis::per_1000;
 use crate::classify::Cause;
 use crate::guidance::{Guidance, guidance};
@@ -115,36 +116,6 @@ fn prose(s: &str) -> String {
 /// Log text cut to `max` characters, then escaped.
 fn clip(s: &str, max: usize) -> String {
     esc(&cell(s, max))
-}
-
-/// `12345` → `12,345`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn percent(share: Option<f64>) -> String {
-    share.map_or_else(|| "-".to_string(), |s| format!("{:.1}%", s * 100.0))
-}
-
-fn opt_duration(s: Option<u32>) -> String {
-    s.map_or_else(|| "-".to_string(), |s| duration(i64::from(s)))
-}
-
-fn human_window(secs: i64) -> String {
-    match secs {
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
 }
 
 fn cause_named(name: &str) -> Option<Cause> {
@@ -280,14 +251,6 @@ mod tests {
         assert_eq!(nice_step(47, 4), 20);
         assert_eq!(nice_step(153, 4), 50);
         assert_eq!(nice_step(1000, 4), 500);
-    }
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     #[test]

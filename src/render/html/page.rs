@@ -166,13 +166,8 @@ impl Html {
             l.rate_busy_per_1000,
             l.rate_rest_per_1000
         )?;
-        // The same verdict sentence as the table and the headline
-        // (analysis/load.rs).
-        writeln!(
-            s,
-            "</p>\n<p>{}</p>",
-            esc(&l.verdict_text(&crate::render::table::human_window(r.window_seconds)))
-        )?;
+        // The verdict sentence of the headline, as in the table.
+        writeln!(s, "</p>\n<p>{}</p>", esc(&r.headline.load.text))?;
         if l.episodes.is_empty() {
             return Ok(());
         }
