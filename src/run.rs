@@ -11,11 +11,8 @@ use crate::cli::{Cli, Command, InputArgs, OutputFormat};
 use crate::config::ScanConfig;
 use crate::input::Source;
 use crate::input::discover::default_source;
-use crate::render::Render;
-use crate::render::csv::Csv;
 use crate::render::events::{OwnedEvent, write_ndjson};
-use crate::render::json::Json;
-use crate::render::table::TableRender;
+use crate::render::format::{Format, Options, renderer};
 use crate::report::Report;
 use crate::retry::{Outcomes, Tracker};
 use crate::scan::{Scanned, align_offset, scan};
@@ -346,21 +343,19 @@ fn execute(cli: &Cli, out: &mut dyn Write) -> Result<i32> {
                 }
                 None => out,
             };
-            match a.format {
-                OutputFormat::Table => TableRender {
-                    top: a.top,
-                    stuck: a.stuck,
-                    term,
-                }
-                .render(&report, out)?,
-                OutputFormat::Json => Json.render(&report, out)?,
-                OutputFormat::Csv => Csv(a.by.into()).render(&report, out)?,
-                OutputFormat::Html => crate::render::html::Html {
-                    title: "maillog421 report".to_string(),
-                    top: a.top,
-                }
-                .render(&report, out)?,
-            }
+            let format = match a.format {
+                OutputFormat::Table => Format::Table,
+                OutputFormat::Json => Format::Json,
+                OutputFormat::Csv => Format::Csv(a.by.into()),
+                OutputFormat::Html => Format::Html,
+            };
+            let options = Options {
+                top: a.top,
+                stuck: a.stuck,
+                term,
+                title: "maillog421 report".to_string(),
+            };
+            renderer(format, options).render(&report, out)?;
             out.flush()?;
             failed
         }

@@ -1,8 +1,10 @@
-//! Output: one module per format, all reading the same [`Report`].
+//! Output: one module per format, all reading the same [`Report`];
+//! [`format::renderer`] picks one, [`fmt`] holds what they share.
 
 pub mod csv;
 pub mod events;
 pub mod fmt;
+pub mod format;
 pub mod html;
 pub mod json;
 pub mod rules;

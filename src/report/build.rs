@@ -11,6 +11,7 @@ use crate::analysis::offenders::{self, Grid, repeat};
 use crate::analysis::per_1000;
 use crate::analysis::provider::provider_of;
 use crate::classify::Cause;
+use crate::event::Kind;
 use crate::parse::Stage;
 use crate::parse::time::{Zone, format_rfc3339};
 use crate::retry::{DomainOutcomes, Outcomes};

@@ -4,9 +4,9 @@
 
 use std::io::{self, Write};
 
-use super::super::fmt::{cell, window_time};
 use super::{Sheet, TableRender};
 use crate::analysis::strength;
+use crate::render::fmt::{cell, window_time};
 use crate::report::Report;
 
 impl TableRender {

@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use super::super::fmt::cell;
 use super::{Sheet, TableRender};
+use crate::render::fmt::cell;
 use crate::report::Report;
 
 impl TableRender {

@@ -3,8 +3,8 @@
 
 use std::io::{self, Write};
 
-use super::super::fmt::{cell, duration, opt_duration, percent, short_time};
 use super::{Sheet, TableRender};
+use crate::render::fmt::{cell, duration, opt_duration, percent, short_time};
 use crate::report::Report;
 
 impl TableRender {

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, ContentArrangement, Table};
 
-use super::super::fmt::{cell, cut};
-use super::super::term::Term;
+use crate::render::fmt::{cell, cut};
+use crate::render::term::Term;
 use crate::report::KindCounts;
 use crate::text::escape_control;
 
