@@ -161,23 +161,30 @@ fn scales_upto<const N: usize>(maxima: [u64; N], most: u64) -> (u64, [u64; N]) {
     (d, maxima.map(|m| nice_step(m, d)))
 }
 
-/// A table: `heads` with `true` for numeric (right-aligned) columns; cells
-/// are HTML already.
-fn table(s: &mut String, heads: &[(&str, bool)], rows: &[Vec<String>]) -> fmt::Result {
+/// A table: `heads` is its header line (`"domain | attempts"`), `numeric`
+/// the columns set right-aligned; cells are HTML already.
+fn table(
+    s: &mut String,
+    heads: &str,
+    numeric: &[std::ops::Range<usize>],
+    rows: &[Vec<String>],
+) -> fmt::Result {
+    let class = |i: usize| {
+        if numeric.iter().any(|r| r.contains(&i)) {
+            " class=\"n\""
+        } else {
+            ""
+        }
+    };
     s.push_str("<div class=\"wrap\"><table><thead><tr>");
-    for (h, num) in heads {
-        let class = if *num { " class=\"n\"" } else { "" };
-        write!(s, "<th{class}>{}</th>", esc(h))?;
+    for (i, h) in heads.split(" | ").enumerate() {
+        write!(s, "<th{}>{}</th>", class(i), esc(h))?;
     }
     s.push_str("</tr></thead><tbody>\n");
     for row in rows {
         s.push_str("<tr>");
         for (i, c) in row.iter().enumerate() {
-            let class = match heads.get(i) {
-                Some((_, true)) => " class=\"n\"",
-                _ => "",
-            };
-            write!(s, "<td{class}>{c}</td>")?;
+            write!(s, "<td{}>{c}</td>", class(i))?;
         }
         s.push_str("</tr>\n");
     }

@@ -199,16 +199,8 @@ impl Html {
             .collect();
         table(
             s,
-            &[
-                ("start", false),
-                ("end", false),
-                ("peak window", false),
-                ("421 deferrals", true),
-                ("attempts", true),
-                ("per 1000", true),
-                ("top domains", false),
-                ("causes", false),
-            ],
+            "start | end | peak window | 421 deferrals | attempts | per 1000 | top domains | causes",
+            &[3..6],
             &rows,
         )
     }
@@ -251,20 +243,8 @@ impl Html {
         }
         table(
             s,
-            &[
-                ("domain", false),
-                ("421 deferrals", true),
-                ("attempts", true),
-                ("per 1000", true),
-                ("main cause", false),
-                ("met 421", true),
-                ("recovered", true),
-                ("bounced", true),
-                ("pending", true),
-                ("recovered %", true),
-                ("median delay", true),
-                ("repeat", false),
-            ],
+            "domain | 421 deferrals | attempts | per 1000 | main cause | met 421 | recovered | bounced | pending | recovered % | median delay | repeat",
+            &[1..4, 5..11],
             &rows,
         )?;
         writeln!(
@@ -314,14 +294,8 @@ impl Html {
             .collect();
         table(
             s,
-            &[
-                ("message id", false),
-                ("recipient", false),
-                ("first 421", false),
-                ("last attempt", false),
-                ("age", true),
-                ("last 421 reply", false),
-            ],
+            "message id | recipient | first 421 | last attempt | age | last 421 reply",
+            &[4..5],
             &rows,
         )?;
         s.push_str("</details>\n");
@@ -378,14 +352,8 @@ impl Html {
             .collect();
         table(
             s,
-            &[
-                ("category", false),
-                ("deferred", true),
-                ("suspended", true),
-                ("reply", true),
-                ("inbound", true),
-                ("meaning", false),
-            ],
+            "category | deferred | suspended | reply | inbound | meaning",
+            &[1..5],
             &rows,
         )
     }
@@ -487,16 +455,8 @@ impl Html {
             .collect();
         table(
             s,
-            &[
-                ("provider", false),
-                ("domains with 421", false),
-                ("421 deferrals", true),
-                ("attempts", true),
-                ("per 1000", true),
-                ("recovered", true),
-                ("pending", true),
-                ("repeat domains", true),
-            ],
+            "provider | domains with 421 | 421 deferrals | attempts | per 1000 | recovered | pending | repeat domains",
+            &[2..8],
             &rows,
         )
     }
@@ -524,14 +484,8 @@ impl Html {
                 .collect();
             table(
                 s,
-                &[
-                    ("deferred", true),
-                    ("suspended", true),
-                    ("reply", true),
-                    ("category", false),
-                    ("reply (normalised)", false),
-                    ("domains", false),
-                ],
+                "deferred | suspended | reply | category | reply (normalised) | domains",
+                &[0..3],
                 &rows,
             )?;
         }
@@ -552,12 +506,8 @@ impl Html {
                 .collect();
             table(
                 s,
-                &[
-                    ("deferred", true),
-                    ("suspended", true),
-                    ("reply", true),
-                    ("reply (no rule matched)", false),
-                ],
+                "deferred | suspended | reply | reply (no rule matched)",
+                &[0..3],
                 &rows,
             )?;
         }
@@ -569,7 +519,7 @@ impl Html {
                 .take(self.top)
                 .map(|h| vec![clip(&h.host, 80), thousands(h.deferrals_421)])
                 .collect();
-            table(s, &[("remote host", false), ("421 deferrals", true)], &rows)?;
+            table(s, "remote host | 421 deferrals", &[1..2], &rows)?;
         }
         if !r.inbound_clients.is_empty() {
             s.push_str("<h3>Inbound: clients we answered 421</h3>\n");
@@ -579,7 +529,7 @@ impl Html {
                 .take(self.top)
                 .map(|c| vec![clip(&c.client, 80), thousands(c.inbound_421)])
                 .collect();
-            table(s, &[("client", false), ("421s we sent", true)], &rows)?;
+            table(s, "client | 421s we sent", &[1..2], &rows)?;
         }
         Ok(())
     }
@@ -604,14 +554,8 @@ impl Html {
             .collect();
         table(
             s,
-            &[
-                ("input", false),
-                ("format", false),
-                ("gzip", false),
-                ("lines", true),
-                ("not understood", true),
-                ("status", false),
-            ],
+            "input | format | gzip | lines | not understood | status",
+            &[3..5],
             &rows,
         )
     }
@@ -701,7 +645,7 @@ fn compare(s: &mut String, d: &Day) -> fmt::Result {
             .iter()
             .map(|r| vec![esc(r.name), thousands(r.now)])
             .collect();
-        return table(s, &[("", false), ("the day", true)], &rows);
+        return table(s, " | the day", &[1..2], &rows);
     };
     let rows: Vec<Vec<String>> = d
         .rows
@@ -724,14 +668,8 @@ fn compare(s: &mut String, d: &Day) -> fmt::Result {
         .collect();
     table(
         s,
-        &[
-            ("", false),
-            ("the day", true),
-            ("day before", true),
-            ("change", true),
-            (avg_head, true),
-            ("change", true),
-        ],
+        &format!(" | the day | day before | change | {avg_head} | change"),
+        &[1..6],
         &rows,
     )
 }
