@@ -162,15 +162,10 @@ fn scales_upto<const N: usize>(maxima: [u64; N], most: u64) -> (u64, [u64; N]) {
 }
 
 /// A table: `heads` is its header line (`"domain | attempts"`), `numeric`
-/// the columns set right-aligned; cells are HTML already.
-fn table(
-    s: &mut String,
-    heads: &str,
-    numeric: &[std::ops::Range<usize>],
-    rows: &[Vec<String>],
-) -> fmt::Result {
+/// the columns (from 0) set right-aligned; cells are HTML already.
+fn table(s: &mut String, heads: &str, numeric: &[usize], rows: &[Vec<String>]) -> fmt::Result {
     let class = |i: usize| {
-        if numeric.iter().any(|r| r.contains(&i)) {
+        if numeric.contains(&i) {
             " class=\"n\""
         } else {
             ""
