@@ -21,9 +21,12 @@ use crate::guidance::{Guidance, guidance};
 use crate::report::{KindCounts, Report};
 use crate::text::escape_control;
 
+mod causes;
 mod charts;
 mod css;
+mod domains;
 mod page;
+mod time_chart;
 
 use css::CSS;
 
@@ -218,7 +221,7 @@ impl Html {
 
 #[cfg(test)]
 mod tests {
-    use super::charts::{bar_length, tick_step};
+    use super::time_chart::{bar_length, tick_step};
     use super::*;
 
     #[test]
