@@ -137,67 +137,67 @@ impl Html {
     }
 
     pub(super) fn replies(&self, s: &mut String, r: &Report) -> fmt::Result {
-        if !r.top_replies.is_empty() {
-            s.push_str("<h2>Top 421 replies from remote servers</h2>\n");
-            let rows: Vec<Vec<String>> = r
-                .top_replies
-                .iter()
-                .take(self.top)
-                .map(|x| {
-                    let domains = clip(&x.domains.join(" "), 80);
-                    reply_cells(
-                        x,
-                        [
-                            esc(x.category),
-                            reply_text(x),
-                            format!("<span class=\"long\">{domains}</span>"),
-                        ],
-                    )
-                })
-                .collect();
-            table(
-                s,
-                "deferred | suspended | reply | category | reply (normalised) | domains",
-                &[0, 1, 2],
-                &rows,
-            )?;
+        self.ranked(
+            s,
+            "<h2>Top 421 replies from remote servers</h2>",
+            "deferred | suspended | reply | category | reply (normalised) | domains",
+            &[0, 1, 2],
+            &r.top_replies,
+            |x| {
+                let domains = clip(&x.domains.join(" "), 80);
+                reply_cells(
+                    x,
+                    [
+                        esc(x.category),
+                        reply_text(x),
+                        format!("<span class=\"long\">{domains}</span>"),
+                    ],
+                )
+            },
+        )?;
+        self.ranked(
+            s,
+            "<h3>Unclassified 421 replies</h3>",
+            "deferred | suspended | reply | reply (no rule matched)",
+            &[0, 1, 2],
+            &r.top_unknown_replies,
+            |x| reply_cells(x, [reply_text(x)]),
+        )?;
+        self.ranked(
+            s,
+            "<h3>Remote hosts answering 421</h3>",
+            "remote host | 421 deferrals",
+            &[1],
+            &r.by_host,
+            |h| vec![clip(&h.host, 80), thousands(h.deferrals_421)],
+        )?;
+        self.ranked(
+            s,
+            "<h3>Inbound: clients we answered 421</h3>",
+            "client | 421s we sent",
+            &[1],
+            &r.inbound_clients,
+            |c| vec![clip(&c.client, 80), thousands(c.inbound_421)],
+        )
+    }
+
+    /// A heading and a table of the first `top` rows; nothing when there
+    /// are no rows.
+    fn ranked<T>(
+        &self,
+        s: &mut String,
+        heading: &str,
+        heads: &str,
+        numeric: &[usize],
+        rows: &[T],
+        cells: impl Fn(&T) -> Vec<String>,
+    ) -> fmt::Result {
+        if rows.is_empty() {
+            return Ok(());
         }
-        if !r.top_unknown_replies.is_empty() {
-            s.push_str("<h3>Unclassified 421 replies</h3>\n");
-            let rows: Vec<Vec<String>> = r
-                .top_unknown_replies
-                .iter()
-                .take(self.top)
-                .map(|x| reply_cells(x, [reply_text(x)]))
-                .collect();
-            table(
-                s,
-                "deferred | suspended | reply | reply (no rule matched)",
-                &[0, 1, 2],
-                &rows,
-            )?;
-        }
-        if !r.by_host.is_empty() {
-            s.push_str("<h3>Remote hosts answering 421</h3>\n");
-            let rows: Vec<Vec<String>> = r
-                .by_host
-                .iter()
-                .take(self.top)
-                .map(|h| vec![clip(&h.host, 80), thousands(h.deferrals_421)])
-                .collect();
-            table(s, "remote host | 421 deferrals", &[1], &rows)?;
-        }
-        if !r.inbound_clients.is_empty() {
-            s.push_str("<h3>Inbound: clients we answered 421</h3>\n");
-            let rows: Vec<Vec<String>> = r
-                .inbound_clients
-                .iter()
-                .take(self.top)
-                .map(|c| vec![clip(&c.client, 80), thousands(c.inbound_421)])
-                .collect();
-            table(s, "client | 421s we sent", &[1], &rows)?;
-        }
-        Ok(())
+        writeln!(s, "{heading}")?;
+        let rows: Vec<Vec<String>> = rows.iter().take(self.top).map(cells).collect();
+        table(s, heads, numeric, &rows)
     }
 }
 

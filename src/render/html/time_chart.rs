@@ -9,6 +9,27 @@ use super::*;
 use crate::report::{Report, WindowRow};
 use crate::window::{DAY, Grid, HOUR, MINUTE};
 
+/// Round durations, from a minute to a quarter: tick steps, and (from 5m
+/// to 30d) bar lengths.
+const ROUND: [i64; 16] = [
+    MINUTE,
+    5 * MINUTE,
+    10 * MINUTE,
+    15 * MINUTE,
+    30 * MINUTE,
+    HOUR,
+    2 * HOUR,
+    3 * HOUR,
+    6 * HOUR,
+    12 * HOUR,
+    DAY,
+    2 * DAY,
+    7 * DAY,
+    14 * DAY,
+    30 * DAY,
+    90 * DAY,
+];
+
 /// The UTC offset (seconds) in force at `t`, read from the window row at or
 /// before it (rows carry their start in the report's zone).
 fn offset_at(rows: &[WindowRow], t: i64) -> i32 {
@@ -27,25 +48,7 @@ fn local_time(t: i64, offset: i32) -> Option<chrono::NaiveDateTime> {
 /// Time ticks: the first step (from minutes to weeks) giving at most about
 /// `most` ticks over `span` seconds.
 pub(super) fn tick_step(span: i64, window: i64, most: i64) -> i64 {
-    const STEPS: [i64; 16] = [
-        MINUTE,
-        5 * MINUTE,
-        10 * MINUTE,
-        15 * MINUTE,
-        30 * MINUTE,
-        HOUR,
-        2 * HOUR,
-        3 * HOUR,
-        6 * HOUR,
-        12 * HOUR,
-        DAY,
-        2 * DAY,
-        7 * DAY,
-        14 * DAY,
-        30 * DAY,
-        90 * DAY,
-    ];
-    STEPS
+    ROUND
         .iter()
         .copied()
         .find(|st| *st >= window.min(DAY) && span / st <= most)
@@ -56,28 +59,12 @@ pub(super) fn tick_step(span: i64, window: i64, most: i64) -> i64 {
 /// `span` within [`MAX_BARS`] bars, rounded up to a round duration (30m, 1h,
 /// 6h, 1d, ...) when one is a multiple of the window and at most twice that.
 pub(super) fn bar_length(span: i64, window: i64) -> i64 {
-    const ROUND: [i64; 14] = [
-        5 * MINUTE,
-        10 * MINUTE,
-        15 * MINUTE,
-        30 * MINUTE,
-        HOUR,
-        2 * HOUR,
-        3 * HOUR,
-        6 * HOUR,
-        12 * HOUR,
-        DAY,
-        2 * DAY,
-        7 * DAY,
-        14 * DAY,
-        30 * DAY,
-    ];
     let windows = (span.max(1) + window - 1) / window;
     let least = window * ((windows + MAX_BARS - 1) / MAX_BARS).max(1);
     if least == window {
         return window;
     }
-    ROUND
+    ROUND[1..15]
         .iter()
         .copied()
         .find(|b| b % window == 0 && *b >= least && *b <= 2 * least)
