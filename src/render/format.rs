@@ -63,3 +63,44 @@ impl Render for Json {
         writeln!(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::Aggregate;
+    use crate::parse::time::Zone;
+    use crate::retry::Outcomes;
+    use crate::window::HOUR;
+
+    fn written(format: Format, report: &Report) -> String {
+        let options = Options {
+            top: 10,
+            stuck: 10,
+            term: Term::file(),
+            title: "t".to_string(),
+        };
+        let mut out = Vec::new();
+        renderer(format, options).render(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn each_format_gets_its_own_renderer() {
+        let report = Report::build(
+            &Aggregate::new(HOUR, 0),
+            &Outcomes::default(),
+            Vec::new(),
+            Zone::Utc,
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&written(Format::Json, &report)).unwrap();
+        assert_eq!(json["schema"], "maillog421.report.v1");
+        let csv = written(Format::Csv(By::Category), &report);
+        assert!(csv.starts_with("category,deferrals_421,"), "{csv}");
+        assert_eq!(csv.lines().count(), 1 + crate::classify::Cause::ALL.len());
+        let table = written(Format::Table, &report);
+        assert!(table.contains("no timestamped lines"), "{table}");
+        let html = written(Format::Html, &report);
+        assert!(html.contains("<title>t</title>"), "{html}");
+    }
+}
