@@ -11,10 +11,10 @@ use std::io::Read;
 use std::os::unix::fs::FileExt;
 
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::aggregate::Aggregate;
 use crate::config::ScanConfig;
+use crate::event::OwnedEvent;
 use crate::fold::{Entry, Fold, Servers};
 use crate::input::InputError;
 use crate::input::layout::{self, Layout};
@@ -23,7 +23,7 @@ use crate::input::{LineReader, Opened, Source, open};
 use crate::notes::{self, Oddities};
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed};
-use crate::render::events::OwnedEvent;
+pub use crate::report::inputs::InputStats;
 use crate::retry::Tracker;
 
 /// Where `events` writes each event as it is read; false stops reading
@@ -35,23 +35,6 @@ pub type Sink<'s> = &'s mut dyn FnMut(OwnedEvent) -> bool;
 const EXAMPLE_MAX: usize = 300;
 
 pub use crate::config::CHUNK_MIN;
-
-/// What reading one input gave.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct InputStats {
-    pub path: String,
-    pub format: Option<Format>,
-    pub compressed: bool,
-    pub lines: u64,
-    pub unparsed_lines: u64,
-    /// Set when the input could not be read to its end.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// What was odd but lost nothing: cut, binary or NUL-prefixed lines, an
-    /// empty input, a `.gz` name on plain text, a mostly unknown format.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-}
 
 /// One input's results.
 #[derive(Debug)]

@@ -1,4 +1,6 @@
-//! The window grid's automatic length (`--window auto`, the default).
+//! The window grid: window lengths, zone alignment, walking a period and
+//! grouping by day ([`Grid`]), and the grid's automatic length
+//! (`--window auto`, the default).
 //!
 //! The period a log covers is only known once it has been read, and stdin
 //! or a `.gz` file cannot be peeked at from the end. So an automatic
@@ -12,10 +14,63 @@
 //! partial aggregates (parallel chunks, several files) that stopped at
 //! different grains are brought to the coarser one before they merge.
 
+/// Seconds in a minute, an hour and a day: the lengths windows are named in.
+pub const MINUTE: i64 = 60;
+pub const HOUR: i64 = 3600;
+pub const DAY: i64 = 86_400;
+
+/// Windows of `length` seconds that start where local time (Unix time plus
+/// `align`, the zone's offset) is a whole multiple of the length: hourly
+/// windows start on the local hour, daily ones at local midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grid {
+    pub length: i64,
+    /// Seconds added to Unix time to reach local time.
+    pub align: i64,
+}
+
+impl Grid {
+    pub fn new(length: i64, align: i64) -> Grid {
+        Grid {
+            length: length.max(1),
+            align,
+        }
+    }
+
+    /// The start of the window holding `t`.
+    #[inline]
+    pub fn start_of(self, t: i64) -> i64 {
+        (t + self.align).div_euclid(self.length) * self.length - self.align
+    }
+
+    /// The first window start at or after `t`.
+    pub fn next_start(self, t: i64) -> i64 {
+        t + (-(t + self.align)).rem_euclid(self.length)
+    }
+
+    /// How many windows from the one holding `from` to the one holding `to`,
+    /// both counted.
+    pub fn count(self, from: i64, to: i64) -> i64 {
+        (self.start_of(to) - self.start_of(from)) / self.length + 1
+    }
+
+    /// Every window start from the window holding `from` to the one holding
+    /// `to`: walking the period.
+    pub fn starts(self, from: i64, to: i64) -> impl Iterator<Item = i64> {
+        let first = self.start_of(from);
+        (0..self.count(from, to).max(0)).map(move |i| first + i * self.length)
+    }
+
+    /// The local day (days since 1970-01-01 in the grid's zone) holding `t`.
+    pub fn day_of(self, t: i64) -> i64 {
+        (t + self.align).div_euclid(DAY)
+    }
+}
+
 /// The `--window` value meaning "pick from the period".
 pub const AUTO: i64 = 0;
 /// The grains `auto` chooses from: 1m, 5m, 15m, 1h, 1d.
-pub const GRAINS: [i64; 5] = [60, 300, 900, 3600, 86_400];
+pub const GRAINS: [i64; 5] = [MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR, DAY];
 /// The most windows a period should hold at its grain, and the fewest.
 pub const MAX_WINDOWS: i64 = 96;
 pub const MIN_WINDOWS: i64 = 24;
@@ -46,7 +101,27 @@ pub fn outgrown(span: i64, window: i64) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::auto_window;
+    use super::{DAY, Grid, HOUR, auto_window};
+
+    #[test]
+    fn grid_aligns_to_the_zone_and_walks_a_period() {
+        // UTC+01:00: hourly windows start on the local hour, days at local midnight.
+        let g = Grid::new(HOUR, HOUR);
+        assert_eq!(g.start_of(3 * HOUR + 59), 3 * HOUR);
+        let d = Grid::new(DAY, HOUR);
+        assert_eq!(d.start_of(0), -HOUR);
+        assert_eq!(d.start_of(DAY - HOUR), DAY - HOUR);
+        assert_eq!(d.day_of(DAY - HOUR - 1), 0);
+        assert_eq!(d.day_of(DAY - HOUR), 1);
+        // Negative times and a half-hour zone.
+        let h = Grid::new(HOUR, 1800);
+        assert_eq!(h.start_of(-1), -1800);
+        assert_eq!(h.next_start(-1800), -1800);
+        assert_eq!(h.next_start(-1799), 1800);
+        let walk: Vec<i64> = Grid::new(900, 0).starts(100, 2000).collect();
+        assert_eq!(walk, [0, 900, 1800]);
+        assert_eq!(Grid::new(900, 0).count(100, 2000), 3);
+    }
 
     #[test]
     fn picks_24_to_96_windows() {

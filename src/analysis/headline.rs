@@ -50,8 +50,8 @@ use serde::Serialize;
 use super::load::{Load, Verdict};
 use crate::classify::Cause;
 use crate::guidance::{Mtas, guidance, wrap};
-use crate::report::{DomainRow, PendingRow, ProviderRow, Totals, WindowRow};
-use crate::scan::InputStats;
+use crate::report::inputs::InputStats;
+use crate::report::rows::{DomainRow, PendingRow, ProviderRow, Totals, WindowRow};
 use crate::text::escape_control;
 
 /// Widest headline line.

@@ -9,10 +9,7 @@ use crate::cli::{OutputFormat, ReportArgs};
 use crate::exit::ExitCode;
 use crate::output::Output;
 use crate::pipeline::{build_report, scan_inputs};
-use crate::render::Render;
-use crate::render::csv::Csv;
-use crate::render::json::Json;
-use crate::render::table::TableRender;
+use crate::render::format::{Format, Options, renderer};
 
 /// Runs `report`; `colour`: `--color` allows ANSI colour on stdout.
 pub fn run(a: &ReportArgs, colour: bool, stdout: &mut dyn Write) -> Result<ExitCode> {
@@ -24,21 +21,19 @@ pub fn run(a: &ReportArgs, colour: bool, stdout: &mut dyn Write) -> Result<ExitC
     } else {
         crate::render::term::Term::stdout(colour)
     };
-    match a.format {
-        OutputFormat::Table => TableRender {
-            top: a.top,
-            stuck: a.stuck,
-            term,
-        }
-        .render(&report, &mut out)?,
-        OutputFormat::Json => Json.render(&report, &mut out)?,
-        OutputFormat::Csv => Csv(a.by.into()).render(&report, &mut out)?,
-        OutputFormat::Html => crate::render::html::Html {
-            title: "maillog421 report".to_string(),
-            top: a.top,
-        }
-        .render(&report, &mut out)?,
-    }
+    let format = match a.format {
+        OutputFormat::Table => Format::Table,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Csv => Format::Csv(a.by.into()),
+        OutputFormat::Html => Format::Html,
+    };
+    let options = Options {
+        top: a.top,
+        stuck: a.stuck,
+        term,
+        title: "maillog421 report".to_string(),
+    };
+    renderer(format, options).render(&report, &mut out)?;
     out.flush()?;
     Ok(ExitCode::errors_if(failed))
 }

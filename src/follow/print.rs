@@ -188,7 +188,7 @@ impl Printer {
             || "all 421 events".to_string(),
             |d| format!("domain {}", escape_control(d)),
         );
-        let window = crate::render::table::human_window(a.window_seconds);
+        let window = crate::render::fmt::human_window(a.window_seconds);
         let time = format_rfc3339(a.time, self.zone);
         let (label, style, verb) = if a.kind == "alert" {
             (

@@ -1,7 +1,16 @@
 //! `report --format csv --by domain|category|stage|window|pending|provider`: one table with a
 //! fixed header. Cells a spreadsheet would run as formulas are neutralised.
+//!
+//! The cells come from the rows' serde form (the same as in the JSON
+//! document): each table lists its columns as paths into a row, so a
+//! column is a JSON field, named as in the JSON unless the CSV has long
+//! called it otherwise (`met_421=retries.with_421`). A list of strings is
+//! one cell, space-separated; `null` is an empty cell.
 
 use std::io::{self, Write};
+
+use serde::Serialize;
+use serde_json::Value;
 
 use super::Render;
 use crate::report::Report;
@@ -20,186 +29,169 @@ pub enum By {
 
 pub struct Csv(pub By);
 
-fn opt(s: &Option<String>) -> String {
-    s.clone().unwrap_or_default()
-}
+/// A table's columns: `name` (the row's field of that name) or
+/// `name=path.to.field`.
+const DOMAIN: &[&str] = &[
+    "domain",
+    "deferrals_421",
+    "suspended_421",
+    "delivery_attempts",
+    "retry_skipped",
+    "rate_per_1000",
+    "windows",
+    "first",
+    "last",
+    "top_category",
+    "top_reply",
+    "provider",
+    "met_421=retries.with_421",
+    "recovered=retries.recovered",
+    "bounced_after_421=retries.bounced",
+    "pending=retries.pending",
+    "keeps_returning=repeat.keeps_returning",
+];
+/// `by_category` and `by_stage` rows: the name, then the counts by kind.
+const KINDS: [&str; 4] = [
+    "deferrals_421",
+    "suspended_421",
+    "replies_421",
+    "inbound_421",
+];
+const WINDOW: &[&str] = &[
+    "start",
+    "delivery_attempts",
+    "retry_skipped",
+    "messages_received",
+    "deferrals_421",
+    "rate_per_1000",
+    "suspended_421",
+    "replies_421",
+    "inbound_421",
+];
+const PENDING: &[&str] = &[
+    "id",
+    "recipient",
+    "domain",
+    "first_421",
+    "last_attempt",
+    "age_s",
+    "last_reply",
+];
+const PROVIDER: &[&str] = &[
+    "provider",
+    "domains",
+    "deferrals_421",
+    "suspended_421",
+    "delivery_attempts",
+    "retry_skipped",
+    "rate_per_1000",
+    "recovered",
+    "bounced_after_421=bounced",
+    "pending",
+    "repeat_domains=keeps_returning",
+];
 
 impl Render for Csv {
     fn render(&self, r: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut w = ::csv::Writer::from_writer(out);
-        let mut row = |cells: Vec<String>| w.write_record(cells.iter().map(|c| csv_safe(c)));
         match self.0 {
-            By::Domain => {
-                row([
-                    "domain",
-                    "deferrals_421",
-                    "suspended_421",
-                    "delivery_attempts",
-                    "retry_skipped",
-                    "rate_per_1000",
-                    "windows",
-                    "first",
-                    "last",
-                    "top_category",
-                    "top_reply",
-                    "provider",
-                    "met_421",
-                    "recovered",
-                    "bounced_after_421",
-                    "pending",
-                    "keeps_returning",
-                ]
-                .map(String::from)
-                .to_vec())?;
-                for d in &r.by_domain {
-                    row(vec![
-                        d.domain.clone(),
-                        d.deferrals_421.to_string(),
-                        d.suspended_421.to_string(),
-                        d.delivery_attempts.to_string(),
-                        d.retry_skipped.to_string(),
-                        d.rate_per_1000.to_string(),
-                        d.windows.to_string(),
-                        opt(&d.first),
-                        opt(&d.last),
-                        d.top_category.unwrap_or("").to_string(),
-                        opt(&d.top_reply),
-                        d.provider.clone(),
-                        d.retries.with_421.to_string(),
-                        d.retries.recovered.to_string(),
-                        d.retries.bounced.to_string(),
-                        d.retries.pending.to_string(),
-                        d.repeat.keeps_returning.to_string(),
-                    ])?;
-                }
-            }
-            By::Category => {
-                row([
-                    "category",
-                    "deferrals_421",
-                    "suspended_421",
-                    "replies_421",
-                    "inbound_421",
-                ]
-                .map(String::from)
-                .to_vec())?;
-                for c in &r.by_category {
-                    let k = &c.counts;
-                    row(vec![
-                        c.category.to_string(),
-                        k.deferrals_421.to_string(),
-                        k.suspended_421.to_string(),
-                        k.replies_421.to_string(),
-                        k.inbound_421.to_string(),
-                    ])?;
-                }
-            }
-            By::Stage => {
-                row([
-                    "stage",
-                    "deferrals_421",
-                    "suspended_421",
-                    "replies_421",
-                    "inbound_421",
-                ]
-                .map(String::from)
-                .to_vec())?;
-                for s in &r.by_stage {
-                    let k = &s.counts;
-                    row(vec![
-                        s.stage.to_string(),
-                        k.deferrals_421.to_string(),
-                        k.suspended_421.to_string(),
-                        k.replies_421.to_string(),
-                        k.inbound_421.to_string(),
-                    ])?;
-                }
-            }
-            By::Window => {
-                row([
-                    "start",
-                    "delivery_attempts",
-                    "retry_skipped",
-                    "messages_received",
-                    "deferrals_421",
-                    "rate_per_1000",
-                    "suspended_421",
-                    "replies_421",
-                    "inbound_421",
-                ]
-                .map(String::from)
-                .to_vec())?;
-                for x in &r.by_window {
-                    row(vec![
-                        x.start.clone(),
-                        x.delivery_attempts.to_string(),
-                        x.retry_skipped.to_string(),
-                        x.messages_received.to_string(),
-                        x.deferrals_421.to_string(),
-                        x.rate_per_1000.to_string(),
-                        x.suspended_421.to_string(),
-                        x.replies_421.to_string(),
-                        x.inbound_421.to_string(),
-                    ])?;
-                }
-            }
-            By::Pending => {
-                row([
-                    "id",
-                    "recipient",
-                    "domain",
-                    "first_421",
-                    "last_attempt",
-                    "age_s",
-                    "last_reply",
-                ]
-                .map(String::from)
-                .to_vec())?;
-                for p in &r.pending {
-                    row(vec![
-                        p.id.clone(),
-                        p.recipient.clone(),
-                        p.domain.clone(),
-                        p.first_421.clone(),
-                        p.last_attempt.clone(),
-                        p.age_s.to_string(),
-                        p.last_reply.clone(),
-                    ])?;
-                }
-            }
-            By::Provider => {
-                row([
-                    "provider",
-                    "domains",
-                    "deferrals_421",
-                    "suspended_421",
-                    "delivery_attempts",
-                    "retry_skipped",
-                    "rate_per_1000",
-                    "recovered",
-                    "bounced_after_421",
-                    "pending",
-                    "repeat_domains",
-                ]
-                .map(String::from)
-                .to_vec())?;
-                for p in &r.by_provider {
-                    row(vec![
-                        p.provider.clone(),
-                        p.domains.join(" "),
-                        p.deferrals_421.to_string(),
-                        p.suspended_421.to_string(),
-                        p.delivery_attempts.to_string(),
-                        p.retry_skipped.to_string(),
-                        p.rate_per_1000.to_string(),
-                        p.recovered.to_string(),
-                        p.bounced.to_string(),
-                        p.pending.to_string(),
-                        p.keeps_returning.to_string(),
-                    ])?;
-                }
-            }
+            By::Domain => table(&mut w, DOMAIN, &r.by_domain)?,
+            By::Category => table(&mut w, &with_kinds("category"), &r.by_category)?,
+            By::Stage => table(&mut w, &with_kinds("stage"), &r.by_stage)?,
+            By::Window => table(&mut w, WINDOW, &r.by_window)?,
+            By::Pending => table(&mut w, PENDING, &r.pending)?,
+            By::Provider => table(&mut w, PROVIDER, &r.by_provider)?,
         }
         w.flush()
+    }
+}
+
+fn with_kinds(name: &'static str) -> Vec<&'static str> {
+    std::iter::once(name).chain(KINDS).collect()
+}
+
+/// The header, then one record per row.
+fn table<W: Write, T: Serialize>(
+    w: &mut ::csv::Writer<W>,
+    columns: &[&str],
+    rows: &[T],
+) -> io::Result<()> {
+    let columns: Vec<(&str, &str)> = columns
+        .iter()
+        .map(|c| c.split_once('=').unwrap_or((c, c)))
+        .collect();
+    w.write_record(columns.iter().map(|(name, _)| csv_safe(name)))?;
+    for row in rows {
+        let value = serde_json::to_value(row).map_err(io::Error::from)?;
+        w.write_record(
+            columns
+                .iter()
+                .map(|(_, path)| csv_safe(&text(field(&value, path)))),
+        )?;
+    }
+    Ok(())
+}
+
+/// The field at a dotted path; `null` when there is none.
+fn field<'v>(value: &'v Value, path: &str) -> &'v Value {
+    path.split('.')
+        .try_fold(value, |v, key| v.get(key))
+        .unwrap_or(&Value::Null)
+}
+
+/// A cell's text: numbers as Rust writes them (`1` for the float 1.0, as
+/// the CSV always had), a list of strings space-separated.
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() => f.to_string(),
+            _ => n.to_string(),
+        },
+        Value::Bool(b) => b.to_string(),
+        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(" "),
+        Value::Object(_) => v.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_read_as_the_csv_always_wrote_them() {
+        let row = serde_json::json!({
+            "domain": "=cmd.example",
+            "rate_per_1000": 1.0,
+            "share": 0.25,
+            "windows": 3,
+            "first": null,
+            "domains": ["a.example", "b.example"],
+            "retries": { "with_421": 7 },
+            "repeat": { "keeps_returning": true },
+        });
+        let cell = |path| text(field(&row, path));
+        assert_eq!(cell("rate_per_1000"), "1");
+        assert_eq!(cell("share"), "0.25");
+        assert_eq!(cell("windows"), "3");
+        assert_eq!(cell("first"), "");
+        assert_eq!(cell("no_such_field"), "");
+        assert_eq!(cell("domains"), "a.example b.example");
+        assert_eq!(cell("retries.with_421"), "7");
+        assert_eq!(cell("repeat.keeps_returning"), "true");
+        assert_eq!(csv_safe(&cell("domain")), "'=cmd.example");
+    }
+
+    #[test]
+    fn a_table_has_its_header_even_with_no_rows() {
+        let mut w = ::csv::Writer::from_writer(Vec::new());
+        table::<_, Value>(&mut w, PROVIDER, &[]).unwrap();
+        let out = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "provider,domains,deferrals_421,suspended_421,delivery_attempts,retry_skipped,\
+             rate_per_1000,recovered,bounced_after_421,pending,repeat_domains\n"
+        );
     }
 }

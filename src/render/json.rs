@@ -1,7 +1,4 @@
-//! `report --format json`: the [`Report`] as one pretty-printed document.
-//! Schema `maillog421.report.v1`; fields are documented in the README.
-//!
-//! Every JSON this tool writes goes through [`write()`] or [`write_pretty`]:
+//! The JSON writer. Every JSON this tool writes goes through [`write()`] or [`write_pretty`]:
 //! log text is converted with invalid UTF-8 replaced by U+FFFD, serde_json
 //! escapes C0 control characters, and [`Safe`] also escapes DEL, the C1
 //! controls and the bidirectional formatting characters as `\uXXXX`, so
@@ -13,18 +10,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
-use super::Render;
-use crate::report::Report;
 use crate::text::is_unsafe_char;
-
-pub struct Json;
-
-impl Render for Json {
-    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        write_pretty(out, report)?;
-        writeln!(out)
-    }
-}
 
 /// One value as compact JSON (no newline).
 pub fn write<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> io::Result<()> {

@@ -1,12 +1,14 @@
-//! Output: one module per format, all reading the same [`Report`].
+//! Output: one module per format, all reading the same [`Report`];
+//! [`format::renderer`] picks one, [`fmt`] holds what they share.
 
 pub mod csv;
 pub mod events;
+pub mod fmt;
+pub mod format;
 pub mod html;
 pub mod json;
 pub mod rules;
 pub mod table;
-mod table_answers;
 pub mod term;
 
 use std::io::{self, Write};

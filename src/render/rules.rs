@@ -5,7 +5,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::table::{cell, new_table, section};
+use super::fmt::cell;
+use super::table::{new_table, section};
 use crate::classify::{Cause, RULES};
 use crate::rules::CustomRules;
 

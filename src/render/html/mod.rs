@@ -12,17 +12,21 @@ use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
 use super::Render;
-use super::table::{cell, short_time, window_time};
-use super::table_answers::duration;
+use super::fmt::{
+    cell, duration, human_window, opt_duration, percent, short_time, thousands, window_time,
+};
 use crate::analysis::per_1000;
 use crate::classify::Cause;
 use crate::guidance::{Guidance, guidance};
 use crate::report::{KindCounts, Report};
 use crate::text::escape_control;
 
+mod causes;
 mod charts;
 mod css;
+mod domains;
 mod page;
+mod time_chart;
 
 use css::CSS;
 
@@ -117,36 +121,6 @@ fn clip(s: &str, max: usize) -> String {
     esc(&cell(s, max))
 }
 
-/// `12345` → `12,345`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn percent(share: Option<f64>) -> String {
-    share.map_or_else(|| "-".to_string(), |s| format!("{:.1}%", s * 100.0))
-}
-
-fn opt_duration(s: Option<u32>) -> String {
-    s.map_or_else(|| "-".to_string(), |s| duration(i64::from(s)))
-}
-
-fn human_window(secs: i64) -> String {
-    match secs {
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
-}
-
 fn cause_named(name: &str) -> Option<Cause> {
     Cause::ALL.iter().copied().find(|c| c.name() == name)
 }
@@ -190,23 +164,25 @@ fn scales_upto<const N: usize>(maxima: [u64; N], most: u64) -> (u64, [u64; N]) {
     (d, maxima.map(|m| nice_step(m, d)))
 }
 
-/// A table: `heads` with `true` for numeric (right-aligned) columns; cells
-/// are HTML already.
-fn table(s: &mut String, heads: &[(&str, bool)], rows: &[Vec<String>]) -> fmt::Result {
+/// A table: `heads` is its header line (`"domain | attempts"`), `numeric`
+/// the columns (from 0) set right-aligned; cells are HTML already.
+fn table(s: &mut String, heads: &str, numeric: &[usize], rows: &[Vec<String>]) -> fmt::Result {
+    let class = |i: usize| {
+        if numeric.contains(&i) {
+            " class=\"n\""
+        } else {
+            ""
+        }
+    };
     s.push_str("<div class=\"wrap\"><table><thead><tr>");
-    for (h, num) in heads {
-        let class = if *num { " class=\"n\"" } else { "" };
-        write!(s, "<th{class}>{}</th>", esc(h))?;
+    for (i, h) in heads.split(" | ").enumerate() {
+        write!(s, "<th{}>{}</th>", class(i), esc(h))?;
     }
     s.push_str("</tr></thead><tbody>\n");
     for row in rows {
         s.push_str("<tr>");
         for (i, c) in row.iter().enumerate() {
-            let class = match heads.get(i) {
-                Some((_, true)) => " class=\"n\"",
-                _ => "",
-            };
-            write!(s, "<td{class}>{c}</td>")?;
+            write!(s, "<td{}>{c}</td>", class(i))?;
         }
         s.push_str("</tr>\n");
     }
@@ -245,7 +221,7 @@ impl Html {
 
 #[cfg(test)]
 mod tests {
-    use super::charts::{bar_length, tick_step};
+    use super::time_chart::{bar_length, tick_step};
     use super::*;
 
     #[test]
@@ -280,14 +256,6 @@ mod tests {
         assert_eq!(nice_step(47, 4), 20);
         assert_eq!(nice_step(153, 4), 50);
         assert_eq!(nice_step(1000, 4), 500);
-    }
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     #[test]

@@ -1,8 +1,11 @@
-//! The page's sections, in reading order.
+//! The page: its frame and top (headline, cards, the day compared), the
+//! load section and the inputs; the domain and cause sections are in
+//! `domains` and `causes`.
 
 use std::fmt::{self, Write as _};
 
-use super::charts::{domain_chart, stacked_chart, time_chart};
+use super::charts::domain_chart;
+use super::time_chart::time_chart;
 use super::*;
 
 impl Html {
@@ -166,13 +169,8 @@ impl Html {
             l.rate_busy_per_1000,
             l.rate_rest_per_1000
         )?;
-        // The same verdict sentence as the table and the headline
-        // (analysis/load.rs).
-        writeln!(
-            s,
-            "</p>\n<p>{}</p>",
-            esc(&l.verdict_text(&crate::render::table::human_window(r.window_seconds)))
-        )?;
+        // The verdict sentence of the headline, as in the table.
+        writeln!(s, "</p>\n<p>{}</p>", esc(&r.headline.load.text))?;
         if l.episodes.is_empty() {
             return Ok(());
         }
@@ -204,389 +202,10 @@ impl Html {
             .collect();
         table(
             s,
-            &[
-                ("start", false),
-                ("end", false),
-                ("peak window", false),
-                ("421 deferrals", true),
-                ("attempts", true),
-                ("per 1000", true),
-                ("top domains", false),
-                ("causes", false),
-            ],
+            "start | end | peak window | 421 deferrals | attempts | per 1000 | top domains | causes",
+            &[3, 4, 5],
             &rows,
         )
-    }
-
-    fn domains(&self, s: &mut String, r: &Report) -> fmt::Result {
-        let rows: Vec<Vec<String>> = r
-            .by_domain
-            .iter()
-            .take(self.top)
-            .map(|d| {
-                let x = &d.retries;
-                vec![
-                    clip(&d.domain, 60),
-                    thousands(d.deferrals_421),
-                    thousands(d.delivery_attempts),
-                    format!("{:.1}", d.rate_per_1000),
-                    esc(d.top_category.unwrap_or("-")),
-                    thousands(x.with_421),
-                    thousands(x.recovered),
-                    thousands(x.bounced),
-                    thousands(x.pending),
-                    percent(x.recovery_share),
-                    opt_duration(x.time_to_delivery_p50_s),
-                    if d.repeat.keeps_returning {
-                        "<span class=\"tag bad\">keeps returning</span>".to_string()
-                    } else {
-                        "<span class=\"tag\">one-off</span>".to_string()
-                    },
-                ]
-            })
-            .collect();
-        let more = r.by_domain.len().saturating_sub(self.top);
-        if more > 0 {
-            writeln!(
-                s,
-                "<p class=\"note\">The top {} of {} domains.</p>",
-                self.top,
-                r.by_domain.len()
-            )?;
-        }
-        table(
-            s,
-            &[
-                ("domain", false),
-                ("421 deferrals", true),
-                ("attempts", true),
-                ("per 1000", true),
-                ("main cause", false),
-                ("met 421", true),
-                ("recovered", true),
-                ("bounced", true),
-                ("pending", true),
-                ("recovered %", true),
-                ("median delay", true),
-                ("repeat", false),
-            ],
-            &rows,
-        )?;
-        writeln!(
-            s,
-            "<p class=\"note\">“met 421” counts (message, recipient) pairs; “recovered” ones were delivered later, “median delay” runs from the first 421 to delivery. Repeat rule: {}.</p>",
-            esc(r.repeat_offender_rule)
-        )
-    }
-
-    fn pending(&self, s: &mut String, r: &Report) -> fmt::Result {
-        s.push_str("<h2>Still pending: recipients deferred at the end of the logs</h2>\n");
-        if r.pending.is_empty() {
-            s.push_str(if r.retries.with_421 > 0 {
-                "<p>No recipient is stuck: every pair that met a 421 was delivered or bounced.</p>\n"
-            } else {
-                "<p>No recipient met a 421.</p>\n"
-            });
-            return Ok(());
-        }
-        // Collapsed: on a phone the list would be pages long; the headline
-        // card and this line carry the count and the oldest.
-        let oldest = &r.pending[0];
-        writeln!(
-            s,
-            "<details class=\"list\"><summary>{} recipient(s) pending; the oldest, for {}, met its first 421 {} before the end of the logs. \
-             List them, oldest first ({} of {})</summary>",
-            thousands(r.pending.len() as u64),
-            clip(&oldest.domain, 60),
-            duration(oldest.age_s),
-            r.pending.len().min(self.top),
-            r.pending.len()
-        )?;
-        let rows: Vec<Vec<String>> = r
-            .pending
-            .iter()
-            .take(self.top)
-            .map(|p| {
-                vec![
-                    format!("<span class=\"t\">{}</span>", clip(&p.id, 32)),
-                    clip(&p.recipient, 60),
-                    time_cell(&p.first_421),
-                    time_cell(&p.last_attempt),
-                    duration(p.age_s),
-                    format!("<span class=\"r\">{}</span>", clip(&p.last_reply, 200)),
-                ]
-            })
-            .collect();
-        table(
-            s,
-            &[
-                ("message id", false),
-                ("recipient", false),
-                ("first 421", false),
-                ("last attempt", false),
-                ("age", true),
-                ("last 421 reply", false),
-            ],
-            &rows,
-        )?;
-        s.push_str("</details>\n");
-        Ok(())
-    }
-
-    fn causes(&self, s: &mut String, r: &Report) -> fmt::Result {
-        let mut cats: Vec<_> = r
-            .by_category
-            .iter()
-            .filter(|c| c.counts.total() > 0)
-            .collect();
-        if cats.is_empty() {
-            s.push_str("<p>No 421 seen.</p>\n");
-            return Ok(());
-        }
-        // The 421s are the deferrals, and apart from them the 421s we sent:
-        // host-level and cached lines repeat a deferral, so the charts leave
-        // them out (the table lists them in their own columns).
-        let key = |k: &KindCounts| (k.deferrals_421, k.inbound_421);
-        cats.sort_by_key(|c| std::cmp::Reverse(key(&c.counts)));
-        let charted = |k: &KindCounts| [k.deferrals_421, 0, 0, k.inbound_421];
-        let stages: Vec<_> = r
-            .by_stage
-            .iter()
-            .filter(|st| st.counts.deferrals_421 + st.counts.inbound_421 > 0)
-            .collect();
-        s.push_str("<div class=\"pair\">\n");
-        let cat_rows: Vec<(String, [u64; 4])> = cats
-            .iter()
-            .filter(|c| c.counts.deferrals_421 + c.counts.inbound_421 > 0)
-            .map(|c| (c.category.to_string(), charted(&c.counts)))
-            .collect();
-        stacked_chart(s, "421 deferrals and 421s we sent, by cause", &cat_rows)?;
-        let stage_rows: Vec<(String, [u64; 4])> = stages
-            .iter()
-            .map(|st| (st.stage.to_string(), charted(&st.counts)))
-            .collect();
-        stacked_chart(
-            s,
-            "421 deferrals and 421s we sent, by SMTP stage",
-            &stage_rows,
-        )?;
-        s.push_str("</div>\n");
-        let rows: Vec<Vec<String>> = cats
-            .iter()
-            .map(|c| {
-                let k = kind_values(&c.counts);
-                let mut row = vec![esc(c.category)];
-                row.extend(k.iter().map(|n| thousands(*n)));
-                row.push(format!("<span class=\"long\">{}</span>", esc(c.meaning)));
-                row
-            })
-            .collect();
-        table(
-            s,
-            &[
-                ("category", false),
-                ("deferred", true),
-                ("suspended", true),
-                ("reply", true),
-                ("inbound", true),
-                ("meaning", false),
-            ],
-            &rows,
-        )
-    }
-
-    fn advice(&self, s: &mut String, r: &Report) -> fmt::Result {
-        // Counted as the 421s: deferrals, and the 421s we sent apart.
-        let mut cats: Vec<(Cause, u64, u64)> = r
-            .by_category
-            .iter()
-            .filter(|c| c.counts.deferrals_421 + c.counts.inbound_421 > 0)
-            .filter_map(|c| {
-                cause_named(c.category)
-                    .map(|cause| (cause, c.counts.deferrals_421, c.counts.inbound_421))
-            })
-            .collect();
-        if cats.is_empty() {
-            return Ok(());
-        }
-        cats.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
-        s.push_str("<h2>What to do</h2>\n<p class=\"note\">One card per cause seen, the most 421 deferrals first; open a card for its advice.</p>\n");
-        for (rank, (cause, deferrals, inbound)) in cats.into_iter().enumerate() {
-            let g: &Guidance = guidance(cause);
-            let domains: Vec<&str> = r
-                .by_domain
-                .iter()
-                .filter(|d| d.categories.contains_key(cause.name()))
-                .take(6)
-                .map(|d| d.domain.as_str())
-                .collect();
-            let mut count = Vec::new();
-            if deferrals > 0 {
-                let s = if deferrals == 1 { "" } else { "s" };
-                count.push(format!("{} 421 deferral{s}", thousands(deferrals)));
-            }
-            if inbound > 0 {
-                count.push(format!("{} sent by us (inbound)", thousands(inbound)));
-            }
-            write!(
-                s,
-                "<section class=\"advice\"><h3>{}<span class=\"count\">{}</span></h3>\n<p>{}</p>\n",
-                esc(cause.name()),
-                count.join(", "),
-                prose(g.meaning),
-            )?;
-            if !domains.is_empty() {
-                writeln!(
-                    s,
-                    "<p><b>Domains:</b> {}</p>",
-                    clip(&domains.join(", "), 200)
-                )?;
-            }
-            // The biggest cause's advice open, the others one click away
-            // (nine open cards are ten phone screens).
-            let open = if rank == 0 { " open" } else { "" };
-            write!(
-                s,
-                "<details class=\"list\"{open}><summary>What to do about {}</summary>\n<p><b>Temporary?</b> {}</p>\n",
-                esc(cause.name()),
-                prose(g.temporary)
-            )?;
-            // Advice naming an MTA only for the MTA(s) of the input.
-            let mtas = crate::guidance::Mtas::of(&r.inputs);
-            let fit = |items: &[&'static str]| -> Vec<&'static str> {
-                items.iter().copied().filter(|i| mtas.fits(i)).collect()
-            };
-            s.push_str("<div class=\"cols\">");
-            list(s, "Do now", "ol", &fit(g.do_now))?;
-            list(s, "Who acts", "ul", &fit(g.who_acts))?;
-            s.push_str("</div><div class=\"cols\">");
-            list(s, "Likely causes", "ul", &fit(g.causes))?;
-            list(s, "Tell support / the receiver", "ul", &fit(g.tell_support))?;
-            s.push_str("</div></details></section>\n");
-        }
-        Ok(())
-    }
-
-    fn providers(&self, s: &mut String, r: &Report) -> fmt::Result {
-        if r.by_provider.is_empty() {
-            return Ok(());
-        }
-        s.push_str("<h2>Providers (domains grouped by their MX hosts)</h2>\n");
-        let rows: Vec<Vec<String>> = r
-            .by_provider
-            .iter()
-            .take(self.top)
-            .map(|p| {
-                let names = p.domain_list(4);
-                vec![
-                    clip(&p.provider, 30),
-                    clip(&names, 90),
-                    thousands(p.deferrals_421),
-                    thousands(p.delivery_attempts),
-                    format!("{:.1}", p.rate_per_1000),
-                    thousands(p.recovered),
-                    thousands(p.pending),
-                    p.keeps_returning.to_string(),
-                ]
-            })
-            .collect();
-        table(
-            s,
-            &[
-                ("provider", false),
-                ("domains with 421", false),
-                ("421 deferrals", true),
-                ("attempts", true),
-                ("per 1000", true),
-                ("recovered", true),
-                ("pending", true),
-                ("repeat domains", true),
-            ],
-            &rows,
-        )
-    }
-
-    fn replies(&self, s: &mut String, r: &Report) -> fmt::Result {
-        if !r.top_replies.is_empty() {
-            s.push_str("<h2>Top 421 replies from remote servers</h2>\n");
-            let rows: Vec<Vec<String>> = r
-                .top_replies
-                .iter()
-                .take(self.top)
-                .map(|x| {
-                    vec![
-                        thousands(x.deferrals_421),
-                        thousands(x.suspended_421),
-                        thousands(x.replies_421),
-                        esc(x.category),
-                        format!("<span class=\"r\">{}</span>", esc(&x.text)),
-                        format!(
-                            "<span class=\"long\">{}</span>",
-                            clip(&x.domains.join(" "), 80)
-                        ),
-                    ]
-                })
-                .collect();
-            table(
-                s,
-                &[
-                    ("deferred", true),
-                    ("suspended", true),
-                    ("reply", true),
-                    ("category", false),
-                    ("reply (normalised)", false),
-                    ("domains", false),
-                ],
-                &rows,
-            )?;
-        }
-        if !r.top_unknown_replies.is_empty() {
-            s.push_str("<h3>Unclassified 421 replies</h3>\n");
-            let rows: Vec<Vec<String>> = r
-                .top_unknown_replies
-                .iter()
-                .take(self.top)
-                .map(|x| {
-                    vec![
-                        thousands(x.deferrals_421),
-                        thousands(x.suspended_421),
-                        thousands(x.replies_421),
-                        format!("<span class=\"r\">{}</span>", esc(&x.text)),
-                    ]
-                })
-                .collect();
-            table(
-                s,
-                &[
-                    ("deferred", true),
-                    ("suspended", true),
-                    ("reply", true),
-                    ("reply (no rule matched)", false),
-                ],
-                &rows,
-            )?;
-        }
-        if !r.by_host.is_empty() {
-            s.push_str("<h3>Remote hosts answering 421</h3>\n");
-            let rows: Vec<Vec<String>> = r
-                .by_host
-                .iter()
-                .take(self.top)
-                .map(|h| vec![clip(&h.host, 80), thousands(h.deferrals_421)])
-                .collect();
-            table(s, &[("remote host", false), ("421 deferrals", true)], &rows)?;
-        }
-        if !r.inbound_clients.is_empty() {
-            s.push_str("<h3>Inbound: clients we answered 421</h3>\n");
-            let rows: Vec<Vec<String>> = r
-                .inbound_clients
-                .iter()
-                .take(self.top)
-                .map(|c| vec![clip(&c.client, 80), thousands(c.inbound_421)])
-                .collect();
-            table(s, &[("client", false), ("421s we sent", true)], &rows)?;
-        }
-        Ok(())
     }
 
     fn inputs(&self, s: &mut String, r: &Report) -> fmt::Result {
@@ -609,28 +228,11 @@ impl Html {
             .collect();
         table(
             s,
-            &[
-                ("input", false),
-                ("format", false),
-                ("gzip", false),
-                ("lines", true),
-                ("not understood", true),
-                ("status", false),
-            ],
+            "input | format | gzip | lines | not understood | status",
+            &[3, 4],
             &rows,
         )
     }
-}
-
-fn list(s: &mut String, head: &str, tag: &str, items: &[&str]) -> fmt::Result {
-    if items.is_empty() {
-        return Ok(());
-    }
-    write!(s, "<div><h4>{}</h4><{tag}>", esc(head))?;
-    for i in items {
-        write!(s, "<li>{}</li>", prose(i))?;
-    }
-    write!(s, "</{tag}></div>")
 }
 
 /// The first card: the answer at a glance, the same headline as the
@@ -706,7 +308,7 @@ fn compare(s: &mut String, d: &Day) -> fmt::Result {
             .iter()
             .map(|r| vec![esc(r.name), thousands(r.now)])
             .collect();
-        return table(s, &[("", false), ("the day", true)], &rows);
+        return table(s, " | the day", &[1], &rows);
     };
     let rows: Vec<Vec<String>> = d
         .rows
@@ -729,14 +331,8 @@ fn compare(s: &mut String, d: &Day) -> fmt::Result {
         .collect();
     table(
         s,
-        &[
-            ("", false),
-            ("the day", true),
-            ("day before", true),
-            ("change", true),
-            (avg_head, true),
-            ("change", true),
-        ],
+        &format!(" | the day | day before | change | {avg_head} | change"),
+        &[1, 2, 3, 4, 5],
         &rows,
     )
 }

@@ -1,14 +1,13 @@
-//! The owned, sorted view of an [`Aggregate`] that every renderer reads.
-//! Its serde form is the `report --format json` document
-//! (schema `maillog421.report.v1`, documented in the README).
+//! Building the [`Report`] from an [`Aggregate`] and the retry outcomes:
+//! the rows sorted, the windows of the period walked on the grid, the
+//! analyses run once so renderers only format.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
+use super::*;
 use crate::aggregate::{Aggregate, DomainStats, ReplyStats};
-use crate::analysis::load::{Load, load};
-use crate::analysis::offenders::{self, Grid, Repeat, repeat};
+use crate::analysis::load::load;
+use crate::analysis::offenders::{self, Grid, repeat};
 use crate::analysis::per_1000;
 use crate::analysis::provider::provider_of;
 use crate::classify::Cause;
@@ -16,72 +15,7 @@ use crate::event::Kind;
 use crate::parse::Stage;
 use crate::parse::time::{Zone, format_rfc3339};
 use crate::retry::{DomainOutcomes, Outcomes};
-use crate::scan::InputStats;
-
-pub const SCHEMA: &str = "maillog421.report.v1";
-/// Above this many windows in the period, only windows with activity are listed.
-pub const MAX_WINDOWS: i64 = 100_000;
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Totals {
-    pub lines: u64,
-    pub unparsed_lines: u64,
-    pub messages_received: u64,
-    /// Delivery lines on which a delivery was tried: `delivered + deferred + bounced`.
-    pub delivery_attempts: u64,
-    pub delivered: u64,
-    pub deferred: u64,
-    pub bounced: u64,
-    /// Delivery lines on which nothing was tried (retry time not reached,
-    /// destination suspended, ...): in no attempt count.
-    pub retry_skipped: u64,
-    pub deferrals_421: u64,
-    pub suspended_421: u64,
-    pub replies_421: u64,
-    pub inbound_421: u64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct DomainRow {
-    pub domain: String,
-    pub deferrals_421: u64,
-    pub suspended_421: u64,
-    pub delivery_attempts: u64,
-    pub delivered: u64,
-    pub deferred: u64,
-    pub bounced: u64,
-    pub retry_skipped: u64,
-    /// 421 deferrals per 1,000 delivery attempts to the domain.
-    pub rate_per_1000: f64,
-    /// Windows with at least one 421 deferral.
-    pub windows: usize,
-    pub first: Option<String>,
-    pub last: Option<String>,
-    pub categories: BTreeMap<&'static str, u64>,
-    pub top_category: Option<&'static str>,
-    pub top_reply: Option<String>,
-    /// Who runs the domain's mail servers (see the provider roll-up).
-    pub provider: String,
-    /// What became of the domain's (message, recipient) pairs that met a 421.
-    pub retries: Retries,
-    pub repeat: Repeat,
-}
-
-/// Retry outcomes over all (message id, recipient) pairs that met a 421.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Retries {
-    pub with_421: u64,
-    pub recovered: u64,
-    pub bounced: u64,
-    pub pending: u64,
-    pub recovery_share: Option<f64>,
-    pub time_to_delivery_p50_s: Option<u32>,
-    pub time_to_delivery_p90_s: Option<u32>,
-    /// Delivery attempts per recovered pair, from its first 421 to delivery
-    /// (retry-skipped lines not counted).
-    pub attempts_p50: Option<u32>,
-    pub attempts_p90: Option<u32>,
-}
+use crate::window;
 
 impl Retries {
     fn from(d: &DomainOutcomes) -> Retries {
@@ -96,174 +30,6 @@ impl Retries {
             attempts_p50: d.attempts.percentile(50),
             attempts_p90: d.attempts.percentile(90),
         }
-    }
-}
-
-/// A pair still deferred at the end of the logs.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct PendingRow {
-    pub id: String,
-    pub recipient: String,
-    pub domain: String,
-    pub first_421: String,
-    pub last_attempt: String,
-    /// Seconds from the first 421 to the end of the logs.
-    pub age_s: i64,
-    pub last_reply: String,
-}
-
-/// Domains grouped by who runs their mail servers.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ProviderRow {
-    pub provider: String,
-    /// Domains with a 421, the most first.
-    pub domains: Vec<String>,
-    pub deferrals_421: u64,
-    pub suspended_421: u64,
-    /// Attempts to every domain of the provider seen in the logs.
-    pub delivery_attempts: u64,
-    pub retry_skipped: u64,
-    pub rate_per_1000: f64,
-    pub recovered: u64,
-    pub bounced: u64,
-    pub pending: u64,
-    /// Domains of the provider that keep returning 421.
-    pub keeps_returning: usize,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct KindCounts {
-    pub deferrals_421: u64,
-    pub suspended_421: u64,
-    pub replies_421: u64,
-    pub inbound_421: u64,
-}
-
-impl KindCounts {
-    fn from(a: &[u64; 4]) -> KindCounts {
-        KindCounts {
-            deferrals_421: a[Kind::Deferred.index()],
-            suspended_421: a[Kind::Suspended.index()],
-            replies_421: a[Kind::Reply.index()],
-            inbound_421: a[Kind::Inbound.index()],
-        }
-    }
-
-    pub fn total(&self) -> u64 {
-        self.deferrals_421 + self.suspended_421 + self.replies_421 + self.inbound_421
-    }
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CategoryRow {
-    pub category: &'static str,
-    #[serde(flatten)]
-    pub counts: KindCounts,
-    pub meaning: &'static str,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct StageRow {
-    pub stage: &'static str,
-    #[serde(flatten)]
-    pub counts: KindCounts,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct HostRow {
-    pub host: String,
-    pub deferrals_421: u64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct WindowRow {
-    pub start: String,
-    #[serde(skip)]
-    pub start_secs: i64,
-    pub delivery_attempts: u64,
-    pub retry_skipped: u64,
-    pub messages_received: u64,
-    pub deferrals_421: u64,
-    pub rate_per_1000: f64,
-    pub suspended_421: u64,
-    pub replies_421: u64,
-    pub inbound_421: u64,
-}
-
-/// One outbound reply text (whole, normalised) with its lines by kind.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ReplyRow {
-    pub text: String,
-    /// Recipients deferred with this reply.
-    pub deferrals_421: u64,
-    /// Postfix cached 421s (no new attempt) with this reply.
-    pub suspended_421: u64,
-    /// Host-level lines with this reply (they repeat an attempt).
-    pub replies_421: u64,
-    pub category: &'static str,
-    /// Recipient domains seen with this reply (up to 5).
-    pub domains: Vec<String>,
-    /// For an unclassified reply: a rules-file entry to paste and finish.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub suggested_rule: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ClientRow {
-    pub client: String,
-    pub inbound_421: u64,
-}
-
-/// The whole report.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Report {
-    pub schema: &'static str,
-    /// The answer at a glance (shape in `analysis/headline.rs`).
-    pub headline: crate::analysis::headline::Headline,
-    pub inputs: Vec<InputStats>,
-    pub window_seconds: i64,
-    /// The window length was picked from the period (`--window auto`).
-    pub window_auto: bool,
-    pub first: Option<String>,
-    pub last: Option<String>,
-    pub totals: Totals,
-    pub by_domain: Vec<DomainRow>,
-    pub by_category: Vec<CategoryRow>,
-    pub by_stage: Vec<StageRow>,
-    pub by_host: Vec<HostRow>,
-    /// Every window of the period, quiet ones included (unless the period
-    /// holds more than 100,000 windows: then `windows_complete` is false and
-    /// only windows with activity are listed).
-    pub by_window: Vec<WindowRow>,
-    pub windows_complete: bool,
-    pub top_replies: Vec<ReplyRow>,
-    pub top_unknown_replies: Vec<ReplyRow>,
-    pub inbound_clients: Vec<ClientRow>,
-    pub retries: Retries,
-    /// Every pending pair, the oldest first 421 first.
-    pub pending: Vec<PendingRow>,
-    pub repeat_offender_rule: &'static str,
-    pub by_provider: Vec<ProviderRow>,
-    pub load: Load,
-    /// Per mail server of ours, with `--by-host` (absent otherwise).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub by_server: Vec<crate::servers::ServerRow>,
-}
-
-impl ProviderRow {
-    /// The first `n` domains, then `+K` for the rest.
-    pub fn domain_list(&self, n: usize) -> String {
-        let mut names = self
-            .domains
-            .iter()
-            .take(n)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" ");
-        if self.domains.len() > n {
-            names.push_str(&format!(" +{}", self.domains.len() - n));
-        }
-        names
     }
 }
 
@@ -300,11 +66,12 @@ impl Report {
             replies_421: t.by_kind[Kind::Reply.index()],
             inbound_421: t.by_kind[Kind::Inbound.index()],
         };
+        let windows_of = window::Grid::new(agg.window, agg.align);
         let grid = Grid {
             window: agg.window,
             align: agg.align,
             midpoint: match (agg.first, agg.last) {
-                (Some(a), Some(b)) if agg.window_of(b) > agg.window_of(a) => Some(a + (b - a) / 2),
+                (Some(a), Some(b)) if windows_of.count(a, b) > 1 => Some(a + (b - a) / 2),
                 _ => None,
             },
         };
@@ -609,12 +376,10 @@ fn windows(agg: &Aggregate, zone: Zone) -> (Vec<WindowRow>, bool) {
     let (Some(first), Some(last)) = (agg.first, agg.last) else {
         return (Vec::new(), true);
     };
-    let (from, to) = (agg.window_of(first), agg.window_of(last));
-    let complete = (to - from) / agg.window < MAX_WINDOWS;
+    let grid = window::Grid::new(agg.window, agg.align);
+    let complete = grid.count(first, last) <= MAX_WINDOWS;
     let starts: Vec<i64> = if complete {
-        (0..=(to - from) / agg.window)
-            .map(|i| from + i * agg.window)
-            .collect()
+        grid.starts(first, last).collect()
     } else {
         let mut v: Vec<i64> = agg.windows.keys().copied().collect();
         v.sort_unstable();

@@ -4,13 +4,19 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{CellAlignment, ContentArrangement, Table};
-
 use super::Render;
+use super::fmt::{cell, human_window, short_time, window_time};
 use super::term::Term;
-use crate::report::{KindCounts, ReplyRow, Report};
+use crate::report::{ReplyRow, Report};
 use crate::text::escape_control;
+
+mod load;
+mod offenders;
+mod retries;
+mod sheet;
+
+pub(crate) use sheet::{Sheet, new_table, section};
+use sheet::{bar, distinct_cells, kind_cells};
 
 pub struct TableRender {
     /// Rows per ranked table.
@@ -19,255 +25,6 @@ pub struct TableRender {
     pub stuck: usize,
     /// Width, terminal or not, colour.
     pub term: Term,
-}
-
-/// A table's columns and rows before it is fitted to the output width:
-/// below 100 columns the least useful columns are dropped (in the order
-/// given) until it fits; then one text column gives way, cut with `…` on
-/// a terminal and wrapped elsewhere; whatever is still too wide wraps.
-pub(crate) struct Sheet {
-    head: Vec<String>,
-    rows: Vec<Vec<String>>,
-    right: Vec<bool>,
-    drop: Vec<usize>,
-    give: Option<usize>,
-}
-
-fn text_width(s: &str) -> usize {
-    s.lines().map(|l| l.chars().count()).max().unwrap_or(0)
-}
-
-impl Sheet {
-    pub(crate) fn new(head: &[&str]) -> Sheet {
-        Sheet {
-            head: head.iter().map(|h| h.to_string()).collect(),
-            rows: Vec::new(),
-            right: vec![false; head.len()],
-            drop: Vec::new(),
-            give: None,
-        }
-    }
-
-    pub(crate) fn add_row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
-    }
-
-    pub(crate) fn row_count(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// Right-aligns these columns (numbers).
-    pub(crate) fn right(&mut self, columns: std::ops::Range<usize>) -> &mut Sheet {
-        for i in columns {
-            if let Some(r) = self.right.get_mut(i) {
-                *r = true;
-            }
-        }
-        self
-    }
-
-    /// The columns a narrow terminal goes without, the least useful first.
-    pub(crate) fn drop_first(&mut self, columns: &[usize]) -> &mut Sheet {
-        self.drop = columns.to_vec();
-        self
-    }
-
-    /// The text column that gives way when the rest still does not fit.
-    pub(crate) fn gives(&mut self, column: usize) -> &mut Sheet {
-        self.give = Some(column);
-        self
-    }
-
-    /// The table fitted to `term`.
-    pub(crate) fn table(&self, term: &Term) -> Table {
-        let n = self.head.len();
-        let mut widths: Vec<usize> = self.head.iter().map(|h| text_width(h)).collect();
-        for row in &self.rows {
-            for (w, c) in widths.iter_mut().zip(row) {
-                *w = (*w).max(text_width(c));
-            }
-        }
-        let mut keep = vec![true; n];
-        let total = |keep: &[bool], widths: &[usize]| {
-            let k = keep.iter().filter(|k| **k).count();
-            (0..n)
-                .filter(|&i| keep[i])
-                .map(|i| widths[i])
-                .sum::<usize>()
-                + 3 * k
-                + 1
-        };
-        let floor = |g: usize| text_width(&self.head[g]).clamp(8, 12);
-        // A wide output first lets the text column give way, down to 30.
-        if let Some(g) = self.give.filter(|g| *g < n && !term.is_narrow()) {
-            let over = total(&keep, &widths).saturating_sub(term.width);
-            widths[g] = widths[g].saturating_sub(over).max(30.min(widths[g]));
-        }
-        for &c in &self.drop {
-            if total(&keep, &widths) <= term.width {
-                break;
-            }
-            if c < n {
-                keep[c] = false;
-            }
-        }
-        if let Some(g) = self.give.filter(|g| *g < n && keep[*g]) {
-            let over = total(&keep, &widths).saturating_sub(term.width);
-            widths[g] = widths[g].saturating_sub(over).max(floor(g));
-        }
-        let mut rows = self.rows.clone();
-        let mut head = self.head.clone();
-        if let Some(g) = self.give.filter(|g| term.tty && *g < n && keep[*g]) {
-            for row in &mut rows {
-                if let Some(c) = row.get_mut(g) {
-                    *c = cut(c, widths[g]);
-                }
-            }
-            head[g] = cut(&head[g], widths[g]);
-        }
-        let pick = |cells: &[String]| -> Vec<String> {
-            cells
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| keep.get(*i).copied().unwrap_or(false))
-                .map(|(_, c)| c.clone())
-                .collect()
-        };
-        let mut t = Table::new();
-        t.load_style(UTF8_FULL_CONDENSED);
-        t.set_header(pick(&head));
-        for row in &rows {
-            t.add_row(pick(row));
-        }
-        for (j, i) in (0..n).filter(|&i| keep[i]).enumerate() {
-            if self.right[i]
-                && let Some(c) = t.column_mut(j)
-            {
-                c.set_cell_alignment(CellAlignment::Right);
-            }
-        }
-        t.set_width(u16::try_from(term.width).unwrap_or(u16::MAX));
-        t.set_content_arrangement(ContentArrangement::Dynamic);
-        t
-    }
-}
-
-/// `s` cut to `max` characters with `…` (text already escaped).
-fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() > max {
-        s.chars()
-            .take(max.saturating_sub(1))
-            .chain(std::iter::once('…'))
-            .collect()
-    } else {
-        s.to_string()
-    }
-}
-
-/// Log text made safe and short for a cell.
-pub(crate) fn cell(s: &str, max: usize) -> String {
-    let s = escape_control(s);
-    if s.chars().count() > max {
-        s.chars()
-            .take(max - 1)
-            .chain(std::iter::once('…'))
-            .collect()
-    } else {
-        s
-    }
-}
-
-/// Log texts made safe and short for cells of one column, each still
-/// telling its row apart: texts whose plain cut would read the same show
-/// their start, `…`, and the stretch where they differ from the others.
-pub(crate) fn distinct_cells(texts: &[&str], max: usize) -> Vec<String> {
-    let full: Vec<Vec<char>> = texts
-        .iter()
-        .map(|t| escape_control(t).chars().collect())
-        .collect();
-    let cut: Vec<String> = texts.iter().map(|t| cell(t, max)).collect();
-    let head = max / 3;
-    (0..texts.len())
-        .map(|i| {
-            let clash =
-                (0..texts.len()).filter(|&j| j != i && cut[j] == cut[i] && full[j] != full[i]);
-            let Some(common) = clash.map(|j| common_prefix(&full[i], &full[j])).max() else {
-                return cut[i].clone();
-            };
-            let t = &full[i];
-            // From a few characters before the first difference, to the end or the cell's width.
-            let from = common.saturating_sub(8).max(head);
-            let room = max - head - 1;
-            let mut s: String = t[..head].iter().collect();
-            s.push('…');
-            if t.len() - from > room {
-                s.extend(&t[from..from + room - 1]);
-                s.push('…');
-            } else {
-                s.extend(&t[from..]);
-            }
-            s
-        })
-        .collect()
-}
-
-fn common_prefix(a: &[char], b: &[char]) -> usize {
-    a.iter().zip(b).take_while(|(x, y)| x == y).count()
-}
-
-/// The start (or end) of a window of `window` seconds, to the minute
-/// (`2026-11-22 10:00`), or to the second when windows are not whole
-/// minutes (`2026-11-22 10:00:10`): six 10-second windows must not read alike.
-pub(crate) fn window_time(s: &str, window: i64) -> String {
-    if window % 60 == 0 {
-        return short_time(s);
-    }
-    s.get(..19)
-        .map_or_else(|| s.to_string(), |t| t.replacen('T', " ", 1))
-}
-
-/// `2026-11-22T10:00:00+01:00` shown as `2026-11-22 10:00`.
-pub(super) fn short_time(s: &str) -> String {
-    s.get(..16)
-        .map_or_else(|| s.to_string(), |t| t.replacen('T', " ", 1))
-}
-
-pub(crate) fn new_table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    t.set_header(header.iter().copied());
-    t
-}
-
-fn bar(n: u64, max: u64, width: usize, ch: char) -> String {
-    if max == 0 || n == 0 {
-        return String::new();
-    }
-    let len = ((n as f64 / max as f64) * width as f64).ceil() as usize;
-    std::iter::repeat_n(ch, len.clamp(1, width)).collect()
-}
-
-pub(crate) fn section(out: &mut dyn Write, title: &str, table: &Table) -> io::Result<()> {
-    writeln!(out, "\n{title}")?;
-    writeln!(out, "{table}")
-}
-
-fn kind_cells(k: &KindCounts) -> [String; 4] {
-    [
-        k.deferrals_421.to_string(),
-        k.suspended_421.to_string(),
-        k.replies_421.to_string(),
-        k.inbound_421.to_string(),
-    ]
-}
-
-pub(crate) fn human_window(secs: i64) -> String {
-    match secs {
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
 }
 
 impl Render for TableRender {
@@ -298,7 +55,7 @@ impl Render for TableRender {
             writeln!(out, "{}", self.term.headline_line(line))?;
         }
 
-        let mut totals = Sheet::new(&["", "count"]);
+        let mut totals = Sheet::new(" | count");
         for (name, v) in [
             ("lines read", t.lines),
             ("lines not understood", t.unparsed_lines),
@@ -321,16 +78,9 @@ impl Render for TableRender {
         if r.by_domain.is_empty() {
             writeln!(out, "\nNo recipient domain deferred mail with 421.")?;
         } else {
-            let mut d = Sheet::new(&[
-                "domain",
-                "421 deferrals",
-                "attempts",
-                "per 1000",
-                "windows",
-                "first",
-                "last",
-                "main cause",
-            ]);
+            let mut d = Sheet::new(
+                "domain | 421 deferrals | attempts | per 1000 | windows | first | last | main cause",
+            );
             for row in r.by_domain.iter().take(self.top) {
                 d.add_row(vec![
                     cell(&row.domain, 40),
@@ -355,14 +105,7 @@ impl Render for TableRender {
         self.render_retries(r, out)?;
         self.render_offenders(r, out)?;
 
-        let mut c = Sheet::new(&[
-            "category",
-            "deferred",
-            "suspended",
-            "reply",
-            "inbound",
-            "meaning",
-        ]);
+        let mut c = Sheet::new("category | deferred | suspended | reply | inbound | meaning");
         for row in r.by_category.iter().filter(|c| c.counts.total() > 0) {
             let mut cells = vec![row.category.to_string()];
             cells.extend(kind_cells(&row.counts));
@@ -372,7 +115,7 @@ impl Render for TableRender {
         if c.row_count() > 0 {
             c.right(1..5).drop_first(&[2, 3]).gives(5);
             self.section(out, "421s by cause", &c)?;
-            let mut s = Sheet::new(&["stage", "deferred", "suspended", "reply", "inbound"]);
+            let mut s = Sheet::new("stage | deferred | suspended | reply | inbound");
             for row in r.by_stage.iter().filter(|s| s.counts.total() > 0) {
                 let mut cells = vec![row.stage.to_string()];
                 cells.extend(kind_cells(&row.counts));
@@ -383,7 +126,7 @@ impl Render for TableRender {
         }
 
         if !r.by_host.is_empty() {
-            let mut h = Sheet::new(&["remote host", "421 deferrals"]);
+            let mut h = Sheet::new("remote host | 421 deferrals");
             for row in r.by_host.iter().take(self.top) {
                 h.add_row(vec![cell(&row.host, 60), row.deferrals_421.to_string()]);
             }
@@ -397,14 +140,9 @@ impl Render for TableRender {
         if !r.top_replies.is_empty() {
             let shown: Vec<&ReplyRow> = r.top_replies.iter().take(self.top).collect();
             let texts: Vec<&str> = shown.iter().map(|x| x.text.as_str()).collect();
-            let mut x = Sheet::new(&[
-                "deferred",
-                "suspended",
-                "reply",
-                "category",
-                "reply (normalised)",
-                "domains",
-            ]);
+            let mut x = Sheet::new(
+                "deferred | suspended | reply | category | reply (normalised) | domains",
+            );
             for (row, text) in shown.iter().zip(distinct_cells(&texts, 100)) {
                 x.add_row(vec![
                     row.deferrals_421.to_string(),
@@ -421,7 +159,7 @@ impl Render for TableRender {
         if !r.top_unknown_replies.is_empty() {
             let shown: Vec<&ReplyRow> = r.top_unknown_replies.iter().take(self.top).collect();
             let texts: Vec<&str> = shown.iter().map(|x| x.text.as_str()).collect();
-            let mut x = Sheet::new(&["deferred", "suspended", "reply", "reply (no rule matched)"]);
+            let mut x = Sheet::new("deferred | suspended | reply | reply (no rule matched)");
             for (row, text) in shown.iter().zip(distinct_cells(&texts, 110)) {
                 x.add_row(vec![
                     row.deferrals_421.to_string(),
@@ -449,7 +187,7 @@ impl Render for TableRender {
             }
         }
         if !r.inbound_clients.is_empty() {
-            let mut x = Sheet::new(&["client", "421s we sent"]);
+            let mut x = Sheet::new("client | 421s we sent");
             for row in r.inbound_clients.iter().take(self.top) {
                 x.add_row(vec![cell(&row.client, 60), row.inbound_421.to_string()]);
             }
@@ -458,16 +196,9 @@ impl Render for TableRender {
         }
 
         if !r.by_server.is_empty() {
-            let mut x = Sheet::new(&[
-                "server",
-                "lines",
-                "received",
-                "delivery attempts",
-                "421 deferrals",
-                "per 1000",
-                "421s we sent",
-                "top domain (421s)",
-            ]);
+            let mut x = Sheet::new(
+                "server | lines | received | delivery attempts | 421 deferrals | per 1000 | 421s we sent | top domain (421s)",
+            );
             for s in &r.by_server {
                 x.add_row(vec![
                     cell(&s.server, 40),
@@ -486,14 +217,7 @@ impl Render for TableRender {
             self.section(out, "By mail server (--by-host)", &x)?;
         }
 
-        let mut inp = Sheet::new(&[
-            "input",
-            "format",
-            "gzip",
-            "lines",
-            "not understood",
-            "status",
-        ]);
+        let mut inp = Sheet::new("input | format | gzip | lines | not understood | status");
         for i in &r.inputs {
             inp.add_row(vec![
                 cell(&i.path, 60),
@@ -565,15 +289,9 @@ impl TableRender {
         let max_attempts = rows.iter().map(|w| w.delivery_attempts).max().unwrap_or(0);
         let max_421 = rows.iter().map(|w| w.deferrals_421).max().unwrap_or(0);
         let bar_width = if self.term.width >= 120 { 20 } else { 10 };
-        let mut w = Sheet::new(&[
-            "window",
-            "attempts",
-            "volume",
-            "421 deferrals",
-            "per 1000",
-            "421s",
-            "inbound 421",
-        ]);
+        let mut w = Sheet::new(
+            "window | attempts | volume | 421 deferrals | per 1000 | 421s | inbound 421",
+        );
         for row in &rows {
             w.add_row(vec![
                 window_time(&row.start, r.window_seconds),

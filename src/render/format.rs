@@ -1,0 +1,106 @@
+//! Picking the renderer for `report --format`: [`renderer`] is the one
+//! place that maps a [`Format`] to its [`Render`]; the JSON document
+//! renderer lives here too, since `json` is the low-level writer every
+//! JSON output (events, explain, follow) goes through.
+
+use std::io::{self, Write};
+
+use super::Render;
+use super::csv::{By, Csv};
+use super::html::Html;
+use super::json::write_pretty;
+use super::table::TableRender;
+use super::term::Term;
+use crate::report::Report;
+
+/// The formats a report can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    /// One table of the report, picked by `--by`.
+    Csv(By),
+    Html,
+}
+
+/// What some formats need besides the report.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Rows per ranked table (table, HTML).
+    pub top: usize,
+    /// Rows of the stuck recipients table (table).
+    pub stuck: usize,
+    /// The output's width, colour and whether it is a terminal (table).
+    pub term: Term,
+    /// The page title (HTML).
+    pub title: String,
+}
+
+/// The renderer for `format`.
+pub fn renderer(format: Format, options: Options) -> Box<dyn Render> {
+    match format {
+        Format::Table => Box::new(TableRender {
+            top: options.top,
+            stuck: options.stuck,
+            term: options.term,
+        }),
+        Format::Json => Box::new(Json),
+        Format::Csv(by) => Box::new(Csv(by)),
+        Format::Html => Box::new(Html {
+            title: options.title,
+            top: options.top,
+        }),
+    }
+}
+
+/// `report --format json`: the [`Report`] as one pretty-printed document,
+/// schema `maillog421.report.v1` (fields documented in the README).
+pub struct Json;
+
+impl Render for Json {
+    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        write_pretty(out, report)?;
+        writeln!(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::Aggregate;
+    use crate::parse::time::Zone;
+    use crate::retry::Outcomes;
+    use crate::window::HOUR;
+
+    fn written(format: Format, report: &Report) -> String {
+        let options = Options {
+            top: 10,
+            stuck: 10,
+            term: Term::file(),
+            title: "t".to_string(),
+        };
+        let mut out = Vec::new();
+        renderer(format, options).render(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn each_format_gets_its_own_renderer() {
+        let report = Report::build(
+            &Aggregate::new(HOUR, 0),
+            &Outcomes::default(),
+            Vec::new(),
+            Zone::Utc,
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&written(Format::Json, &report)).unwrap();
+        assert_eq!(json["schema"], "maillog421.report.v1");
+        let csv = written(Format::Csv(By::Category), &report);
+        assert!(csv.starts_with("category,deferrals_421,"), "{csv}");
+        assert_eq!(csv.lines().count(), 1 + crate::classify::Cause::ALL.len());
+        let table = written(Format::Table, &report);
+        assert!(table.contains("no timestamped lines"), "{table}");
+        let html = written(Format::Html, &report);
+        assert!(html.contains("<title>t</title>"), "{html}");
+    }
+}
