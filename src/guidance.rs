@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::classify::{Cause, cause_of_enhanced, classify_for, matching_rule};
+use crate::classify::{Cause, cause_of_enhanced, classify_for, matching_phrase};
 use crate::parse::reply::{code_at, enhanced_code, split_in_reply_to};
 use crate::text::escape_control;
 
@@ -431,7 +431,7 @@ static MICROSOFT: Provider = Provider {
 /// The provider a reply comes from, by the source of its matched rule or a
 /// name in its text.
 pub fn provider_of_reply(text: &[u8]) -> Option<&'static Provider> {
-    let by_rule = matching_rule(text).and_then(|r| match r.source {
+    let by_rule = matching_phrase(text).and_then(|r| match r.source {
         "Yahoo" | "AOL" => Some(&YAHOO),
         "Gmail" => Some(&GMAIL),
         "Microsoft" => Some(&MICROSOFT),
@@ -620,7 +620,7 @@ pub fn explain(arg: &str) -> Result<Explanation, String> {
     let domain = logged_domain(bytes);
     let cause = classify_for(reply, enhanced, domain);
     let custom = crate::rules::active().and_then(|c| c.find(reply, enhanced, domain));
-    let rule = matching_rule(reply).filter(|_| custom.is_none());
+    let rule = matching_phrase(reply).filter(|_| custom.is_none());
     let decided_by = match rule {
         _ if custom.is_some() => "custom-rule",
         Some(_) => "phrase",

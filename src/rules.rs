@@ -22,7 +22,7 @@ use regex::bytes::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::classify::Cause;
+use crate::classify::cause::Cause;
 
 /// Where rules are read from when `--rules` is not given and it exists.
 pub const DEFAULT_PATH: &str = "/etc/maillog421/rules.toml";
@@ -230,7 +230,7 @@ pub fn suggested_phrase(reply_key: &str) -> String {
 
 /// A ready-to-paste rule for an unclassified reply.
 pub fn suggested_rule(reply_key: &str) -> String {
-    let names: Vec<&str> = Cause::ALL[..8].iter().map(|c| c.name()).collect();
+    let names: Vec<&str> = Cause::known().map(Cause::name).collect();
     format!(
         "[[rule]]\nphrase = \"{}\"\ncategory = \"unknown\"  # pick one: {}",
         suggested_phrase(reply_key),

@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn every_rule_signature_names_a_registered_provider() {
-        for r in crate::classify::RULES
+        for r in crate::classify::PHRASES
             .iter()
             .filter(|r| !r.source.is_empty())
         {

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::table::{cell, new_table, section};
-use crate::classify::{Cause, RULES};
+use crate::classify::{Cause, PHRASES};
 use crate::rules::CustomRules;
 
 #[derive(Serialize)]
@@ -35,7 +35,7 @@ fn rows(custom: Option<&CustomRules>) -> Vec<Row> {
             from: r.origin.clone(),
         })
         .collect();
-    out.extend(RULES.iter().enumerate().map(|(i, r)| Row {
+    out.extend(PHRASES.iter().enumerate().map(|(i, r)| Row {
         order: 0,
         matches: format!("phrase \"{}\"", r.phrase),
         enhanced: None,
