@@ -80,6 +80,13 @@ impl Cause {
     }
 }
 
+/// Writes [`Cause::name`].
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

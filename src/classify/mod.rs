@@ -11,9 +11,11 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 pub mod cause;
 mod phrases;
+pub mod provider;
 
 pub use cause::{Cause, CauseCounts};
 pub use phrases::{PHRASES, Phrase};
+pub use provider::Provider;
 
 use crate::parse::Condition;
 

@@ -94,8 +94,8 @@ fn from_lines(reply: &str) -> [(Cause, Option<&'static str>); 2] {
         (
             classify_for(r.text, r.enhanced, crate::parse::domain_of(d.rcpt)),
             matching_phrase(r.text)
-                .map(|r| r.source)
-                .filter(|s| !s.is_empty()),
+                .and_then(|p| p.provider)
+                .and_then(|p| p.name),
         )
     };
     [
@@ -412,4 +412,19 @@ fn implied_replies_get_the_cause_of_their_text() {
     assert_eq!(cause_of_condition(TlsSessionRate), RateLimit);
     assert_eq!(cause_of_condition(CommandCount), RateLimit);
     assert_eq!(cause_of_condition(CommandLength), AuthPolicy);
+}
+
+#[test]
+fn every_signature_names_a_registered_provider() {
+    use crate::classify::provider::PROVIDERS;
+    for phrase in PHRASES {
+        if let Some(p) = phrase.provider {
+            assert!(p.name.is_some(), "{:?}", phrase.phrase);
+            assert!(
+                PROVIDERS.iter().any(|q| q.id == p.id && q.name == p.name),
+                "{}: not in PROVIDERS",
+                p.id
+            );
+        }
+    }
 }

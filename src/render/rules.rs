@@ -41,7 +41,7 @@ fn rows(custom: Option<&CustomRules>) -> Vec<Row> {
         enhanced: None,
         domain: None,
         category: r.cause.name(),
-        provider: (!r.source.is_empty()).then(|| r.source.to_string()),
+        provider: r.provider.and_then(|p| p.name).map(str::to_string),
         from: format!("built-in #{}", i + 1),
     }));
     let fallback = [
