@@ -67,7 +67,10 @@ fn names_and_replies() {
     assert_eq!(cause_named("ratelimit"), None);
     let e = explain("4.7.28").unwrap();
     assert_eq!(e.guidance.category, Cause::RateLimit);
-    assert_eq!(e.provider.map(|p| p.title), Some("Gmail / Google Workspace"));
+    assert_eq!(
+        e.provider.map(|p| p.title),
+        Some("Gmail / Google Workspace")
+    );
     let line = "postfix/smtp[1]: 4217E3011B47: to=<a@b.example>, relay=mx.b.example[192.0.2.1]:25, \
                 status=deferred (host mx.b.example[192.0.2.1] said: 421 4.3.2 System busy (in reply to RCPT TO command))";
     let e = explain(line).unwrap();

@@ -15,6 +15,9 @@ macro_rules! finder {
 }
 pub(crate) use finder;
 
+#[cfg(test)]
+pub(crate) mod testing;
+
 pub mod exim;
 pub mod postfix;
 pub mod reply;

@@ -3,17 +3,11 @@
 use super::*;
 
 fn record(line: &str) -> Record<'_> {
-    match parse_line(line.as_bytes()) {
-        Parsed::Entry { record, .. } => record,
-        other => panic!("not an entry: {other:?}"),
-    }
+    crate::parse::testing::record(parse_line, line)
 }
 
 fn delivery(line: &str) -> Delivery<'_> {
-    match record(line) {
-        Record::Delivery(d) => d,
-        other => panic!("not a delivery: {other:?}"),
-    }
+    crate::parse::testing::delivery(parse_line, line)
 }
 
 #[test]

@@ -5,17 +5,11 @@ use crate::parse::Parsed;
 use crate::parse::syslog::parse_line;
 
 fn record(line: &str) -> Record<'_> {
-    match parse_line(line.as_bytes()) {
-        Parsed::Entry { record, .. } => record,
-        other => panic!("not an entry: {other:?}"),
-    }
+    crate::parse::testing::record(parse_line, line)
 }
 
 fn delivery(line: &str) -> Delivery<'_> {
-    match record(line) {
-        Record::Delivery(d) => d,
-        other => panic!("not a delivery: {other:?}"),
-    }
+    crate::parse::testing::delivery(parse_line, line)
 }
 
 #[test]
@@ -146,53 +140,29 @@ fn session_line() {
 
 #[test]
 fn inbound_smtpd_and_postscreen() {
-    for (line, condition, client) in [
-        (
-            "Nov 22 10:00:01 mx1 postfix/smtpd[1]: timeout after END-OF-MESSAGE from localhost[127.0.0.1]",
-            Some(Condition::CommandTimeout),
-            "localhost[127.0.0.1]",
-        ),
-        (
-            "Nov 22 10:00:01 mx1 postfix/smtpd[1]: too many errors after RCPT from h.example[192.0.2.11]",
-            Some(Condition::TooManyErrors),
-            "h.example[192.0.2.11]",
-        ),
-        (
-            "Nov 22 10:00:01 mx1 postfix/submission/smtpd[1]: warning: Connection concurrency limit exceeded: 51 from unknown[192.0.2.3] for service submission",
-            Some(Condition::TooManyConnections),
-            "unknown[192.0.2.3]",
-        ),
-        (
-            "Nov 22 10:00:01 mx1 postfix/smtpd[1]: warning: Connection rate limit exceeded: 31 from h[192.0.2.3] for service smtp",
-            Some(Condition::ConnectionRate),
-            "h[192.0.2.3]",
-        ),
-        (
-            "Nov 22 10:00:01 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.3]: 421 4.7.0 go away; from=<a@b>",
-            None,
-            "h[192.0.2.3]",
-        ),
-        (
-            "Nov 22 10:00:01 mx1 postfix/postscreen[1]: COMMAND TIME LIMIT from [192.0.2.77]:3608 after CONNECT",
-            Some(Condition::CommandTimeout),
-            "[192.0.2.77]:3608",
-        ),
-        (
-            "Nov 22 10:00:01 mx1 postfix/postscreen[1]: COMMAND COUNT LIMIT from [192.0.2.26]:1559 after RCPT",
-            Some(Condition::CommandCount),
-            "[192.0.2.26]:1559",
-        ),
-        (
-            "Nov 22 10:00:01 mx1 postfix/postscreen[1]: NOQUEUE: reject: CONNECT from [192.0.2.2]:5: too many connections",
-            Some(Condition::TooManyConnections),
-            "[192.0.2.2]:5",
-        ),
-        (
-            "Nov 22 10:00:01 mx1 postfix/postscreen[1]: NOQUEUE: reject: CONNECT from [192.0.2.2]:5: all screening ports busy",
-            Some(Condition::PortsBusy),
-            "[192.0.2.2]:5",
-        ),
-    ] {
+    const LINES: &str = "\
+Nov 22 10:00:01 mx1 postfix/smtpd[1]: timeout after END-OF-MESSAGE from localhost[127.0.0.1]
+Nov 22 10:00:01 mx1 postfix/smtpd[1]: too many errors after RCPT from h.example[192.0.2.11]
+Nov 22 10:00:01 mx1 postfix/submission/smtpd[1]: warning: Connection concurrency limit exceeded: 51 from unknown[192.0.2.3] for service submission
+Nov 22 10:00:01 mx1 postfix/smtpd[1]: warning: Connection rate limit exceeded: 31 from h[192.0.2.3] for service smtp
+Nov 22 10:00:01 mx1 postfix/smtpd[1]: NOQUEUE: reject: RCPT from h[192.0.2.3]: 421 4.7.0 go away; from=<a@b>
+Nov 22 10:00:01 mx1 postfix/postscreen[1]: COMMAND TIME LIMIT from [192.0.2.77]:3608 after CONNECT
+Nov 22 10:00:01 mx1 postfix/postscreen[1]: COMMAND COUNT LIMIT from [192.0.2.26]:1559 after RCPT
+Nov 22 10:00:01 mx1 postfix/postscreen[1]: NOQUEUE: reject: CONNECT from [192.0.2.2]:5: too many connections
+Nov 22 10:00:01 mx1 postfix/postscreen[1]: NOQUEUE: reject: CONNECT from [192.0.2.2]:5: all screening ports busy";
+    let want = [
+        (Some(Condition::CommandTimeout), "localhost[127.0.0.1]"),
+        (Some(Condition::TooManyErrors), "h.example[192.0.2.11]"),
+        (Some(Condition::TooManyConnections), "unknown[192.0.2.3]"),
+        (Some(Condition::ConnectionRate), "h[192.0.2.3]"),
+        (None, "h[192.0.2.3]"),
+        (Some(Condition::CommandTimeout), "[192.0.2.77]:3608"),
+        (Some(Condition::CommandCount), "[192.0.2.26]:1559"),
+        (Some(Condition::TooManyConnections), "[192.0.2.2]:5"),
+        (Some(Condition::PortsBusy), "[192.0.2.2]:5"),
+    ];
+    assert_eq!(LINES.lines().count(), want.len());
+    for (line, (condition, client)) in LINES.lines().zip(want) {
         let Record::Inbound(i) = record(line) else {
             panic!("{line}")
         };
