@@ -282,7 +282,7 @@ pub struct Aggregate {
     /// 421 events by cause, by kind.
     pub causes: [[u64; Kind::COUNT]; Cause::COUNT],
     /// 421 events by stage, by kind.
-    pub stages: [[u64; Kind::COUNT]; Stage::ALL.len()],
+    pub stages: [[u64; Kind::COUNT]; Stage::COUNT],
     /// 421 deferrals by remote host.
     pub hosts: HashMap<String, u64>,
     /// Outbound 421 replies (deferred, suspended, reply kinds) by normalised text.
@@ -333,7 +333,7 @@ impl Aggregate {
             domain_stats: Vec::new(),
             windows: HashMap::default(),
             causes: [[0; Kind::COUNT]; Cause::COUNT],
-            stages: [[0; Kind::COUNT]; Stage::ALL.len()],
+            stages: [[0; Kind::COUNT]; Stage::COUNT],
             hosts: HashMap::default(),
             replies: HashMap::default(),
             reply_texts: Vec::new(),

@@ -7,26 +7,7 @@ use serde::Serialize;
 use crate::classify::{Cause, cause_of_condition, classify_for};
 use crate::parse::{Mta, Outcome, Record, Reply, Stage, domain_of};
 
-/// Declares an enum with `ALL` (every variant, in order) and `COUNT`, so
-/// arrays indexed by it are sized by the enum itself.
-macro_rules! enum_with_all {
-    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $v:ident,)+ }) => {
-        $(#[$m])*
-        pub enum $name {
-            $($(#[$vm])* $v,)+
-        }
-
-        impl $name {
-            /// Every variant, in declaration (index) order.
-            pub const ALL: [$name; [$($name::$v),+].len()] = [$($name::$v),+];
-            /// How many variants there are: the size of every array indexed
-            /// by this enum.
-            pub const COUNT: usize = $name::ALL.len();
-        }
-    };
-}
-
-enum_with_all! {
+crate::parse::enum_with_all! {
 /// What kind of 421 event a line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -110,20 +110,17 @@ impl CustomRules {
         for spanned in raw.rule {
             let at = spanned.span().start;
             let r = spanned.into_inner();
-            let cause = Cause::ALL
-                .into_iter()
-                .find(|c| c.name() == r.category.get_ref().as_str())
-                .ok_or_else(|| {
-                    let names: Vec<&str> = Cause::ALL.iter().map(|c| c.name()).collect();
-                    err(
-                        r.category.span().start,
-                        format!(
-                            "unknown category `{}`; the categories are {}",
-                            r.category.get_ref(),
-                            names.join(", ")
-                        ),
-                    )
-                })?;
+            let cause = Cause::from_name(r.category.get_ref()).ok_or_else(|| {
+                let names: Vec<&str> = Cause::ALL.iter().map(|c| c.name()).collect();
+                err(
+                    r.category.span().start,
+                    format!(
+                        "unknown category `{}`; the categories are {}",
+                        r.category.get_ref(),
+                        names.join(", ")
+                    ),
+                )
+            })?;
             let (pattern, matches) = match (&r.phrase, &r.regex) {
                 (Some(_), Some(_)) => {
                     return Err(err(at, "a rule has a phrase or a regex, not both".into()));

@@ -15,6 +15,26 @@ macro_rules! finder {
 }
 pub(crate) use finder;
 
+/// Declares an enum with `ALL` (every variant, in order) and `COUNT`, so
+/// arrays indexed by it are sized by the enum itself.
+macro_rules! enum_with_all {
+    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $v:ident,)+ }) => {
+        $(#[$m])*
+        pub enum $name {
+            $($(#[$vm])* $v,)+
+        }
+
+        impl $name {
+            /// Every variant, in declaration (index) order.
+            pub const ALL: [$name; [$($name::$v),+].len()] = [$($name::$v),+];
+            /// How many variants there are: the size of every array indexed
+            /// by this enum.
+            pub const COUNT: usize = $name::ALL.len();
+        }
+    };
+}
+pub(crate) use enum_with_all;
+
 #[cfg(test)]
 pub(crate) mod testing;
 
