@@ -105,6 +105,21 @@ fn fail<T>(i: &[u8]) -> Res<'_, T> {
 /// Year, month, day, hour, minute, second.
 type DateTime = (i32, u32, u32, u32, u32, u32);
 
+impl Stamp {
+    /// A stamp with its year, from a parsed date and time.
+    fn dated((year, month, day, hour, minute, second): DateTime, offset: Option<i32>) -> Stamp {
+        Stamp {
+            year: Some(year),
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            offset,
+        }
+    }
+}
+
 /// Two ASCII digits at `i[at..at + 2]` as a number.
 fn two(i: &[u8], at: usize) -> Option<u32> {
     let (a, b) = (i[at].wrapping_sub(b'0'), i[at + 1].wrapping_sub(b'0'));
@@ -201,7 +216,7 @@ fn offset(i: &[u8]) -> Res<'_, i32> {
 /// Exim: `2026-11-22 10:00:01[.123][ +0100]`; returns the stamp and the rest
 /// (starting after the stamp, at the space before the next field).
 pub fn exim_stamp(i: &[u8]) -> Res<'_, Stamp> {
-    let (i, (y, mo, d, h, mi, s)) = date_time(b' ')(i)?;
+    let (i, dt) = date_time(b' ')(i)?;
     // The usual case, no fraction and no zone, decided by two bytes.
     let plain = match i {
         [b' ', next, ..] => !matches!(next, b'+' | b'-' | b'Z'),
@@ -214,38 +229,16 @@ pub fn exim_stamp(i: &[u8]) -> Res<'_, Stamp> {
         let (i, _) = opt(fraction).parse(i)?;
         opt((tag(" "), offset).map(|(_, o)| o)).parse(i)?
     };
-    Ok((
-        i,
-        Stamp {
-            year: Some(y),
-            month: mo,
-            day: d,
-            hour: h,
-            minute: mi,
-            second: s,
-            offset: off,
-        },
-    ))
+    Ok((i, Stamp::dated(dt, off)))
 }
 
 /// RFC 3339: `2026-11-22T10:00:01[.123456](Z|+01:00|+0100)`; a missing
 /// offset is accepted (local time).
 pub fn rfc3339_stamp(i: &[u8]) -> Res<'_, Stamp> {
-    let (i, (y, mo, d, h, mi, s)) = date_time(b'T')(i)?;
+    let (i, dt) = date_time(b'T')(i)?;
     let (i, _) = opt(fraction).parse(i)?;
     let (i, off) = opt(offset).parse(i)?;
-    Ok((
-        i,
-        Stamp {
-            year: Some(y),
-            month: mo,
-            day: d,
-            hour: h,
-            minute: mi,
-            second: s,
-            offset: off,
-        },
-    ))
+    Ok((i, Stamp::dated(dt, off)))
 }
 
 const MONTHS: [&[u8; 3]; 12] = [
@@ -289,7 +282,7 @@ pub fn weekday_stamp(i: &[u8]) -> Res<'_, Stamp> {
     if i.len() < 4 || !i[..3].iter().all(u8::is_ascii_alphabetic) || i[3] != b' ' {
         return fail(i);
     }
-    let (i, (y, mo, d, h, mi, s)) = date_time(b' ')(&i[4..])?;
+    let (i, dt) = date_time(b' ')(&i[4..])?;
     let (i, _) = opt(fraction).parse(i)?;
     let (i, _) = tag(" ").parse(i)?;
     let n = i.iter().take_while(|b| **b != b' ').count();
@@ -303,18 +296,7 @@ pub fn weekday_stamp(i: &[u8]) -> Res<'_, Stamp> {
             _ => return fail(i),
         },
     };
-    Ok((
-        rest,
-        Stamp {
-            year: Some(y),
-            month: mo,
-            day: d,
-            hour: h,
-            minute: mi,
-            second: s,
-            offset: off,
-        },
-    ))
+    Ok((rest, Stamp::dated(dt, off)))
 }
 
 /// `journalctl -o short-unix`: `1763883337.123456` (Unix seconds since
