@@ -1,10 +1,27 @@
-//! The advice text of every cause category: data only, one entry per
-//! cause; [`super::guidance`] picks the entry with an exhaustive match.
+//! The advice text of every cause category: one entry per cause, and
+//! [`guidance`], the exhaustive match that picks it (a new cause is a
+//! compile error there until it has its entry).
 
 use super::Guidance;
 use crate::classify::Cause;
 
-pub static CAPACITY: Guidance = Guidance {
+/// The advice for a category. A new cause is a compile error here until
+/// it has its advice.
+pub fn guidance(c: Cause) -> &'static Guidance {
+    match c {
+        Cause::Capacity => &CAPACITY,
+        Cause::ConnectionLimit => &CONNECTION_LIMIT,
+        Cause::Timeout => &TIMEOUT,
+        Cause::RateLimit => &RATE_LIMIT,
+        Cause::Reputation => &REPUTATION,
+        Cause::AuthPolicy => &AUTH_POLICY,
+        Cause::Greylisting => &GREYLISTING,
+        Cause::Downstream => &DOWNSTREAM,
+        Cause::Unknown => &UNKNOWN,
+    }
+}
+
+static CAPACITY: Guidance = Guidance {
     category: Cause::Capacity,
     meaning: "The receiving server cannot take mail at this moment: it is \
         overloaded, short of disk, memory or worker processes, or down for \
@@ -44,7 +61,7 @@ pub static CAPACITY: Guidance = Guidance {
     ],
 };
 
-pub static CONNECTION_LIMIT: Guidance = Guidance {
+static CONNECTION_LIMIT: Guidance = Guidance {
     category: Cause::ConnectionLimit,
     meaning: "The receiver caps how many connections one client may hold at \
         once, or how many messages it accepts over one connection, and we \
@@ -84,7 +101,7 @@ pub static CONNECTION_LIMIT: Guidance = Guidance {
     ],
 };
 
-pub static TIMEOUT: Guidance = Guidance {
+static TIMEOUT: Guidance = Guidance {
     category: Cause::Timeout,
     meaning: "The SMTP session broke off: a command or the message data was \
         not answered in time, or the connection was lost, and the session \
@@ -123,7 +140,7 @@ pub static TIMEOUT: Guidance = Guidance {
     ],
 };
 
-pub static RATE_LIMIT: Guidance = Guidance {
+static RATE_LIMIT: Guidance = Guidance {
     category: Cause::RateLimit,
     meaning: "The receiver thinks we send too much, too fast: too many \
         messages or recipients per period from our IP or domain. It holds \
@@ -168,7 +185,7 @@ pub static RATE_LIMIT: Guidance = Guidance {
     ],
 };
 
-pub static REPUTATION: Guidance = Guidance {
+static REPUTATION: Guidance = Guidance {
     category: Cause::Reputation,
     meaning: "The receiver does not trust our IP or domain enough right now, \
         because of spam complaints, trap hits, blocklist entries or a thin \
@@ -209,7 +226,7 @@ pub static REPUTATION: Guidance = Guidance {
     ],
 };
 
-pub static AUTH_POLICY: Guidance = Guidance {
+static AUTH_POLICY: Guidance = Guidance {
     category: Cause::AuthPolicy,
     meaning: "A rule at the receiver turned us away for now: an SPF, DKIM or \
         DMARC check, missing or mismatched reverse DNS, no TLS, or a local \
@@ -249,7 +266,7 @@ pub static AUTH_POLICY: Guidance = Guidance {
     ],
 };
 
-pub static GREYLISTING: Guidance = Guidance {
+static GREYLISTING: Guidance = Guidance {
     category: Cause::Greylisting,
     meaning: "The receiver refused the first attempt on purpose, to see \
         whether we come back as a real mail server does. The next attempt \
@@ -284,7 +301,7 @@ pub static GREYLISTING: Guidance = Guidance {
     ],
 };
 
-pub static DOWNSTREAM: Guidance = Guidance {
+static DOWNSTREAM: Guidance = Guidance {
     category: Cause::Downstream,
     meaning: "The server we reached accepted the connection but could not \
         pass the mail on: its own backend, filter or next hop failed, or \
@@ -318,7 +335,7 @@ pub static DOWNSTREAM: Guidance = Guidance {
     ],
 };
 
-pub static UNKNOWN: Guidance = Guidance {
+static UNKNOWN: Guidance = Guidance {
     category: Cause::Unknown,
     meaning: "The reply has no phrase or enhanced code that says why. A bare \
         '421 Service not available' is the server ending the session \

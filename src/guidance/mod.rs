@@ -15,6 +15,8 @@ use crate::classify::Cause;
 mod advice;
 mod explain;
 
+pub use advice::guidance;
+
 pub use explain::{
     Explanation, ReplyInfo, cause_named, close_categories, explain, provider_of_reply, run,
     write_text,
@@ -38,22 +40,6 @@ pub struct Guidance {
     pub do_now: &'static [&'static str],
     /// What to include when writing to the receiving side's support.
     pub tell_support: &'static [&'static str],
-}
-
-/// The advice for a category. A new cause is a compile error here until
-/// it has its advice.
-pub fn guidance(c: Cause) -> &'static Guidance {
-    match c {
-        Cause::Capacity => &advice::CAPACITY,
-        Cause::ConnectionLimit => &advice::CONNECTION_LIMIT,
-        Cause::Timeout => &advice::TIMEOUT,
-        Cause::RateLimit => &advice::RATE_LIMIT,
-        Cause::Reputation => &advice::REPUTATION,
-        Cause::AuthPolicy => &advice::AUTH_POLICY,
-        Cause::Greylisting => &advice::GREYLISTING,
-        Cause::Downstream => &advice::DOWNSTREAM,
-        Cause::Unknown => &advice::UNKNOWN,
-    }
 }
 
 /// Which MTAs an input holds, for advice that names one.
