@@ -23,7 +23,7 @@ pub struct Totals {
     /// Delivery lines on which nothing was tried (see [`crate::parse::Delivery::tried`]).
     pub retry_skipped: u64,
     /// 421 events by [`Kind`].
-    pub by_kind: [u64; 4],
+    pub by_kind: [u64; Kind::COUNT],
 }
 
 impl Totals {
@@ -93,11 +93,11 @@ pub struct DomainStats {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Met421 {
     /// 421 events by kind (inbound never lands here).
-    by_kind: [u64; 4],
+    by_kind: [u64; Kind::COUNT],
     first: Option<i64>,
     last: Option<i64>,
     /// 421 deferrals by cause.
-    causes: [u64; 9],
+    causes: [u64; Cause::COUNT],
     /// 421 deferrals by normalised reply text: (id in the aggregate's
     /// reply table, count), sorted by id.
     replies: Vec<(u32, u64)>,
@@ -109,13 +109,17 @@ impl DomainStats {
     }
 
     /// 421 events by kind (inbound never lands here).
-    pub fn by_kind(&self) -> [u64; 4] {
-        self.met_421.as_ref().map_or([0; 4], |m| m.by_kind)
+    pub fn by_kind(&self) -> [u64; Kind::COUNT] {
+        self.met_421
+            .as_ref()
+            .map_or([0; Kind::COUNT], |m| m.by_kind)
     }
 
     /// 421 deferrals by cause.
-    pub fn causes(&self) -> [u64; 9] {
-        self.met_421.as_ref().map_or([0; 9], |m| m.causes)
+    pub fn causes(&self) -> [u64; Cause::COUNT] {
+        self.met_421
+            .as_ref()
+            .map_or([0; Cause::COUNT], |m| m.causes)
     }
 
     /// The first 421 deferral.
@@ -223,16 +227,16 @@ pub struct WindowStats {
     /// Delivery lines on which nothing was tried.
     pub retry_skipped: u64,
     pub received: u64,
-    pub by_kind: [u64; 4],
+    pub by_kind: [u64; Kind::COUNT],
     /// 421 deferrals by cause.
-    pub causes: [u64; 9],
+    pub causes: [u64; Cause::COUNT],
 }
 
 /// A normalised reply text and what it was seen with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReplyStats {
     /// Lines with this text, by [`Kind`] (inbound never lands here).
-    pub by_kind: [u64; 4],
+    pub by_kind: [u64; Kind::COUNT],
     pub cause: Option<Cause>,
     /// The first [`REPLY_DOMAINS`] domains (in byte order) that saw it: all
     /// a report shows, kept exactly through merges.
@@ -276,9 +280,9 @@ pub struct Aggregate {
     domain_stats: Vec<DomainStats>,
     pub windows: HashMap<i64, WindowStats>,
     /// 421 events by cause, by kind.
-    pub causes: [[u64; 4]; 9],
+    pub causes: [[u64; Kind::COUNT]; Cause::COUNT],
     /// 421 events by stage, by kind.
-    pub stages: [[u64; 4]; 6],
+    pub stages: [[u64; Kind::COUNT]; Stage::COUNT],
     /// 421 deferrals by remote host.
     pub hosts: HashMap<String, u64>,
     /// Outbound 421 replies (deferred, suspended, reply kinds) by normalised text.
@@ -328,8 +332,8 @@ impl Aggregate {
             domain_index: HashMap::default(),
             domain_stats: Vec::new(),
             windows: HashMap::default(),
-            causes: [[0; 4]; 9],
-            stages: [[0; 4]; 6],
+            causes: [[0; Kind::COUNT]; Cause::COUNT],
+            stages: [[0; Kind::COUNT]; Stage::COUNT],
             hosts: HashMap::default(),
             replies: HashMap::default(),
             reply_texts: Vec::new(),

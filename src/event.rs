@@ -4,11 +4,12 @@
 
 use serde::Serialize;
 
-use crate::classify::{Cause, classify_for};
+use crate::classify::{Cause, cause_of_condition, classify_for};
 use crate::parse::time::{Zone, format_rfc3339};
 use crate::parse::{Mta, Outcome, Record, Reply, Stage, domain_of};
 use crate::text::lossy;
 
+crate::parse::enum_with_all! {
 /// What kind of 421 event a line is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -22,6 +23,7 @@ pub enum Kind {
     Reply,
     /// Our own server answered a client 421.
     Inbound,
+}
 }
 
 impl Kind {
@@ -83,7 +85,7 @@ impl<'a> Event<'a> {
                 None,
                 None,
                 i.reply,
-                i.cause,
+                i.condition.map(cause_of_condition),
             ),
             _ => return None,
         };

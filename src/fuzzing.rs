@@ -9,7 +9,7 @@
 
 use std::io::Cursor;
 
-use crate::classify::{classify, matching_rule};
+use crate::classify::{classify, matching_phrase};
 use crate::config::ScanConfig;
 use crate::event::Event;
 use crate::parse::reply::enhanced_code;
@@ -59,7 +59,13 @@ fn line(format: Format, data: &[u8]) {
     // An inbound 421 that the line only implies (`SMTP command timeout`,
     // `Connection from ... refused: load average`) carries the reply text
     // the MTA's source sends, a constant: the only reply not borrowed.
-    let implied = matches!(record, Record::Inbound(Inbound { cause: Some(_), .. }));
+    let implied = matches!(
+        record,
+        Record::Inbound(Inbound {
+            condition: Some(_),
+            ..
+        })
+    );
     if !implied {
         assert!(
             inside(ev.reply.text, data),
@@ -97,7 +103,7 @@ pub fn reply(data: &[u8]) {
         classify(data, enhanced),
         "classification is not a function"
     );
-    if let Some(rule) = matching_rule(data) {
+    if let Some(rule) = matching_phrase(data) {
         assert_eq!(rule.cause, cause, "the text rule and the category disagree");
     }
     let key = reply_key(data);

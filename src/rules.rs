@@ -22,7 +22,7 @@ use regex::bytes::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::classify::Cause;
+use crate::classify::cause::Cause;
 
 /// Where rules are read from when `--rules` is not given and it exists.
 pub const DEFAULT_PATH: &str = "/etc/maillog421/rules.toml";
@@ -110,20 +110,17 @@ impl CustomRules {
         for spanned in raw.rule {
             let at = spanned.span().start;
             let r = spanned.into_inner();
-            let cause = Cause::ALL
-                .into_iter()
-                .find(|c| c.name() == r.category.get_ref().as_str())
-                .ok_or_else(|| {
-                    let names: Vec<&str> = Cause::ALL.iter().map(|c| c.name()).collect();
-                    err(
-                        r.category.span().start,
-                        format!(
-                            "unknown category `{}`; the categories are {}",
-                            r.category.get_ref(),
-                            names.join(", ")
-                        ),
-                    )
-                })?;
+            let cause = Cause::from_name(r.category.get_ref()).ok_or_else(|| {
+                let names: Vec<&str> = Cause::ALL.iter().map(|c| c.name()).collect();
+                err(
+                    r.category.span().start,
+                    format!(
+                        "unknown category `{}`; the categories are {}",
+                        r.category.get_ref(),
+                        names.join(", ")
+                    ),
+                )
+            })?;
             let (pattern, matches) = match (&r.phrase, &r.regex) {
                 (Some(_), Some(_)) => {
                     return Err(err(at, "a rule has a phrase or a regex, not both".into()));
@@ -230,7 +227,7 @@ pub fn suggested_phrase(reply_key: &str) -> String {
 
 /// A ready-to-paste rule for an unclassified reply.
 pub fn suggested_rule(reply_key: &str) -> String {
-    let names: Vec<&str> = Cause::ALL[..8].iter().map(|c| c.name()).collect();
+    let names: Vec<&str> = Cause::known().map(Cause::name).collect();
     format!(
         "[[rule]]\nphrase = \"{}\"\ncategory = \"unknown\"  # pick one: {}",
         suggested_phrase(reply_key),

@@ -17,7 +17,7 @@ pub struct ServerStats {
     pub received: u64,
     pub attempts: u64,
     /// 421 events by kind.
-    pub by_kind: [u64; 4],
+    pub by_kind: [u64; Kind::COUNT],
     /// 421 deferrals by recipient domain.
     pub domains: HashMap<String, u64>,
 }

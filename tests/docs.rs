@@ -1,7 +1,7 @@
 //! The README's promises: its rules table is the code's table, in order, and
 //! its first lines are the two set-up commands.
 
-use maillog421::classify::RULES;
+use maillog421::classify::PHRASES;
 
 fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
@@ -19,12 +19,12 @@ fn readme_rules_table_is_the_code_table() {
     let rows: Vec<&str> = text.lines().filter(is_rule_row).collect();
     assert_eq!(
         rows.len(),
-        RULES.len(),
+        PHRASES.len(),
         "README rules table has {} rows, the code {}",
         rows.len(),
-        RULES.len()
+        PHRASES.len()
     );
-    for (i, (row, rule)) in rows.iter().zip(RULES).enumerate() {
+    for (i, (row, rule)) in rows.iter().zip(PHRASES).enumerate() {
         let want = format!("| {} | `{}` | {} |", i + 1, rule.phrase, rule.cause.name());
         assert!(
             row.starts_with(&want),

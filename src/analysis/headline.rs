@@ -134,9 +134,9 @@ fn wilson_low(k: u64, n: u64) -> f64 {
 }
 
 fn top_cause<'a>(cats: impl Iterator<Item = (&'a &'static str, &'a u64)>) -> Cause {
-    let mut counts = [0u64; 9];
+    let mut counts = [0u64; Cause::COUNT];
     for (name, n) in cats {
-        if let Some(c) = Cause::ALL.iter().find(|c| c.name() == *name) {
+        if let Some(c) = Cause::from_name(name) {
             counts[c.index()] += n;
         }
     }

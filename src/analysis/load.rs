@@ -124,7 +124,7 @@ struct Span {
     peak_count: u64,
     deferrals: u64,
     attempts: u64,
-    causes: [u64; 9],
+    causes: [u64; Cause::COUNT],
 }
 
 /// Computes the load section. `domains` are the domains with 421s (the most

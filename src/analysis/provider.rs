@@ -4,99 +4,10 @@
 //! suffix), else from the domain itself; with neither known, a host's
 //! provider is its last two labels (three under a short second-level
 //! label such as `co.uk`), and a domain with no host seen is its own.
+//! The providers and their domains are the registry's,
+//! [`crate::classify::provider`].
 
-/// `(suffix, provider)`: a host or domain equal to the suffix or ending in
-/// `.suffix` belongs to the provider.
-const PROVIDERS: &[(&str, &str)] = &[
-    ("google.com", "google"),
-    ("googlemail.com", "google"),
-    ("gmail.com", "google"),
-    ("outlook.com", "microsoft"),
-    ("hotmail.com", "microsoft"),
-    ("live.com", "microsoft"),
-    ("msn.com", "microsoft"),
-    ("yahoodns.net", "yahoo"),
-    ("yahoo.com", "yahoo"),
-    ("aol.com", "yahoo"),
-    ("aol.net", "yahoo"),
-    ("icloud.com", "apple"),
-    ("me.com", "apple"),
-    ("mac.com", "apple"),
-    ("apple.com", "apple"),
-    ("protonmail.ch", "proton"),
-    ("proton.me", "proton"),
-    ("zoho.com", "zoho"),
-    ("zoho.eu", "zoho"),
-    ("zohomail.com", "zoho"),
-    ("messagingengine.com", "fastmail"),
-    ("fastmail.com", "fastmail"),
-    ("yandex.net", "yandex"),
-    ("yandex.ru", "yandex"),
-    ("yandex.com", "yandex"),
-    ("ya.ru", "yandex"),
-    ("mail.ru", "mail.ru"),
-    ("bk.ru", "mail.ru"),
-    ("inbox.ru", "mail.ru"),
-    ("list.ru", "mail.ru"),
-    ("163.com", "netease"),
-    ("126.com", "netease"),
-    ("yeah.net", "netease"),
-    ("netease.com", "netease"),
-    ("qq.com", "tencent"),
-    ("gmx.net", "united-internet"),
-    ("gmx.de", "united-internet"),
-    ("web.de", "united-internet"),
-    ("kundenserver.de", "united-internet"),
-    ("ionos.com", "united-internet"),
-    ("t-online.de", "t-online"),
-    ("orange.fr", "orange"),
-    ("wanadoo.fr", "orange"),
-    ("free.fr", "free"),
-    ("comcast.net", "comcast"),
-    ("mimecast.com", "mimecast"),
-    ("pphosted.com", "proofpoint"),
-    ("ppe-hosted.com", "proofpoint"),
-    ("iphmx.com", "cisco"),
-    ("barracudanetworks.com", "barracuda"),
-    ("messagelabs.com", "broadcom"),
-    ("secureserver.net", "godaddy"),
-    ("amazonaws.com", "amazon"),
-];
-
-/// `(provider, display name)`: the name a reply's signature carries
-/// ([`crate::classify::Rule::source`]), so a rule and the roll-up name the
-/// same provider.
-pub const DISPLAY: &[(&str, &str)] = &[
-    ("google", "Gmail"),
-    ("microsoft", "Microsoft"),
-    ("yahoo", "Yahoo"),
-    ("apple", "Apple"),
-    ("comcast", "Comcast"),
-    ("united-internet", "GMX/web.de"),
-    ("orange", "Orange"),
-    ("t-online", "T-Online"),
-    ("mail.ru", "Mail.ru"),
-    ("yandex", "Yandex"),
-    ("netease", "NetEase"),
-    ("tencent", "QQ"),
-    ("free", "Free"),
-];
-
-/// The provider id (as [`provider_of`] returns it) of a display name.
-pub fn id_of_display(name: &str) -> Option<&'static str> {
-    DISPLAY.iter().find(|(_, d)| *d == name).map(|(id, _)| *id)
-}
-
-fn known(name: &str) -> Option<&'static str> {
-    let name = name.trim_end_matches('.');
-    PROVIDERS.iter().find_map(|(suffix, p)| {
-        let hit = name == *suffix
-            || (name.len() > suffix.len()
-                && name.ends_with(suffix)
-                && name.as_bytes()[name.len() - suffix.len() - 1] == b'.');
-        hit.then_some(*p)
-    })
-}
+use crate::classify::provider;
 
 /// The registrable part of a host name, roughly: `mx1.mail.example.co.uk` →
 /// `example.co.uk`, `mx.example.net` → `example.net`.
@@ -123,8 +34,11 @@ pub fn provider_of(domain: &str, host: Option<&str>) -> String {
             && !h.bytes().all(|b| b.is_ascii_digit() || b == b'.')
     };
     let host = host.filter(is_name);
-    if let Some(p) = host.and_then(known).or_else(|| known(domain)) {
-        return p.to_owned();
+    if let Some(p) = host
+        .and_then(provider::by_name)
+        .or_else(|| provider::by_name(domain))
+    {
+        return p.id.to_owned();
     }
     match host {
         Some(h) => base_domain(h).to_ascii_lowercase(),
@@ -158,24 +72,6 @@ mod tests {
             provider_of("yahoo.com", Some("mta5.am0.yahoodns.net")),
             "yahoo"
         );
-    }
-
-    #[test]
-    fn every_rule_signature_names_a_registered_provider() {
-        for r in crate::classify::RULES
-            .iter()
-            .filter(|r| !r.source.is_empty())
-        {
-            let id = id_of_display(r.source)
-                .unwrap_or_else(|| panic!("rule {:?}: unknown provider {:?}", r.phrase, r.source));
-            assert!(
-                PROVIDERS.iter().any(|(_, p)| *p == id),
-                "{id} has no domain in PROVIDERS"
-            );
-        }
-        for (id, _) in DISPLAY {
-            assert!(PROVIDERS.iter().any(|(_, p)| p == id), "{id}");
-        }
     }
 
     #[test]

@@ -15,6 +15,29 @@ macro_rules! finder {
 }
 pub(crate) use finder;
 
+/// Declares an enum with `ALL` (every variant, in order) and `COUNT`, so
+/// arrays indexed by it are sized by the enum itself.
+macro_rules! enum_with_all {
+    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $v:ident,)+ }) => {
+        $(#[$m])*
+        pub enum $name {
+            $($(#[$vm])* $v,)+
+        }
+
+        impl $name {
+            /// Every variant, in declaration (index) order.
+            pub const ALL: [$name; [$($name::$v),+].len()] = [$($name::$v),+];
+            /// How many variants there are: the size of every array indexed
+            /// by this enum.
+            pub const COUNT: usize = $name::ALL.len();
+        }
+    };
+}
+pub(crate) use enum_with_all;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
 pub mod exim;
 pub mod postfix;
 pub mod reply;
@@ -25,8 +48,6 @@ use serde::Serialize;
 
 pub use reply::{Reply, Stage};
 pub use time::Stamp;
-
-use crate::classify::Cause;
 
 /// Which MTA wrote a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -88,8 +109,39 @@ pub struct HostReply<'a> {
 pub struct Inbound<'a> {
     pub client: &'a [u8],
     pub reply: Reply<'a>,
-    /// Set for implied replies: the cause the logged condition fixes.
-    pub cause: Option<Cause>,
+    /// Set for implied replies: the condition logged instead of the reply.
+    pub condition: Option<Condition>,
+}
+
+/// What our own server logged when it sent a client a 421 that the line
+/// does not print. [`crate::classify`] gives each its cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    /// An SMTP command was not answered in time (Exim, Postfix smtpd and
+    /// postscreen).
+    CommandTimeout,
+    /// The message data was not sent in time (Exim).
+    DataTimeout,
+    /// Too many concurrent connections from the client or overall.
+    TooManyConnections,
+    /// Exim refused: load average too high.
+    LoadAverage,
+    /// Exim refused a host not in `smtp_reserve_hosts` when slots ran low.
+    NotInReserveList,
+    /// Exim: too many messages in one connection.
+    MessagesPerConnection,
+    /// Postfix smtpd: too many errors in the session.
+    TooManyErrors,
+    /// Postfix anvil: connection rate limit exceeded.
+    ConnectionRate,
+    /// Postfix anvil: new TLS session rate limit exceeded.
+    TlsSessionRate,
+    /// Postfix postscreen: too many commands before the handoff.
+    CommandCount,
+    /// Postfix postscreen: a command line too long.
+    CommandLength,
+    /// Postfix postscreen: all server ports busy.
+    PortsBusy,
 }
 
 /// What a line says, once its header is understood.

@@ -8,6 +8,7 @@
 use memchr::memmem;
 use serde::Serialize;
 
+super::enum_with_all! {
 /// The SMTP stage a reply answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -19,17 +20,9 @@ pub enum Stage {
     Data,
     Unknown,
 }
+}
 
 impl Stage {
-    pub const ALL: [Stage; 6] = [
-        Stage::Connect,
-        Stage::Ehlo,
-        Stage::Mail,
-        Stage::Rcpt,
-        Stage::Data,
-        Stage::Unknown,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             Stage::Connect => "connect",

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::fmt::cell;
 use super::table::{new_table, section};
-use crate::classify::{Cause, RULES};
+use crate::classify::{Cause, PHRASES};
 use crate::rules::CustomRules;
 
 #[derive(Serialize)]
@@ -36,13 +36,13 @@ fn rows(custom: Option<&CustomRules>) -> Vec<Row> {
             from: r.origin.clone(),
         })
         .collect();
-    out.extend(RULES.iter().enumerate().map(|(i, r)| Row {
+    out.extend(PHRASES.iter().enumerate().map(|(i, r)| Row {
         order: 0,
         matches: format!("phrase \"{}\"", r.phrase),
         enhanced: None,
         domain: None,
         category: r.cause.name(),
-        provider: (!r.source.is_empty()).then(|| r.source.to_string()),
+        provider: r.provider.and_then(|p| p.name).map(str::to_string),
         from: format!("built-in #{}", i + 1),
     }));
     let fallback = [

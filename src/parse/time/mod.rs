@@ -12,10 +12,14 @@
 //! parsers only validate and cut the stamp; [`Clock::resolve`] converts it and
 //! caches the last result, so a busy log converts each second once.
 
-use chrono::{Datelike, FixedOffset, Local, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono::{Datelike, Local, TimeZone, Utc};
 use nom::bytes::complete::{tag, take};
 use nom::combinator::opt;
 use nom::{IResult, Parser};
+
+mod clock;
+
+pub use clock::{Clock, format_rfc3339};
 
 /// How to read stamps that carry no zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,6 +104,21 @@ fn fail<T>(i: &[u8]) -> Res<'_, T> {
 
 /// Year, month, day, hour, minute, second.
 type DateTime = (i32, u32, u32, u32, u32, u32);
+
+impl Stamp {
+    /// A stamp with its year, from a parsed date and time.
+    fn dated((year, month, day, hour, minute, second): DateTime, offset: Option<i32>) -> Stamp {
+        Stamp {
+            year: Some(year),
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            offset,
+        }
+    }
+}
 
 /// Two ASCII digits at `i[at..at + 2]` as a number.
 fn two(i: &[u8], at: usize) -> Option<u32> {
@@ -197,7 +216,7 @@ fn offset(i: &[u8]) -> Res<'_, i32> {
 /// Exim: `2026-11-22 10:00:01[.123][ +0100]`; returns the stamp and the rest
 /// (starting after the stamp, at the space before the next field).
 pub fn exim_stamp(i: &[u8]) -> Res<'_, Stamp> {
-    let (i, (y, mo, d, h, mi, s)) = date_time(b' ')(i)?;
+    let (i, dt) = date_time(b' ')(i)?;
     // The usual case, no fraction and no zone, decided by two bytes.
     let plain = match i {
         [b' ', next, ..] => !matches!(next, b'+' | b'-' | b'Z'),
@@ -210,38 +229,16 @@ pub fn exim_stamp(i: &[u8]) -> Res<'_, Stamp> {
         let (i, _) = opt(fraction).parse(i)?;
         opt((tag(" "), offset).map(|(_, o)| o)).parse(i)?
     };
-    Ok((
-        i,
-        Stamp {
-            year: Some(y),
-            month: mo,
-            day: d,
-            hour: h,
-            minute: mi,
-            second: s,
-            offset: off,
-        },
-    ))
+    Ok((i, Stamp::dated(dt, off)))
 }
 
 /// RFC 3339: `2026-11-22T10:00:01[.123456](Z|+01:00|+0100)`; a missing
 /// offset is accepted (local time).
 pub fn rfc3339_stamp(i: &[u8]) -> Res<'_, Stamp> {
-    let (i, (y, mo, d, h, mi, s)) = date_time(b'T')(i)?;
+    let (i, dt) = date_time(b'T')(i)?;
     let (i, _) = opt(fraction).parse(i)?;
     let (i, off) = opt(offset).parse(i)?;
-    Ok((
-        i,
-        Stamp {
-            year: Some(y),
-            month: mo,
-            day: d,
-            hour: h,
-            minute: mi,
-            second: s,
-            offset: off,
-        },
-    ))
+    Ok((i, Stamp::dated(dt, off)))
 }
 
 const MONTHS: [&[u8; 3]; 12] = [
@@ -285,7 +282,7 @@ pub fn weekday_stamp(i: &[u8]) -> Res<'_, Stamp> {
     if i.len() < 4 || !i[..3].iter().all(u8::is_ascii_alphabetic) || i[3] != b' ' {
         return fail(i);
     }
-    let (i, (y, mo, d, h, mi, s)) = date_time(b' ')(&i[4..])?;
+    let (i, dt) = date_time(b' ')(&i[4..])?;
     let (i, _) = opt(fraction).parse(i)?;
     let (i, _) = tag(" ").parse(i)?;
     let n = i.iter().take_while(|b| **b != b' ').count();
@@ -299,18 +296,7 @@ pub fn weekday_stamp(i: &[u8]) -> Res<'_, Stamp> {
             _ => return fail(i),
         },
     };
-    Ok((
-        rest,
-        Stamp {
-            year: Some(y),
-            month: mo,
-            day: d,
-            hour: h,
-            minute: mi,
-            second: s,
-            offset: off,
-        },
-    ))
+    Ok((rest, Stamp::dated(dt, off)))
 }
 
 /// `journalctl -o short-unix`: `1763883337.123456` (Unix seconds since
@@ -411,246 +397,5 @@ fn classic_stamp(i: &[u8]) -> Res<'_, Stamp> {
     ))
 }
 
-/// Converts stamps to Unix seconds, remembering the last conversion and the
-/// zone offset of the last local hour.
-#[derive(Debug, Clone)]
-pub struct Clock {
-    zone: Zone,
-    hint: YearHint,
-    last: Option<(Stamp, Option<i64>)>,
-    /// (naive hour number, offset seconds) of the last local conversion.
-    hour_offset: Option<(i64, i64)>,
-}
-
-impl Clock {
-    pub fn new(zone: Zone, hint: YearHint) -> Clock {
-        Clock {
-            zone,
-            hint,
-            last: None,
-            hour_offset: None,
-        }
-    }
-
-    /// Unix seconds of a stamp; `None` for impossible dates (Feb 30).
-    pub fn resolve(&mut self, st: &Stamp) -> Option<i64> {
-        if let Some((prev, v)) = &self.last
-            && prev == st
-        {
-            return *v;
-        }
-        let v = self.convert(st);
-        self.last = Some((*st, v));
-        v
-    }
-
-    fn convert(&mut self, st: &Stamp) -> Option<i64> {
-        let year = st.year.unwrap_or_else(|| self.hint.year_for(st.month));
-        let naive: NaiveDateTime = NaiveDate::from_ymd_opt(year, st.month, st.day)?.and_hms_opt(
-            st.hour,
-            st.minute,
-            st.second.min(59),
-        )?;
-        let naive_secs = naive.and_utc().timestamp();
-        let offset = match (st.offset, self.zone) {
-            (Some(o), _) => i64::from(o),
-            (None, Zone::Utc) => 0,
-            (None, Zone::Fixed(o)) => i64::from(o),
-            (None, Zone::Local) => self.local_offset(naive, naive_secs),
-        };
-        Some(naive_secs - offset)
-    }
-
-    fn local_offset(&mut self, naive: NaiveDateTime, naive_secs: i64) -> i64 {
-        let hour = naive_secs.div_euclid(3600);
-        if let Some((h, o)) = self.hour_offset
-            && h == hour
-        {
-            return o;
-        }
-        let o = match Local.from_local_datetime(&naive).earliest() {
-            Some(dt) => i64::from(dt.offset().fix().local_minus_utc()),
-            // A local time skipped by a DST jump: use the offset an hour later.
-            None => Local
-                .from_local_datetime(&(naive + chrono::Duration::hours(1)))
-                .earliest()
-                .map_or(0, |dt| i64::from(dt.offset().fix().local_minus_utc())),
-        };
-        self.hour_offset = Some((hour, o));
-        o
-    }
-}
-
-/// Formats Unix seconds as RFC 3339 in the given zone (for output).
-pub fn format_rfc3339(secs: i64, zone: Zone) -> String {
-    let utc = match Utc.timestamp_opt(secs, 0).single() {
-        Some(t) => t,
-        None => return String::new(),
-    };
-    match zone {
-        Zone::Utc => utc.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        Zone::Fixed(o) => {
-            let off = FixedOffset::east_opt(o)
-                .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
-            utc.with_timezone(&off)
-                .format("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string()
-        }
-        Zone::Local => utc
-            .with_timezone(&Local)
-            .format("%Y-%m-%dT%H:%M:%S%:z")
-            .to_string(),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn clock() -> Clock {
-        Clock::new(
-            Zone::Utc,
-            YearHint {
-                year: 2026,
-                month: 11,
-            },
-        )
-    }
-
-    #[test]
-    fn exim_plain_millis_and_zone() {
-        let (rest, st) = exim_stamp(b"2026-11-22 10:00:01 1tA2b3").unwrap();
-        assert_eq!(rest, b" 1tA2b3");
-        assert_eq!(clock().resolve(&st), Some(1_795_341_601));
-        let (_, st) = exim_stamp(b"2026-11-22 10:00:01.123 [5]").unwrap();
-        assert_eq!(st.second, 1);
-        let (rest, st) = exim_stamp(b"2026-11-22 10:00:01 +0100 x").unwrap();
-        assert_eq!(rest, b" x");
-        assert_eq!(clock().resolve(&st), Some(1_795_341_601 - 3600));
-        let (_, st) = exim_stamp(b"2026-11-22 10:00:01 -0200 x").unwrap();
-        assert_eq!(clock().resolve(&st), Some(1_795_341_601 + 7200));
-    }
-
-    /// The per-thread reuse of the last stamp never hands one stamp's
-    /// fields to another, nor a good stamp's to a bad one.
-    #[test]
-    fn repeated_and_changed_stamps_read_alike() {
-        let a = exim_stamp(b"2026-11-22 10:00:01 x").unwrap().1;
-        assert_eq!(exim_stamp(b"2026-11-22 10:00:01 y").unwrap().1, a);
-        let b = exim_stamp(b"2026-11-22 10:00:02 x").unwrap().1;
-        assert_eq!((b.second, b.minute), (2, 0));
-        let c = exim_stamp(b"2026-12-22 10:00:02 x").unwrap().1;
-        assert_eq!((c.month, c.second), (12, 2));
-        assert!(exim_stamp(b"2026-12-22T10:00:02 x").is_err());
-        let r = rfc3339_stamp(b"2026-12-22T10:00:02Z").unwrap().1;
-        assert_eq!((r.month, r.second, r.offset), (12, 2, Some(0)));
-        assert!(exim_stamp(b"2026-12-22T10:00:02 x").is_err());
-        assert_eq!(exim_stamp(b"2026-12-22 10:00:02 x").unwrap().1, c);
-        assert!(exim_stamp(b"2026-13-22 10:00:02 x").is_err());
-    }
-
-    #[test]
-    fn rejects_non_stamps() {
-        assert!(exim_stamp(b"******** SERVER ********").is_err());
-        assert!(exim_stamp(b"2026-13-22 10:00:01").is_err());
-        assert!(syslog_stamp(b"Foo 22 10:00:01").is_err());
-        assert!(rfc3339_stamp(b"2026-11-22 10:00:01").is_err());
-    }
-
-    #[test]
-    fn syslog_day_forms() {
-        for s in [
-            &b"Nov  2 10:00:01 h"[..],
-            b"Nov 02 10:00:01 h",
-            b"Nov 2 10:00:01 h",
-        ] {
-            let (rest, st) = syslog_stamp(s).unwrap();
-            assert_eq!(rest, b" h");
-            assert_eq!((st.month, st.day, st.hour), (11, 2, 10));
-        }
-    }
-
-    #[test]
-    fn syslog_year_from_hint_rolls_back_after_new_year() {
-        let mut c = Clock::new(
-            Zone::Utc,
-            YearHint {
-                year: 2027,
-                month: 1,
-            },
-        );
-        let (_, dec) = syslog_stamp(b"Dec 31 23:59:59 h").unwrap();
-        let (_, jan) = syslog_stamp(b"Jan  1 00:00:00 h").unwrap();
-        assert_eq!(c.resolve(&jan).unwrap() - c.resolve(&dec).unwrap(), 1);
-        assert_eq!(
-            format_rfc3339(c.resolve(&dec).unwrap(), Zone::Utc),
-            "2026-12-31T23:59:59Z"
-        );
-    }
-
-    #[test]
-    fn rfc3339_offsets() {
-        let mut c = clock();
-        for (s, want) in [
-            (
-                &b"2026-11-22T10:00:01.123456+01:00 h"[..],
-                1_795_341_601 - 3600,
-            ),
-            (b"2026-11-22T10:00:01Z h", 1_795_341_601),
-            (b"2026-11-22T10:00:01+0100 h", 1_795_341_601 - 3600),
-        ] {
-            let (rest, st) = rfc3339_stamp(s).unwrap();
-            assert_eq!(rest, b" h");
-            assert_eq!(c.resolve(&st), Some(want));
-        }
-    }
-
-    #[test]
-    fn issue_17_classic_fraction_and_year() {
-        let (rest, st) = syslog_stamp(b"Nov 23 07:35:37.123456 h").unwrap();
-        assert_eq!(rest, b" h");
-        assert_eq!((st.year, st.second), (None, 37));
-        let (rest, st) = syslog_stamp(b"Apr 06 17:51:32 2016 h p:").unwrap();
-        assert_eq!(rest, b" h p:");
-        assert_eq!(
-            format_rfc3339(clock().resolve(&st).unwrap(), Zone::Utc),
-            "2016-04-06T17:51:32Z"
-        );
-        // A host that is not a year stays a host.
-        let (rest, st) = syslog_stamp(b"Apr 06 17:51:32 1234 p:").unwrap();
-        assert_eq!((rest, st.year), (&b" 1234 p:"[..], None));
-    }
-
-    #[test]
-    fn issue_17_journalctl_short_full_and_unix() {
-        let mut c = clock();
-        let (rest, st) = weekday_stamp(b"Mon 2026-11-23 11:16:13 UTC mx1").unwrap();
-        assert_eq!(rest, b" mx1");
-        let want = c.resolve(&rfc3339_stamp(b"2026-11-23T11:16:13Z").unwrap().1);
-        assert_eq!(c.resolve(&st), want);
-        let (_, st) = weekday_stamp(b"Mon 2026-11-23 12:16:13 +0100 mx1").unwrap();
-        assert_eq!(c.resolve(&st), want);
-        let (_, st) = weekday_stamp(b"Mon 2026-11-23 12:16:13 CET mx1").unwrap();
-        assert_eq!(st.offset, None);
-        assert!(weekday_stamp(b"Mon 2026-11-23 12:16:13").is_err());
-        // journalctl's own rendering of the same entry, both ways.
-        let (rest, st) = unix_stamp(b"1795432573.048791 mx1").unwrap();
-        assert_eq!(rest, b" mx1");
-        assert_eq!(
-            format_rfc3339(c.resolve(&st).unwrap(), Zone::Utc),
-            "2026-11-23T11:16:13Z"
-        );
-        assert!(unix_stamp(b"1795432573 mx1").is_err());
-        assert!(unix_stamp(b"13.048791 mx1").is_err());
-        for secs in [0, 951_782_400, 1_795_432_573, 4_107_542_400] {
-            let st = stamp_of_unix(secs);
-            assert_eq!(c.resolve(&st), Some(secs));
-        }
-    }
-
-    #[test]
-    fn impossible_date_is_none() {
-        let (_, st) = exim_stamp(b"2026-02-30 10:00:01").unwrap();
-        assert_eq!(clock().resolve(&st), None);
-    }
-}
+mod tests;
