@@ -2,10 +2,11 @@
 """Module graph of src/ from `crate::`/`super::`/`self::` paths; exits 1 on
 an import cycle, naming each cyclic group.
 
-    python3 .ci/modules.py [src] [--edges|--dot] [--check]
+    python3 .ci/modules.py [src] [--edges|--dot] [--check] [--max-lines=N]
 
 Issue 15 asks for no cycle. With --check (what .ci/run uses) only the
-cycles are printed, and the status is 1 when there is one.
+cycles are printed, and the status is 1 when there is one. With
+--max-lines=N it also fails on a file of more than N lines (issue 15: 500).
 """
 import os, re, sys
 from collections import defaultdict
@@ -105,4 +106,17 @@ cs = cycles()
 for c in cs:
     print("cycle:", " <-> ".join(c), file=sys.stderr)
 print(f"{len(mods)} modules, {sum(len(v) for v in edges.values())} edges, {len(cs)} cyclic groups", file=sys.stderr)
-sys.exit(1 if cs else 0)
+long = []
+for a in sys.argv[1:]:
+    if a.startswith("--max-lines="):
+        most = int(a.split("=", 1)[1])
+        for dp, _, fs in os.walk(src):
+            for f in sorted(fs):
+                if f.endswith(".rs"):
+                    p = os.path.join(dp, f)
+                    with open(p, encoding="utf-8") as fh:
+                        n = sum(1 for _ in fh)
+                    if n > most:
+                        long.append(p)
+                        print(f"too long: {p}: {n} lines (at most {most})", file=sys.stderr)
+sys.exit(1 if cs or long else 0)

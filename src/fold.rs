@@ -46,6 +46,13 @@ impl Fold {
         }
     }
 
+    /// Follows retries as one stream read in order, never joined with an
+    /// earlier one ([`Tracker::standalone`]): what `follow`'s session needs.
+    pub fn standalone_retries(mut self) -> Fold {
+        self.retries = Some(Tracker::standalone());
+        self
+    }
+
     /// Bounds the per-host and per-reply counts to the `cap` with the most
     /// 421s (the totals, causes and windows still count every one).
     pub fn keep_detail(mut self, cap: usize) -> Fold {

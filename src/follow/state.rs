@@ -43,7 +43,9 @@ pub(super) fn period_fold(zone: Zone) -> Fold {
 /// for its stuck recipients.
 pub(super) fn session_fold(zone: Zone) -> Fold {
     let cap = session_domains();
-    Fold::new(new_aggregate(zone).keep_domains(cap), true).keep_detail(cap)
+    Fold::new(new_aggregate(zone).keep_domains(cap), false)
+        .standalone_retries()
+        .keep_detail(cap)
 }
 
 fn new_aggregate(zone: Zone) -> Aggregate {

@@ -221,11 +221,26 @@ pub struct Tracker {
     /// Closed logs of messages that began before the stretch, in order.
     carry: Vec<(IdKey, MsgLog)>,
     outcomes: Outcomes,
+    /// No earlier stretch will be joined ([`Tracker::standalone`]).
+    standalone: bool,
 }
 
 impl Tracker {
     pub fn new() -> Tracker {
         Tracker::default()
+    }
+
+    /// A tracker of one stream read in order from its start (`follow`),
+    /// never joined with an earlier stretch: a delivery without a 421 of a
+    /// message it has not seen before is forgotten at once (in a stretch
+    /// it would be kept for joining), so memory grows with the messages
+    /// that met a 421 or are in the queue, not with every message whose
+    /// arrival came before the start.
+    pub fn standalone() -> Tracker {
+        Tracker {
+            standalone: true,
+            ..Tracker::default()
+        }
     }
 
     /// The id of a reply text, added to the table when new.
@@ -265,10 +280,11 @@ impl Tracker {
             let text = &r.text[..r.text.len().min(MAX_REPLY)];
             self.reply_id(&String::from_utf8_lossy(text))
         });
-        let msg = self
-            .open
-            .entry(IdKey::new(id))
-            .or_insert_with(|| MsgLog::new(false));
+        let key = IdKey::new(id);
+        if self.standalone && reply.is_none() && !self.open.contains_key(&key) {
+            return;
+        }
+        let msg = self.open.entry(key).or_insert_with(|| MsgLog::new(false));
         // The common case: a fresh message with nothing followed.
         if msg.fresh && reply.is_none() && msg.pairs.is_empty() {
             return;
@@ -429,6 +445,38 @@ mod tests {
     fn open_pair_state_stays_compact() {
         assert!(std::mem::size_of::<PairLog>() <= 56);
         assert!(std::mem::size_of::<IdKey>() + std::mem::size_of::<MsgLog>() <= 80);
+    }
+
+    /// `follow`'s tracker keeps nothing for deliveries without a 421 of
+    /// messages it never saw arrive, and still follows a 421 to delivery.
+    #[test]
+    fn standalone_forgets_unseen_deliveries() {
+        let stage = crate::parse::Stage::ALL[0];
+        let text = b"421 4.7.0 try later";
+        let reply = Reply {
+            code: 421,
+            enhanced: None,
+            text,
+            stage,
+        };
+        let mut t = Tracker::standalone();
+        for i in 0..1000u32 {
+            let id = format!("m{i}");
+            t.delivery(
+                id.as_bytes(),
+                b"u@d.test",
+                Outcome::Delivered,
+                true,
+                1,
+                None,
+            );
+        }
+        assert!(t.open.is_empty());
+        t.delivery(b"m7", b"u@d.test", Outcome::Deferred, true, 2, Some(&reply));
+        t.delivery(b"m7", b"u@d.test", Outcome::Delivered, true, 3, None);
+        assert_eq!(t.open.len(), 1);
+        let o = t.finish();
+        assert_eq!((o.total().recovered, o.pending.len()), (1, 0));
     }
 
     #[test]
