@@ -4,7 +4,10 @@
 
 use std::collections::BTreeSet;
 
-use rustc_hash::FxHashMap as HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
 use crate::classify::Cause;
 use crate::event::{Event, Kind};
@@ -194,26 +197,83 @@ pub struct DomainWindow {
 /// order, so the last slot is the usual answer.
 fn window_slot(list: &mut Vec<DomainWindow>, start: i64) -> &mut DomainWindow {
     let i = match list.last() {
-        Some(w) if w.start == start => list.len() - 1,
+        Some(w) if w.start == start => {
+            let last = list.len() - 1;
+            return &mut list[last];
+        }
+        // A later window (time order, or merging a later stretch): no search.
+        Some(w) if w.start < start => list.len(),
+        None => 0,
         _ => match list.binary_search_by_key(&start, |w| w.start) {
-            Ok(i) => i,
-            Err(i) => {
-                if list.len() == list.capacity() {
-                    // Grow by half, not double: most domains hold one or two windows.
-                    list.reserve_exact((list.len() / 2).max(1));
-                }
-                list.insert(
-                    i,
-                    DomainWindow {
-                        start,
-                        ..DomainWindow::default()
-                    },
-                );
-                i
-            }
+            Ok(i) => return &mut list[i],
+            Err(i) => i,
         },
     };
+    if list.len() == list.capacity() {
+        // Grow by half, not double: most domains hold one or two windows.
+        list.reserve_exact((list.len() / 2).max(1));
+    }
+    list.insert(
+        i,
+        DomainWindow {
+            start,
+            ..DomainWindow::default()
+        },
+    );
     &mut list[i]
+}
+
+/// Domain names (lowercased bytes) and their numbers, in insertion order:
+/// the names share one buffer and the hash table holds 4-byte numbers, so
+/// a million domains are a few allocations, not a million (issue 16 §3).
+#[derive(Debug, Clone, Default)]
+struct DomainIndex {
+    table: HashTable<u32>,
+    bytes: Vec<u8>,
+    /// Where each name ends in `bytes`.
+    ends: Vec<u64>,
+}
+
+fn hash_name(name: &[u8]) -> u64 {
+    FxBuildHasher.hash_one(name)
+}
+
+/// Name `i` of a [`DomainIndex`]'s buffer.
+fn name_at<'a>(bytes: &'a [u8], ends: &[u64], i: usize) -> &'a [u8] {
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    &bytes[start..ends[i] as usize]
+}
+
+impl DomainIndex {
+    fn name(&self, i: usize) -> &[u8] {
+        name_at(&self.bytes, &self.ends, i)
+    }
+
+    fn get(&self, name: &[u8]) -> Option<usize> {
+        self.table
+            .find(hash_name(name), |&i| self.name(i as usize) == name)
+            .map(|&i| i as usize)
+    }
+
+    /// The number of `name`, and whether it is new.
+    fn get_or_insert(&mut self, name: &[u8]) -> (usize, bool) {
+        let DomainIndex { table, bytes, ends } = self;
+        let entry = table.entry(
+            hash_name(name),
+            |&i| name_at(bytes, ends, i as usize) == name,
+            |&i| hash_name(name_at(bytes, ends, i as usize)),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => (*e.get() as usize, false),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let i = ends.len();
+                e.insert(u32::try_from(i).expect("fewer than 4e9 domains"));
+                bytes.extend_from_slice(name);
+                ends.push(bytes.len() as u64);
+                (i, true)
+            }
+        }
+    }
 }
 
 /// Per time window.
@@ -272,7 +332,8 @@ pub struct Aggregate {
     /// The first and last time of every line with a usable stamp, in the
     /// period or not (what the input covers).
     pub span: Option<(i64, i64)>,
-    domain_index: HashMap<Box<[u8]>, usize>,
+    domain_index: DomainIndex,
+    /// By the domain's number in `domain_index`.
     domain_stats: Vec<DomainStats>,
     pub windows: HashMap<i64, WindowStats>,
     /// 421 events by cause, by kind.
@@ -325,7 +386,7 @@ impl Aggregate {
             first: None,
             last: None,
             span: None,
-            domain_index: HashMap::default(),
+            domain_index: DomainIndex::default(),
             domain_stats: Vec::new(),
             windows: HashMap::default(),
             causes: [[0; 4]; 9],
@@ -364,18 +425,19 @@ impl Aggregate {
             let k = d.by_kind();
             k[Kind::Deferred.index()] + k[Kind::Suspended.index()]
         };
-        let mut all: Vec<(Box<[u8]>, DomainStats)> = std::mem::take(&mut self.domain_index)
+        let index = std::mem::take(&mut self.domain_index);
+        let mut all: Vec<(&[u8], DomainStats)> = std::mem::take(&mut self.domain_stats)
             .into_iter()
-            .map(|(k, i)| (k, std::mem::take(&mut self.domain_stats[i])))
+            .enumerate()
+            .map(|(i, d)| (index.name(i), d))
             .collect();
-        all.sort_by(|a, b| score(&b.1).cmp(&score(&a.1)).then_with(|| a.0.cmp(&b.0)));
+        all.sort_by(|a, b| score(&b.1).cmp(&score(&a.1)).then_with(|| a.0.cmp(b.0)));
         for (_, d) in all.drain(cap.min(all.len())..) {
             self.forgotten.domains += 1;
             self.forgotten.deferrals_421 += d.by_kind()[Kind::Deferred.index()];
         }
-        self.domain_stats.clear();
         for (k, d) in all {
-            self.domain_index.insert(k, self.domain_stats.len());
+            self.domain_index.get_or_insert(k);
             self.domain_stats.push(d);
         }
     }
@@ -384,11 +446,11 @@ impl Aggregate {
     fn domain_known(&mut self, rcpt: &[u8]) -> bool {
         let d = domain_of(rcpt);
         if !d.iter().any(u8::is_ascii_uppercase) {
-            return self.domain_index.contains_key(d);
+            return self.domain_index.get(d).is_some();
         }
         self.scratch.clear();
         self.scratch.extend(d.iter().map(u8::to_ascii_lowercase));
-        self.domain_index.contains_key(&self.scratch[..])
+        self.domain_index.get(&self.scratch).is_some()
     }
 
     /// The start of the window holding `t`.
@@ -446,15 +508,11 @@ impl Aggregate {
     }
 
     fn domain_slot(&mut self, key: &[u8]) -> usize {
-        match self.domain_index.get(key) {
-            Some(&i) => i,
-            None => {
-                self.domain_index
-                    .insert(key.into(), self.domain_stats.len());
-                self.domain_stats.push(DomainStats::default());
-                self.domain_stats.len() - 1
-            }
+        let (i, new) = self.domain_index.get_or_insert(key);
+        if new {
+            self.domain_stats.push(DomainStats::default());
         }
+        i
     }
 
     fn domain_mut_exact(&mut self, key: &[u8]) -> &mut DomainStats {
@@ -464,9 +522,10 @@ impl Aggregate {
 
     /// Domains (lowercased bytes) with their stats, in no particular order.
     pub fn domains(&self) -> impl Iterator<Item = (&[u8], &DomainStats)> {
-        self.domain_index
+        self.domain_stats
             .iter()
-            .map(|(k, &i)| (&k[..], &self.domain_stats[i]))
+            .enumerate()
+            .map(|(i, d)| (self.domain_index.name(i), d))
     }
 
     /// A delivery line for one recipient: an attempt when `tried`, else a
