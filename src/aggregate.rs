@@ -347,6 +347,8 @@ pub struct Aggregate {
     /// Reply texts of the per-domain counts, by id (see [`Met421`]).
     reply_texts: Vec<Box<str>>,
     reply_ids: HashMap<Box<str>, u32>,
+    /// Raw reply bytes -> normalised text id (see [`Aggregate::reply_of`]).
+    raw_replies: HashMap<Box<[u8]>, u32>,
     /// Inbound 421s by client (without port).
     pub clients: HashMap<String, u64>,
     /// Per mail server, with `--by-host`.
@@ -363,7 +365,12 @@ pub struct Aggregate {
     /// (the totals, causes and windows still count them).
     pub forgotten: Forgotten,
     scratch: Vec<u8>,
+    scratch_text: String,
 }
+
+/// Raw reply texts remembered, and the longest one remembered.
+const RAW_REPLIES: usize = 4096;
+const RAW_REPLY_MAX: usize = 512;
 
 /// The "other" bucket of domains pruned by [`Aggregate::keep_domains`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -395,12 +402,14 @@ impl Aggregate {
             replies: HashMap::default(),
             reply_texts: Vec::new(),
             reply_ids: HashMap::default(),
+            raw_replies: HashMap::default(),
             clients: HashMap::default(),
             servers: Default::default(),
             quiet_domains: true,
             domain_cap: None,
             forgotten: Forgotten::default(),
             scratch: Vec::new(),
+            scratch_text: String::new(),
         }
     }
 
@@ -589,15 +598,21 @@ impl Aggregate {
                 .or_default() += 1;
             return;
         }
-        let key = reply_key(ev.reply.text);
-        if !self.replies.contains_key(&key) {
-            self.replies.insert(key.clone(), ReplyStats::default());
+        let id = self.reply_of(ev.reply.text);
+        let key = &*self.reply_texts[id as usize];
+        if !self.replies.contains_key(key) {
+            self.replies.insert(key.to_string(), ReplyStats::default());
         }
-        let r = self.replies.get_mut(&key).expect("inserted above");
+        let r = self.replies.get_mut(key).expect("inserted above");
         r.by_kind[k] += 1;
         r.cause = Some(ev.cause);
         if !ev.domain.is_empty() {
-            r.add_domain(&String::from_utf8_lossy(ev.domain).to_ascii_lowercase());
+            let mut name = std::mem::take(&mut self.scratch_text);
+            name.clear();
+            name.push_str(&String::from_utf8_lossy(ev.domain));
+            name.make_ascii_lowercase();
+            r.add_domain(&name);
+            self.scratch_text = name;
         }
         if ev.kind != Kind::Deferred {
             if ev.kind == Kind::Suspended {
@@ -611,7 +626,6 @@ impl Aggregate {
                 .entry(String::from_utf8_lossy(ev.host).to_ascii_lowercase())
                 .or_default() += 1;
         }
-        let id = self.reply_id(&key);
         let d = self.domain_mut(ev.party);
         d.window(w).deferrals_421 += 1;
         let m = d.met();
@@ -620,6 +634,24 @@ impl Aggregate {
         m.last = max_opt(m.last, Some(ev.time));
         m.causes[ev.cause.index()] += 1;
         m.add_reply(id, 1);
+    }
+
+    /// The id of a raw reply's normalised text ([`reply_key`], which costs
+    /// thousands of instructions), remembered by the raw bytes: most 421s
+    /// repeat a reply word for word. The memory is bounded: it starts over
+    /// when full, and long texts are not kept.
+    fn reply_of(&mut self, raw: &[u8]) -> u32 {
+        if let Some(&id) = self.raw_replies.get(raw) {
+            return id;
+        }
+        let id = self.reply_id(&reply_key(raw));
+        if raw.len() <= RAW_REPLY_MAX {
+            if self.raw_replies.len() >= RAW_REPLIES {
+                self.raw_replies.clear();
+            }
+            self.raw_replies.insert(raw.into(), id);
+        }
+        id
     }
 
     /// The id of a reply text in the per-domain table, added when new.
