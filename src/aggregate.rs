@@ -4,15 +4,12 @@
 
 use std::collections::BTreeSet;
 
-use std::hash::BuildHasher;
-
-use hashbrown::HashTable;
-use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::classify::Cause;
 use crate::event::{Event, Kind};
 use crate::parse::{Delivery, Outcome, Stage, domain_of};
-use crate::text::{client_key, reply_key};
+use crate::text::client_key;
 
 /// Counts over all inputs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -70,209 +67,6 @@ fn max_opt(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 fn merge_counts(a: &mut HashMap<String, u64>, b: &HashMap<String, u64>) {
     for (k, v) in b {
         *a.entry(k.clone()).or_default() += v;
-    }
-}
-
-/// Per recipient domain: a few counters for every domain, the 421 details
-/// only for domains that met one (most never do), so a million domains
-/// cost a few hundred bytes each.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DomainStats {
-    pub delivered: u64,
-    pub deferred: u64,
-    pub bounced: u64,
-    /// Delivery lines on which nothing was tried.
-    pub retry_skipped: u64,
-    /// The first remote host seen for the domain (its MX), for the provider roll-up.
-    pub host: Option<Box<str>>,
-    /// Windows with a delivery attempt or a 421 deferral, by start time
-    /// (a retry-skipped line alone adds a window with no attempt).
-    windows: Vec<DomainWindow>,
-    /// What a 421 brought; `None` until one came.
-    met_421: Option<Box<Met421>>,
-}
-
-/// A domain's 421 details.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Met421 {
-    /// 421 events by kind (inbound never lands here).
-    by_kind: [u64; 4],
-    first: Option<i64>,
-    last: Option<i64>,
-    /// 421 deferrals by cause.
-    causes: [u64; 9],
-    /// 421 deferrals by normalised reply text: (id in the aggregate's
-    /// reply table, count), sorted by id.
-    replies: Vec<(u32, u64)>,
-}
-
-impl DomainStats {
-    pub fn attempts(&self) -> u64 {
-        self.delivered + self.deferred + self.bounced
-    }
-
-    /// 421 events by kind (inbound never lands here).
-    pub fn by_kind(&self) -> [u64; 4] {
-        self.met_421.as_ref().map_or([0; 4], |m| m.by_kind)
-    }
-
-    /// 421 deferrals by cause.
-    pub fn causes(&self) -> [u64; 9] {
-        self.met_421.as_ref().map_or([0; 9], |m| m.causes)
-    }
-
-    /// The first 421 deferral.
-    pub fn first(&self) -> Option<i64> {
-        self.met_421.as_ref().and_then(|m| m.first)
-    }
-
-    /// The last 421 deferral.
-    pub fn last(&self) -> Option<i64> {
-        self.met_421.as_ref().and_then(|m| m.last)
-    }
-
-    /// Windows with a delivery attempt or a 421 deferral, by start time.
-    pub fn windows(&self) -> &[DomainWindow] {
-        &self.windows
-    }
-
-    fn met(&mut self) -> &mut Met421 {
-        self.met_421.get_or_insert_with(Box::default)
-    }
-
-    fn window(&mut self, start: i64) -> &mut DomainWindow {
-        window_slot(&mut self.windows, start)
-    }
-
-    /// Folds `o` in; `reply_id` maps `o`'s reply ids to this aggregate's.
-    fn merge(&mut self, o: &DomainStats, reply_id: &[u32]) {
-        self.delivered += o.delivered;
-        self.deferred += o.deferred;
-        self.bounced += o.bounced;
-        self.retry_skipped += o.retry_skipped;
-        for w in &o.windows {
-            let mine = self.window(w.start);
-            mine.attempts += w.attempts;
-            mine.deferrals_421 += w.deferrals_421;
-        }
-        if self.host.is_none() {
-            self.host.clone_from(&o.host);
-        }
-        if let Some(m) = &o.met_421 {
-            let mine = self.met();
-            add_arr(&mut mine.by_kind, &m.by_kind);
-            mine.first = min_opt(mine.first, m.first);
-            mine.last = max_opt(mine.last, m.last);
-            add_arr(&mut mine.causes, &m.causes);
-            for (id, n) in &m.replies {
-                mine.add_reply(reply_id[*id as usize], *n);
-            }
-        }
-    }
-}
-
-impl Met421 {
-    fn add_reply(&mut self, id: u32, n: u64) {
-        match self.replies.binary_search_by_key(&id, |r| r.0) {
-            Ok(i) => self.replies[i].1 += n,
-            Err(i) => {
-                if self.replies.len() == self.replies.capacity() {
-                    self.replies.reserve_exact(1);
-                }
-                self.replies.insert(i, (id, n));
-            }
-        }
-    }
-}
-
-/// One domain in one window.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DomainWindow {
-    pub start: i64,
-    pub attempts: u32,
-    pub deferrals_421: u32,
-}
-
-/// The slot for window `start` in a list sorted by start. Logs are in time
-/// order, so the last slot is the usual answer.
-fn window_slot(list: &mut Vec<DomainWindow>, start: i64) -> &mut DomainWindow {
-    let i = match list.last() {
-        Some(w) if w.start == start => {
-            let last = list.len() - 1;
-            return &mut list[last];
-        }
-        // A later window (time order, or merging a later stretch): no search.
-        Some(w) if w.start < start => list.len(),
-        None => 0,
-        _ => match list.binary_search_by_key(&start, |w| w.start) {
-            Ok(i) => return &mut list[i],
-            Err(i) => i,
-        },
-    };
-    if list.len() == list.capacity() {
-        // Grow by half, not double: most domains hold one or two windows.
-        list.reserve_exact((list.len() / 2).max(1));
-    }
-    list.insert(
-        i,
-        DomainWindow {
-            start,
-            ..DomainWindow::default()
-        },
-    );
-    &mut list[i]
-}
-
-/// Domain names (lowercased bytes) and their numbers, in insertion order:
-/// the names share one buffer and the hash table holds 4-byte numbers, so
-/// a million domains are a few allocations, not a million (issue 16 §3).
-#[derive(Debug, Clone, Default)]
-struct DomainIndex {
-    table: HashTable<u32>,
-    bytes: Vec<u8>,
-    /// Where each name ends in `bytes`.
-    ends: Vec<u64>,
-}
-
-fn hash_name(name: &[u8]) -> u64 {
-    FxBuildHasher.hash_one(name)
-}
-
-/// Name `i` of a [`DomainIndex`]'s buffer.
-fn name_at<'a>(bytes: &'a [u8], ends: &[u64], i: usize) -> &'a [u8] {
-    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-    &bytes[start..ends[i] as usize]
-}
-
-impl DomainIndex {
-    fn name(&self, i: usize) -> &[u8] {
-        name_at(&self.bytes, &self.ends, i)
-    }
-
-    fn get(&self, name: &[u8]) -> Option<usize> {
-        self.table
-            .find(hash_name(name), |&i| self.name(i as usize) == name)
-            .map(|&i| i as usize)
-    }
-
-    /// The number of `name`, and whether it is new.
-    fn get_or_insert(&mut self, name: &[u8]) -> (usize, bool) {
-        let DomainIndex { table, bytes, ends } = self;
-        let entry = table.entry(
-            hash_name(name),
-            |&i| name_at(bytes, ends, i as usize) == name,
-            |&i| hash_name(name_at(bytes, ends, i as usize)),
-        );
-        match entry {
-            hashbrown::hash_table::Entry::Occupied(e) => (*e.get() as usize, false),
-            hashbrown::hash_table::Entry::Vacant(e) => {
-                let i = ends.len();
-                e.insert(u32::try_from(i).expect("fewer than 4e9 domains"));
-                bytes.extend_from_slice(name);
-                ends.push(bytes.len() as u64);
-                (i, true)
-            }
-        }
     }
 }
 
@@ -344,10 +138,10 @@ pub struct Aggregate {
     pub hosts: HashMap<String, u64>,
     /// Outbound 421 replies (deferred, suspended, reply kinds) by normalised text.
     pub replies: HashMap<String, ReplyStats>,
-    /// Reply texts of the per-domain counts, by id (see [`Met421`]).
+    /// Reply texts of the per-domain counts, by id (see `Met421`).
     reply_texts: Vec<Box<str>>,
     reply_ids: HashMap<Box<str>, u32>,
-    /// Raw reply bytes -> normalised text id (see [`Aggregate::reply_of`]).
+    /// Raw reply bytes -> normalised text id (see `reply_of`).
     raw_replies: HashMap<Box<[u8]>, u32>,
     /// Inbound 421s by client (without port).
     pub clients: HashMap<String, u64>,
@@ -367,10 +161,6 @@ pub struct Aggregate {
     scratch: Vec<u8>,
     scratch_text: String,
 }
-
-/// Raw reply texts remembered, and the longest one remembered.
-const RAW_REPLIES: usize = 4096;
-const RAW_REPLY_MAX: usize = 512;
 
 /// The "other" bucket of domains pruned by [`Aggregate::keep_domains`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -636,45 +426,6 @@ impl Aggregate {
         m.add_reply(id, 1);
     }
 
-    /// The id of a raw reply's normalised text ([`reply_key`], which costs
-    /// thousands of instructions), remembered by the raw bytes: most 421s
-    /// repeat a reply word for word. The memory is bounded: it starts over
-    /// when full, and long texts are not kept.
-    fn reply_of(&mut self, raw: &[u8]) -> u32 {
-        if let Some(&id) = self.raw_replies.get(raw) {
-            return id;
-        }
-        let id = self.reply_id(&reply_key(raw));
-        if raw.len() <= RAW_REPLY_MAX {
-            if self.raw_replies.len() >= RAW_REPLIES {
-                self.raw_replies.clear();
-            }
-            self.raw_replies.insert(raw.into(), id);
-        }
-        id
-    }
-
-    /// The id of a reply text in the per-domain table, added when new.
-    fn reply_id(&mut self, text: &str) -> u32 {
-        if let Some(&id) = self.reply_ids.get(text) {
-            return id;
-        }
-        let id = u32::try_from(self.reply_texts.len()).expect("fewer than 4e9 reply texts");
-        self.reply_texts.push(text.into());
-        self.reply_ids.insert(text.into(), id);
-        id
-    }
-
-    /// A domain's most frequent 421 reply text (ties: the smallest text).
-    pub fn top_reply(&self, d: &DomainStats) -> Option<String> {
-        let m = d.met_421.as_ref()?;
-        m.replies
-            .iter()
-            .map(|(id, n)| (&*self.reply_texts[*id as usize], *n))
-            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
-            .map(|(t, _)| t.to_string())
-    }
-
     /// Folds another partial aggregate (same window) into this one.
     pub fn merge(&mut self, o: &Aggregate) {
         self.forgotten.domains += o.forgotten.domains;
@@ -727,67 +478,6 @@ impl Aggregate {
     }
 }
 
-// --- `--window auto`: re-bucketing to a coarser grain (see window.rs) ---
-
-impl Aggregate {
-    /// With `--window auto`, moves to a coarser grain once the period has
-    /// outgrown this one. One subtraction and compare per stamped line.
-    #[inline]
-    fn fit_window(&mut self) {
-        if let (true, Some(a), Some(b)) = (self.auto, self.first, self.last)
-            && crate::window::outgrown(b - a, self.window)
-        {
-            self.coarsen(crate::window::auto_window(b - a));
-        }
-    }
-
-    /// Before merging `o`: brings `self` to `o`'s grain when that is
-    /// coarser, or returns `o` re-bucketed to `self`'s when it is finer.
-    fn same_grain(&mut self, o: &Aggregate) -> Option<Aggregate> {
-        if o.window > self.window {
-            self.coarsen(o.window);
-        }
-        (o.window < self.window).then(|| {
-            let mut c = o.clone();
-            c.coarsen(self.window);
-            c
-        })
-    }
-
-    /// Re-buckets every window to windows of `window` seconds, a whole
-    /// multiple of the current length on the same alignment.
-    pub fn coarsen(&mut self, window: i64) {
-        if window <= self.window {
-            return;
-        }
-        self.window = window;
-        let old = std::mem::take(&mut self.windows);
-        for (start, v) in old {
-            let w = self.windows.entry(self.window_of(start)).or_default();
-            w.attempts += v.attempts;
-            w.retry_skipped += v.retry_skipped;
-            w.received += v.received;
-            add_arr(&mut w.by_kind, &v.by_kind);
-            add_arr(&mut w.causes, &v.causes);
-        }
-        let (win, align) = (self.window, self.align);
-        for d in &mut self.domain_stats {
-            let mut out: Vec<DomainWindow> = Vec::with_capacity(d.windows.len());
-            for w in &d.windows {
-                let start = (w.start + align).div_euclid(win) * win - align;
-                match out.last_mut() {
-                    Some(last) if last.start == start => {
-                        last.attempts += w.attempts;
-                        last.deferrals_421 += w.deferrals_421;
-                    }
-                    _ => out.push(DomainWindow { start, ..*w }),
-                }
-            }
-            d.windows = out;
-        }
-    }
-}
-
 pub fn stage_index(s: Stage) -> usize {
     Stage::ALL
         .iter()
@@ -795,59 +485,11 @@ pub fn stage_index(s: Stage) -> usize {
         .unwrap_or(Stage::ALL.len() - 1)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::parse::{Format, Parsed};
+mod domains;
+mod grain;
+mod replies;
 
-    /// Issue 16 §3: with room for 50 domains, 5,000 distinct 421 domains
-    /// leave at most 100 held, the totals exact and the top domain exact.
-    #[test]
-    fn kept_domains_are_bounded_and_totals_exact() {
-        let real = "Nov 23 11:12:27 mx1 postfix/smtp[30108]: D7FFFBEB93: to=<mallory@greylist.test>, relay=127.0.0.1[127.0.0.1]:2610, delay=0.05, delays=0.02/0.01/0/0.01, dsn=4.7.0, status=deferred (host 127.0.0.1[127.0.0.1] said: 421 4.7.0 Greylisted, please try again in 5 minutes (in reply to RCPT TO command))";
-        let mut kept = Aggregate::new(3600, 0)
-            .without_quiet_domains()
-            .keep_domains(50);
-        let mut all = Aggregate::new(3600, 0).without_quiet_domains();
-        let mut most = 0;
-        let mut feed = |domain: &str| {
-            let line = real.replace("greylist.test", domain);
-            let Parsed::Entry { mta, record, .. } = Format::Postfix.parse_line(line.as_bytes())
-            else {
-                panic!("a real Postfix line parses");
-            };
-            let ev = Event::from_record(1_700_000_000, mta, &record).expect("a 421 deferral");
-            for a in [&mut kept, &mut all] {
-                if let crate::parse::Record::Delivery(d) = &record {
-                    a.delivery(1_700_000_000, d);
-                }
-                a.event(&ev);
-            }
-            most = most.max(kept.domain_stats.len());
-        };
-        for i in 0..5000 {
-            feed(&format!("d{i}.test"));
-            if i % 10 == 0 {
-                feed("heavy.test");
-            }
-        }
-        assert!(most <= 100, "{most} domains held");
-        assert_eq!(all.domains().count(), 5001);
-        assert_eq!(kept.totals, all.totals);
-        assert_eq!(kept.totals.by_kind[Kind::Deferred.index()], 5500);
-        assert_eq!(kept.causes, all.causes);
-        let heavy = |a: &Aggregate| {
-            a.domains()
-                .find(|(d, _)| *d == b"heavy.test")
-                .map(|(_, s)| s.by_kind()[Kind::Deferred.index()])
-        };
-        assert_eq!(heavy(&kept), Some(500));
-        assert_eq!(heavy(&all), Some(500));
-        let held: u64 = kept
-            .domains()
-            .map(|(_, s)| s.by_kind()[Kind::Deferred.index()])
-            .sum();
-        assert_eq!(held + kept.forgotten.deferrals_421, 5500);
-        assert!(kept.forgotten.domains >= 5001 - kept.domains().count() as u64);
-    }
-}
+use domains::DomainIndex;
+pub use domains::{DomainStats, DomainWindow};
+#[cfg(test)]
+mod tests;
