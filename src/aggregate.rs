@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::classify::Cause;
 use crate::event::{Event, Kind};
 use crate::parse::{Delivery, Outcome, Stage, domain_of};
-use crate::text::{client_key, reply_key};
+use crate::text::client_key;
 
 /// Counts over all inputs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -70,156 +70,6 @@ fn merge_counts(a: &mut HashMap<String, u64>, b: &HashMap<String, u64>) {
     }
 }
 
-/// Per recipient domain: a few counters for every domain, the 421 details
-/// only for domains that met one (most never do), so a million domains
-/// cost a few hundred bytes each.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DomainStats {
-    pub delivered: u64,
-    pub deferred: u64,
-    pub bounced: u64,
-    /// Delivery lines on which nothing was tried.
-    pub retry_skipped: u64,
-    /// The first remote host seen for the domain (its MX), for the provider roll-up.
-    pub host: Option<Box<str>>,
-    /// Windows with a delivery attempt or a 421 deferral, by start time
-    /// (a retry-skipped line alone adds a window with no attempt).
-    windows: Vec<DomainWindow>,
-    /// What a 421 brought; `None` until one came.
-    met_421: Option<Box<Met421>>,
-}
-
-/// A domain's 421 details.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Met421 {
-    /// 421 events by kind (inbound never lands here).
-    by_kind: [u64; Kind::COUNT],
-    first: Option<i64>,
-    last: Option<i64>,
-    /// 421 deferrals by cause.
-    causes: [u64; Cause::COUNT],
-    /// 421 deferrals by normalised reply text: (id in the aggregate's
-    /// reply table, count), sorted by id.
-    replies: Vec<(u32, u64)>,
-}
-
-impl DomainStats {
-    pub fn attempts(&self) -> u64 {
-        self.delivered + self.deferred + self.bounced
-    }
-
-    /// 421 events by kind (inbound never lands here).
-    pub fn by_kind(&self) -> [u64; Kind::COUNT] {
-        self.met_421
-            .as_ref()
-            .map_or([0; Kind::COUNT], |m| m.by_kind)
-    }
-
-    /// 421 deferrals by cause.
-    pub fn causes(&self) -> [u64; Cause::COUNT] {
-        self.met_421
-            .as_ref()
-            .map_or([0; Cause::COUNT], |m| m.causes)
-    }
-
-    /// The first 421 deferral.
-    pub fn first(&self) -> Option<i64> {
-        self.met_421.as_ref().and_then(|m| m.first)
-    }
-
-    /// The last 421 deferral.
-    pub fn last(&self) -> Option<i64> {
-        self.met_421.as_ref().and_then(|m| m.last)
-    }
-
-    /// Windows with a delivery attempt or a 421 deferral, by start time.
-    pub fn windows(&self) -> &[DomainWindow] {
-        &self.windows
-    }
-
-    fn met(&mut self) -> &mut Met421 {
-        self.met_421.get_or_insert_with(Box::default)
-    }
-
-    fn window(&mut self, start: i64) -> &mut DomainWindow {
-        window_slot(&mut self.windows, start)
-    }
-
-    /// Folds `o` in; `reply_id` maps `o`'s reply ids to this aggregate's.
-    fn merge(&mut self, o: &DomainStats, reply_id: &[u32]) {
-        self.delivered += o.delivered;
-        self.deferred += o.deferred;
-        self.bounced += o.bounced;
-        self.retry_skipped += o.retry_skipped;
-        for w in &o.windows {
-            let mine = self.window(w.start);
-            mine.attempts += w.attempts;
-            mine.deferrals_421 += w.deferrals_421;
-        }
-        if self.host.is_none() {
-            self.host.clone_from(&o.host);
-        }
-        if let Some(m) = &o.met_421 {
-            let mine = self.met();
-            add_arr(&mut mine.by_kind, &m.by_kind);
-            mine.first = min_opt(mine.first, m.first);
-            mine.last = max_opt(mine.last, m.last);
-            add_arr(&mut mine.causes, &m.causes);
-            for (id, n) in &m.replies {
-                mine.add_reply(reply_id[*id as usize], *n);
-            }
-        }
-    }
-}
-
-impl Met421 {
-    fn add_reply(&mut self, id: u32, n: u64) {
-        match self.replies.binary_search_by_key(&id, |r| r.0) {
-            Ok(i) => self.replies[i].1 += n,
-            Err(i) => {
-                if self.replies.len() == self.replies.capacity() {
-                    self.replies.reserve_exact(1);
-                }
-                self.replies.insert(i, (id, n));
-            }
-        }
-    }
-}
-
-/// One domain in one window.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DomainWindow {
-    pub start: i64,
-    pub attempts: u32,
-    pub deferrals_421: u32,
-}
-
-/// The slot for window `start` in a list sorted by start. Logs are in time
-/// order, so the last slot is the usual answer.
-fn window_slot(list: &mut Vec<DomainWindow>, start: i64) -> &mut DomainWindow {
-    let i = match list.last() {
-        Some(w) if w.start == start => list.len() - 1,
-        _ => match list.binary_search_by_key(&start, |w| w.start) {
-            Ok(i) => i,
-            Err(i) => {
-                if list.len() == list.capacity() {
-                    // Grow by half, not double: most domains hold one or two windows.
-                    list.reserve_exact((list.len() / 2).max(1));
-                }
-                list.insert(
-                    i,
-                    DomainWindow {
-                        start,
-                        ..DomainWindow::default()
-                    },
-                );
-                i
-            }
-        },
-    };
-    &mut list[i]
-}
-
 /// Per time window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WindowStats {
@@ -276,7 +126,8 @@ pub struct Aggregate {
     /// The first and last time of every line with a usable stamp, in the
     /// period or not (what the input covers).
     pub span: Option<(i64, i64)>,
-    domain_index: HashMap<Box<[u8]>, usize>,
+    domain_index: DomainIndex,
+    /// By the domain's number in `domain_index`.
     domain_stats: Vec<DomainStats>,
     pub windows: HashMap<i64, WindowStats>,
     /// 421 events by cause, by kind.
@@ -287,9 +138,11 @@ pub struct Aggregate {
     pub hosts: HashMap<String, u64>,
     /// Outbound 421 replies (deferred, suspended, reply kinds) by normalised text.
     pub replies: HashMap<String, ReplyStats>,
-    /// Reply texts of the per-domain counts, by id (see [`Met421`]).
+    /// Reply texts of the per-domain counts, by id (see `Met421`).
     reply_texts: Vec<Box<str>>,
     reply_ids: HashMap<Box<str>, u32>,
+    /// Raw reply bytes -> normalised text id (see `reply_of`).
+    raw_replies: HashMap<Box<[u8]>, u32>,
     /// Inbound 421s by client (without port).
     pub clients: HashMap<String, u64>,
     /// Per mail server, with `--by-host`.
@@ -306,6 +159,7 @@ pub struct Aggregate {
     /// (the totals, causes and windows still count them).
     pub forgotten: Forgotten,
     scratch: Vec<u8>,
+    scratch_text: String,
 }
 
 /// The "other" bucket of domains pruned by [`Aggregate::keep_domains`].
@@ -329,7 +183,7 @@ impl Aggregate {
             first: None,
             last: None,
             span: None,
-            domain_index: HashMap::default(),
+            domain_index: DomainIndex::default(),
             domain_stats: Vec::new(),
             windows: HashMap::default(),
             causes: [[0; Kind::COUNT]; Cause::COUNT],
@@ -338,12 +192,14 @@ impl Aggregate {
             replies: HashMap::default(),
             reply_texts: Vec::new(),
             reply_ids: HashMap::default(),
+            raw_replies: HashMap::default(),
             clients: HashMap::default(),
             servers: Default::default(),
             quiet_domains: true,
             domain_cap: None,
             forgotten: Forgotten::default(),
             scratch: Vec::new(),
+            scratch_text: String::new(),
         }
     }
 
@@ -368,18 +224,19 @@ impl Aggregate {
             let k = d.by_kind();
             k[Kind::Deferred.index()] + k[Kind::Suspended.index()]
         };
-        let mut all: Vec<(Box<[u8]>, DomainStats)> = std::mem::take(&mut self.domain_index)
+        let index = std::mem::take(&mut self.domain_index);
+        let mut all: Vec<(&[u8], DomainStats)> = std::mem::take(&mut self.domain_stats)
             .into_iter()
-            .map(|(k, i)| (k, std::mem::take(&mut self.domain_stats[i])))
+            .enumerate()
+            .map(|(i, d)| (index.name(i), d))
             .collect();
-        all.sort_by(|a, b| score(&b.1).cmp(&score(&a.1)).then_with(|| a.0.cmp(&b.0)));
+        all.sort_by(|a, b| score(&b.1).cmp(&score(&a.1)).then_with(|| a.0.cmp(b.0)));
         for (_, d) in all.drain(cap.min(all.len())..) {
             self.forgotten.domains += 1;
             self.forgotten.deferrals_421 += d.by_kind()[Kind::Deferred.index()];
         }
-        self.domain_stats.clear();
         for (k, d) in all {
-            self.domain_index.insert(k, self.domain_stats.len());
+            self.domain_index.get_or_insert(k);
             self.domain_stats.push(d);
         }
     }
@@ -388,11 +245,11 @@ impl Aggregate {
     fn domain_known(&mut self, rcpt: &[u8]) -> bool {
         let d = domain_of(rcpt);
         if !d.iter().any(u8::is_ascii_uppercase) {
-            return self.domain_index.contains_key(d);
+            return self.domain_index.get(d).is_some();
         }
         self.scratch.clear();
         self.scratch.extend(d.iter().map(u8::to_ascii_lowercase));
-        self.domain_index.contains_key(&self.scratch[..])
+        self.domain_index.get(&self.scratch).is_some()
     }
 
     /// The start of the window holding `t`.
@@ -450,15 +307,11 @@ impl Aggregate {
     }
 
     fn domain_slot(&mut self, key: &[u8]) -> usize {
-        match self.domain_index.get(key) {
-            Some(&i) => i,
-            None => {
-                self.domain_index
-                    .insert(key.into(), self.domain_stats.len());
-                self.domain_stats.push(DomainStats::default());
-                self.domain_stats.len() - 1
-            }
+        let (i, new) = self.domain_index.get_or_insert(key);
+        if new {
+            self.domain_stats.push(DomainStats::default());
         }
+        i
     }
 
     fn domain_mut_exact(&mut self, key: &[u8]) -> &mut DomainStats {
@@ -468,9 +321,10 @@ impl Aggregate {
 
     /// Domains (lowercased bytes) with their stats, in no particular order.
     pub fn domains(&self) -> impl Iterator<Item = (&[u8], &DomainStats)> {
-        self.domain_index
+        self.domain_stats
             .iter()
-            .map(|(k, &i)| (&k[..], &self.domain_stats[i]))
+            .enumerate()
+            .map(|(i, d)| (self.domain_index.name(i), d))
     }
 
     /// A delivery line for one recipient: an attempt when `tried`, else a
@@ -534,15 +388,21 @@ impl Aggregate {
                 .or_default() += 1;
             return;
         }
-        let key = reply_key(ev.reply.text);
-        if !self.replies.contains_key(&key) {
-            self.replies.insert(key.clone(), ReplyStats::default());
+        let id = self.reply_of(ev.reply.text);
+        let key = &*self.reply_texts[id as usize];
+        if !self.replies.contains_key(key) {
+            self.replies.insert(key.to_string(), ReplyStats::default());
         }
-        let r = self.replies.get_mut(&key).expect("inserted above");
+        let r = self.replies.get_mut(key).expect("inserted above");
         r.by_kind[k] += 1;
         r.cause = Some(ev.cause);
         if !ev.domain.is_empty() {
-            r.add_domain(&String::from_utf8_lossy(ev.domain).to_ascii_lowercase());
+            let mut name = std::mem::take(&mut self.scratch_text);
+            name.clear();
+            name.push_str(&String::from_utf8_lossy(ev.domain));
+            name.make_ascii_lowercase();
+            r.add_domain(&name);
+            self.scratch_text = name;
         }
         if ev.kind != Kind::Deferred {
             if ev.kind == Kind::Suspended {
@@ -556,7 +416,6 @@ impl Aggregate {
                 .entry(String::from_utf8_lossy(ev.host).to_ascii_lowercase())
                 .or_default() += 1;
         }
-        let id = self.reply_id(&key);
         let d = self.domain_mut(ev.party);
         d.window(w).deferrals_421 += 1;
         let m = d.met();
@@ -565,27 +424,6 @@ impl Aggregate {
         m.last = max_opt(m.last, Some(ev.time));
         m.causes[ev.cause.index()] += 1;
         m.add_reply(id, 1);
-    }
-
-    /// The id of a reply text in the per-domain table, added when new.
-    fn reply_id(&mut self, text: &str) -> u32 {
-        if let Some(&id) = self.reply_ids.get(text) {
-            return id;
-        }
-        let id = u32::try_from(self.reply_texts.len()).expect("fewer than 4e9 reply texts");
-        self.reply_texts.push(text.into());
-        self.reply_ids.insert(text.into(), id);
-        id
-    }
-
-    /// A domain's most frequent 421 reply text (ties: the smallest text).
-    pub fn top_reply(&self, d: &DomainStats) -> Option<String> {
-        let m = d.met_421.as_ref()?;
-        m.replies
-            .iter()
-            .map(|(id, n)| (&*self.reply_texts[*id as usize], *n))
-            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
-            .map(|(t, _)| t.to_string())
     }
 
     /// Folds another partial aggregate (same window) into this one.
@@ -640,67 +478,6 @@ impl Aggregate {
     }
 }
 
-// --- `--window auto`: re-bucketing to a coarser grain (see window.rs) ---
-
-impl Aggregate {
-    /// With `--window auto`, moves to a coarser grain once the period has
-    /// outgrown this one. One subtraction and compare per stamped line.
-    #[inline]
-    fn fit_window(&mut self) {
-        if let (true, Some(a), Some(b)) = (self.auto, self.first, self.last)
-            && crate::window::outgrown(b - a, self.window)
-        {
-            self.coarsen(crate::window::auto_window(b - a));
-        }
-    }
-
-    /// Before merging `o`: brings `self` to `o`'s grain when that is
-    /// coarser, or returns `o` re-bucketed to `self`'s when it is finer.
-    fn same_grain(&mut self, o: &Aggregate) -> Option<Aggregate> {
-        if o.window > self.window {
-            self.coarsen(o.window);
-        }
-        (o.window < self.window).then(|| {
-            let mut c = o.clone();
-            c.coarsen(self.window);
-            c
-        })
-    }
-
-    /// Re-buckets every window to windows of `window` seconds, a whole
-    /// multiple of the current length on the same alignment.
-    pub fn coarsen(&mut self, window: i64) {
-        if window <= self.window {
-            return;
-        }
-        self.window = window;
-        let old = std::mem::take(&mut self.windows);
-        for (start, v) in old {
-            let w = self.windows.entry(self.window_of(start)).or_default();
-            w.attempts += v.attempts;
-            w.retry_skipped += v.retry_skipped;
-            w.received += v.received;
-            add_arr(&mut w.by_kind, &v.by_kind);
-            add_arr(&mut w.causes, &v.causes);
-        }
-        let (win, align) = (self.window, self.align);
-        for d in &mut self.domain_stats {
-            let mut out: Vec<DomainWindow> = Vec::with_capacity(d.windows.len());
-            for w in &d.windows {
-                let start = (w.start + align).div_euclid(win) * win - align;
-                match out.last_mut() {
-                    Some(last) if last.start == start => {
-                        last.attempts += w.attempts;
-                        last.deferrals_421 += w.deferrals_421;
-                    }
-                    _ => out.push(DomainWindow { start, ..*w }),
-                }
-            }
-            d.windows = out;
-        }
-    }
-}
-
 pub fn stage_index(s: Stage) -> usize {
     Stage::ALL
         .iter()
@@ -708,59 +485,11 @@ pub fn stage_index(s: Stage) -> usize {
         .unwrap_or(Stage::ALL.len() - 1)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::parse::{Format, Parsed};
+mod domains;
+mod grain;
+mod replies;
 
-    /// Issue 16 §3: with room for 50 domains, 5,000 distinct 421 domains
-    /// leave at most 100 held, the totals exact and the top domain exact.
-    #[test]
-    fn kept_domains_are_bounded_and_totals_exact() {
-        let real = "Nov 23 11:12:27 mx1 postfix/smtp[30108]: D7FFFBEB93: to=<mallory@greylist.test>, relay=127.0.0.1[127.0.0.1]:2610, delay=0.05, delays=0.02/0.01/0/0.01, dsn=4.7.0, status=deferred (host 127.0.0.1[127.0.0.1] said: 421 4.7.0 Greylisted, please try again in 5 minutes (in reply to RCPT TO command))";
-        let mut kept = Aggregate::new(3600, 0)
-            .without_quiet_domains()
-            .keep_domains(50);
-        let mut all = Aggregate::new(3600, 0).without_quiet_domains();
-        let mut most = 0;
-        let mut feed = |domain: &str| {
-            let line = real.replace("greylist.test", domain);
-            let Parsed::Entry { mta, record, .. } = Format::Postfix.parse_line(line.as_bytes())
-            else {
-                panic!("a real Postfix line parses");
-            };
-            let ev = Event::from_record(1_700_000_000, mta, &record).expect("a 421 deferral");
-            for a in [&mut kept, &mut all] {
-                if let crate::parse::Record::Delivery(d) = &record {
-                    a.delivery(1_700_000_000, d);
-                }
-                a.event(&ev);
-            }
-            most = most.max(kept.domain_stats.len());
-        };
-        for i in 0..5000 {
-            feed(&format!("d{i}.test"));
-            if i % 10 == 0 {
-                feed("heavy.test");
-            }
-        }
-        assert!(most <= 100, "{most} domains held");
-        assert_eq!(all.domains().count(), 5001);
-        assert_eq!(kept.totals, all.totals);
-        assert_eq!(kept.totals.by_kind[Kind::Deferred.index()], 5500);
-        assert_eq!(kept.causes, all.causes);
-        let heavy = |a: &Aggregate| {
-            a.domains()
-                .find(|(d, _)| *d == b"heavy.test")
-                .map(|(_, s)| s.by_kind()[Kind::Deferred.index()])
-        };
-        assert_eq!(heavy(&kept), Some(500));
-        assert_eq!(heavy(&all), Some(500));
-        let held: u64 = kept
-            .domains()
-            .map(|(_, s)| s.by_kind()[Kind::Deferred.index()])
-            .sum();
-        assert_eq!(held + kept.forgotten.deferrals_421, 5500);
-        assert!(kept.forgotten.domains >= 5001 - kept.domains().count() as u64);
-    }
-}
+use domains::DomainIndex;
+pub use domains::{DomainStats, DomainWindow};
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,50 @@
+//! The aggregate's reply-text table: normalised texts by id, and raw texts
+//! remembered so a repeated reply is not normalised again.
+
+use super::{Aggregate, DomainStats};
+use crate::text::reply_key;
+
+/// Raw reply texts remembered, and the longest one remembered.
+const RAW_REPLIES: usize = 4096;
+const RAW_REPLY_MAX: usize = 512;
+
+impl Aggregate {
+    /// The id of a raw reply's normalised text ([`reply_key`], which costs
+    /// thousands of instructions), remembered by the raw bytes: most 421s
+    /// repeat a reply word for word. The memory is bounded: it starts over
+    /// when full, and long texts are not kept.
+    pub(super) fn reply_of(&mut self, raw: &[u8]) -> u32 {
+        if let Some(&id) = self.raw_replies.get(raw) {
+            return id;
+        }
+        let id = self.reply_id(&reply_key(raw));
+        if raw.len() <= RAW_REPLY_MAX {
+            if self.raw_replies.len() >= RAW_REPLIES {
+                self.raw_replies.clear();
+            }
+            self.raw_replies.insert(raw.into(), id);
+        }
+        id
+    }
+
+    /// The id of a reply text in the per-domain table, added when new.
+    pub(super) fn reply_id(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.reply_ids.get(text) {
+            return id;
+        }
+        let id = u32::try_from(self.reply_texts.len()).expect("fewer than 4e9 reply texts");
+        self.reply_texts.push(text.into());
+        self.reply_ids.insert(text.into(), id);
+        id
+    }
+
+    /// A domain's most frequent 421 reply text (ties: the smallest text).
+    pub fn top_reply(&self, d: &DomainStats) -> Option<String> {
+        let m = d.met_421.as_ref()?;
+        m.replies
+            .iter()
+            .map(|(id, n)| (&*self.reply_texts[*id as usize], *n))
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+            .map(|(t, _)| t.to_string())
+    }
+}
