@@ -1,0 +1,81 @@
+//! Unit tests of the retry tracker.
+use super::*;
+
+/// The budget of an open pair (issue 18: at most 300 bytes): the
+/// message's hash entry, the pair, its recipient. Fails when a field
+/// added to either type breaks it.
+#[test]
+fn open_pair_state_stays_compact() {
+    assert!(std::mem::size_of::<PairLog>() <= 56);
+    assert!(std::mem::size_of::<IdKey>() + std::mem::size_of::<MsgLog>() <= 80);
+}
+
+/// `follow`'s tracker keeps nothing for deliveries without a 421 of
+/// messages it never saw arrive, and still follows a 421 to delivery.
+#[test]
+fn standalone_forgets_unseen_deliveries() {
+    let stage = crate::parse::Stage::ALL[0];
+    let text = b"421 4.7.0 try later";
+    let reply = Reply {
+        code: 421,
+        enhanced: None,
+        text,
+        stage,
+    };
+    let mut t = Tracker::standalone();
+    for i in 0..1000u32 {
+        let id = format!("m{i}");
+        t.delivery(
+            id.as_bytes(),
+            b"u@d.test",
+            Outcome::Delivered,
+            true,
+            1,
+            None,
+        );
+    }
+    assert!(t.open.is_empty());
+    t.delivery(b"m7", b"u@d.test", Outcome::Deferred, true, 2, Some(&reply));
+    t.delivery(b"m7", b"u@d.test", Outcome::Delivered, true, 3, None);
+    assert_eq!(t.open.len(), 1);
+    let o = t.finish();
+    assert_eq!((o.total().recovered, o.pending.len()), (1, 0));
+}
+
+#[test]
+fn reply_ids_survive_absorb() {
+    let stage = crate::parse::Stage::ALL[0];
+    let reply = Reply {
+        code: 421,
+        enhanced: None,
+        text: b"421 4.7.0 try later",
+        stage,
+    };
+    let other = Reply {
+        code: 421,
+        enhanced: None,
+        text: b"421 other",
+        stage,
+    };
+    let mut a = Tracker::new();
+    a.arrival(b"m1");
+    let mut b = Tracker::new();
+    // Another text first, so the later tracker's ids differ from the earlier's.
+    b.delivery(b"m0", b"x@y.test", Outcome::Deferred, true, 5, Some(&other));
+    b.delivery(
+        b"m1",
+        b"u@d.test",
+        Outcome::Deferred,
+        true,
+        10,
+        Some(&reply),
+    );
+    a.absorb(b);
+    let out = a.finish();
+    let p: Vec<(&str, &str)> = out
+        .pending
+        .iter()
+        .map(|p| (p.id.as_str(), &*p.last_reply))
+        .collect();
+    assert_eq!(p, [("m0", "421 other"), ("m1", "421 4.7.0 try later")]);
+}
