@@ -122,8 +122,8 @@ pub use render::format::{Format as OutputFormat, Options as RenderOptions, rende
 pub use render::term::Term;
 
 // `follow`'s building blocks.
-pub use follow::metrics::{Limits, Metrics, serve, serve_with};
-pub use follow::tail::{Start, Tail};
+pub use follow::metrics::{Limits, Metrics, Server, serve, serve_with};
+pub use follow::tail::{Note, Start, Tail};
 
 // The binary.
 pub use run::main_with_args;

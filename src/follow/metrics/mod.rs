@@ -238,7 +238,7 @@ impl Metrics {
     }
 
     /// The exposition of everything, in OpenMetrics text format
-    /// ([`OPENMETRICS_TYPE`]), ending in `# EOF`.
+    /// (`OPENMETRICS_TYPE`), ending in `# EOF`.
     pub fn encode(&self) -> String {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
