@@ -8,14 +8,8 @@ use std::hint::black_box;
 use std::io::Write;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use maillog421::aggregate::Aggregate;
-use maillog421::config::ScanConfig;
-use maillog421::event::Event;
-use maillog421::input::Source;
-use maillog421::parse::time::{Clock, YearHint, Zone};
-use maillog421::parse::{Format, Parsed, Record};
-use maillog421::retry::Tracker;
-use maillog421::scan::scan;
+use maillog421::bench::{Aggregate, Clock, Tracker, YearHint};
+use maillog421::{Event, LogFormat as Format, Parsed, Record, ScanConfig, Source, Zone, scan};
 
 const TARGET: usize = 16 << 20;
 

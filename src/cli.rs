@@ -7,9 +7,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod follow;
 mod input;
 
-pub use crate::when::{parse_back, parse_when, parse_window, parse_window_or_auto, parse_zone};
-pub use follow::{FollowArgs, FollowFormat, parse_listen};
-pub use input::{CsvBy, InputArgs, InputFormat, JournalArgs, OutputFormat, ReportArgs};
+pub use crate::when::{parse_when, parse_window, parse_window_or_auto, parse_zone};
+pub use follow::{FollowArgs, FollowFormat};
+pub use input::{InputArgs, InputFormat, JournalArgs, OutputFormat, ReportArgs};
 
 use crate::parse::time::Zone;
 

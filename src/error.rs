@@ -39,6 +39,7 @@ pub fn stderr_failed() -> bool {
 }
 
 /// `eprintln!` that never panics: see [`say`].
+#[doc(hidden)]
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {

@@ -12,10 +12,10 @@ use std::io::Cursor;
 use crate::classify::{classify, matching_phrase};
 use crate::config::ScanConfig;
 use crate::event::Event;
+use crate::event::OwnedEvent;
 use crate::parse::reply::enhanced_code;
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Inbound, Parsed, Record};
-use crate::render::events::OwnedEvent;
 use crate::render::html::esc;
 use crate::text::{csv_safe, escape_control, lossy, reply_key};
 

@@ -1,10 +1,6 @@
-//! The `maillog421` binary: parse the command line, run, exit with the
-//! status the run's [`ExitCode`](maillog421::exit::ExitCode) stands for.
-
-use clap::Parser;
+//! The `maillog421` binary: runs the command line, exits with the status
+//! the run ends with (0 ok, 1 threshold crossed, 2 errors).
 
 fn main() {
-    let cli = maillog421::cli::Cli::parse();
-    let code = maillog421::run::run(&cli);
-    std::process::exit(code.status());
+    std::process::exit(maillog421::main_with_args(std::env::args_os()));
 }

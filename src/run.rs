@@ -10,9 +10,6 @@ use crate::exit::ExitCode;
 use crate::output::Named;
 use crate::text::escape_control;
 
-// The integration tests reach the pipeline here too.
-pub use crate::pipeline::{build_report, scan_all};
-
 fn execute(cli: &Cli, out: &mut dyn Write) -> Result<ExitCode> {
     let colour = cli.color.enabled();
     match &cli.command {
@@ -35,8 +32,22 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// The `maillog421` command: parses `args` (the program's name first;
+/// a usage error, `--help` and `--version` exit here, as clap does), runs
+/// the subcommand and returns the process's exit status: 0 ok, 1 a
+/// `--fail-above` threshold crossed, 2 errors (README "Exit status and
+/// errors").
+pub fn main_with_args<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = <Cli as clap::Parser>::parse_from(args);
+    run(&cli).status()
+}
+
 /// Runs a parsed command line; returns the exit status.
-pub fn run(cli: &Cli) -> ExitCode {
+fn run(cli: &Cli) -> ExitCode {
     match crate::rules::load_configured(cli.rules.as_deref()) {
         Ok(Some(rules)) => crate::rules::install(rules),
         Ok(None) => {}

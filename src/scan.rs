@@ -20,10 +20,10 @@ use crate::input::InputError;
 use crate::input::layout::{self, Layout};
 use crate::input::open::decode;
 use crate::input::{LineReader, Opened, Source, open};
-use crate::notes::{self, Oddities};
+use crate::oddities::{self, Oddities};
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed};
-pub use crate::report::inputs::InputStats;
+use crate::report::inputs::InputStats;
 use crate::retry::Tracker;
 
 /// Where `events` writes each event as it is read; false stops reading
@@ -33,8 +33,6 @@ pub type Sink<'s> = &'s mut dyn FnMut(OwnedEvent) -> bool;
 
 /// The most of an unparsed line kept as an example.
 const EXAMPLE_MAX: usize = 300;
-
-pub use crate::config::CHUNK_MIN;
 
 /// One input's results.
 #[derive(Debug)]
@@ -203,7 +201,7 @@ fn scan_opened(opened: Opened, path: &str, cfg: &ScanConfig, sink: Option<Sink<'
 
 impl Scanned {
     fn new(path: String, format: Option<Format>, compressed: bool, part: Part) -> Scanned {
-        let read = notes::Read {
+        let read = oddities::Read {
             path: &path,
             format,
             compressed,
@@ -211,7 +209,7 @@ impl Scanned {
             unparsed: part.fold.aggregate.totals.unparsed,
             failed: part.error.is_some(),
         };
-        let warnings = notes::warnings(&read, &part.odd);
+        let warnings = oddities::warnings(&read, &part.odd);
         let stats = InputStats {
             path,
             format,
@@ -389,7 +387,7 @@ fn read_part<R: Read>(
         line_no += 1;
         let line = if line.first() == Some(&0) {
             out.odd.nul_prefixed.at(line_no);
-            notes::strip_nul_prefix(line)
+            oddities::strip_nul_prefix(line)
         } else {
             line
         };
@@ -414,7 +412,7 @@ fn read_part<R: Read>(
             }
             Parsed::Unparsed => {
                 fold.unparsed();
-                if notes::is_binary(line) {
+                if oddities::is_binary(line) {
                     out.odd.binary.at(line_no);
                 }
                 if out.unparsed_examples.len() < cfg.unparsed_examples {

@@ -62,6 +62,7 @@ impl Grid {
     }
 
     /// The local day (days since 1970-01-01 in the grid's zone) holding `t`.
+    #[allow(dead_code)] // grouping by day: analysis::offenders moves to it (issue 15 item 4)
     pub fn day_of(self, t: i64) -> i64 {
         (t + self.align).div_euclid(DAY)
     }
@@ -71,9 +72,8 @@ impl Grid {
 pub const AUTO: i64 = 0;
 /// The grains `auto` chooses from: 1m, 5m, 15m, 1h, 1d.
 pub const GRAINS: [i64; 5] = [MINUTE, 5 * MINUTE, 15 * MINUTE, HOUR, DAY];
-/// The most windows a period should hold at its grain, and the fewest.
+/// The most windows a period should hold at its grain.
 pub const MAX_WINDOWS: i64 = 96;
-pub const MIN_WINDOWS: i64 = 24;
 
 /// The longest period each grain but the last is kept for. A grain is left
 /// once the period holds more than 96 of its windows, and not before the

@@ -9,10 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use maillog421::config::ScanConfig;
-use maillog421::input::Source;
-use maillog421::parse::time::Zone;
-use maillog421::scan::scan;
+use maillog421::{ScanConfig, Source, Zone, scan};
 
 /// Lines the corpus does not list although its own rule 4 makes them 421
 /// events, as `(file, line, kind)`. Each must still be reported by

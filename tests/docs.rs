@@ -1,7 +1,7 @@
 //! The README's promises: its rules table is the code's table, in order, and
 //! its first lines are the two set-up commands.
 
-use maillog421::classify::PHRASES;
+use maillog421::PHRASES;
 
 fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()

@@ -77,7 +77,7 @@ fn category_by_name() {
 
 #[test]
 fn every_category_explains_within_80_columns() {
-    for c in maillog421::classify::Cause::ALL {
+    for c in maillog421::Cause::ALL {
         let o = run(&["explain", c.name()]);
         assert_eq!(o.code, 0, "{}: {}", c.name(), o.stderr);
         assert_fits_80(&o.stdout);
@@ -90,7 +90,7 @@ fn unknown_word_exits_2_listing_categories() {
     assert_eq!(o.code, 2);
     assert_eq!(o.stdout, "");
     assert!(o.stderr.contains("`frobnicate`"), "{}", o.stderr);
-    for c in maillog421::classify::Cause::ALL {
+    for c in maillog421::Cause::ALL {
         assert!(o.stderr.contains(c.name()), "{}", o.stderr);
     }
 }

@@ -7,9 +7,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use maillog421::event::{Event, Kind};
-use maillog421::fuzzing;
-use maillog421::parse::{Format, Parsed};
+use maillog421::{Event, Kind, LogFormat as Format, Parsed, fuzzing};
 
 /// The files of `fuzz/found/<target>/`, sorted; panics when there are none.
 fn found(target: &str) -> Vec<(String, Vec<u8>)> {

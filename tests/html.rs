@@ -6,15 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use maillog421::classify::Cause;
-use maillog421::config::ScanConfig;
-use maillog421::guidance::guidance;
-use maillog421::input::Source;
-use maillog421::parse::time::Zone;
-use maillog421::render::Render;
-use maillog421::render::html::Html;
-use maillog421::report::Report;
-use maillog421::run::{build_report, scan_all};
+use maillog421::{
+    Cause, OutputFormat, RenderOptions, Report, ScanConfig, Source, Term, Zone, build_report,
+    guidance, renderer, scan_all,
+};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -35,12 +30,15 @@ fn report(paths: &[PathBuf]) -> Report {
 
 fn render(r: &Report, title: &str) -> String {
     let mut out = Vec::new();
-    Html {
-        title: title.to_string(),
+    let options = RenderOptions {
         top: 10,
-    }
-    .render(r, &mut out)
-    .unwrap();
+        stuck: 10,
+        term: Term::default(),
+        title: title.to_string(),
+    };
+    renderer(OutputFormat::Html, options)
+        .render(r, &mut out)
+        .unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -187,7 +185,7 @@ fn fixture_report_is_one_self_contained_page() {
         let g = guidance(c);
         assert!(html.contains(&format!("<h3>{}<span", c.name())));
         assert!(
-            html.contains(&maillog421::render::html::esc(
+            html.contains(&maillog421::bench::html_escape(
                 g.meaning.split('`').next().unwrap()
             )),
             "guidance for {}",

@@ -10,9 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use maillog421::event::Event;
-use maillog421::follow::metrics::{Limits, Metrics, serve, serve_with};
-use maillog421::parse::{Format, Parsed, Record};
+use maillog421::{Event, Limits, LogFormat as Format, Metrics, Parsed, Record, serve, serve_with};
 
 const EXIM_DELIVERED: &str = r#"2026-11-22 08:03:24 1xV2Xi-0000pP-x2 => bob.hart@gmail.com R=dnslookup T=remote_smtp H=gmail-smtp-in.l.google.com [198.51.100.26] X=TLS1.3:ECDHE_X25519__ECDSA_SECP256R1_SHA256__AES_256_GCM:256 CV=yes C="250 2.0.0 OK  1795341804 5b1f17b1804b1-43a1b7d0c2esi2180455f8f.31 - gsmtp""#;
 const EXIM_HOTMAIL: &str = "2026-11-22 10:02:14 1xV4Oh-0001H4-aa == kim.lee@hotmail.com R=dnslookup T=remote_smtp defer (0) H=hotmail-com.olc.protection.outlook.com [192.0.2.52]: SMTP error from remote mail server after initial connection: 421 4.3.2 System not accepting network messages";

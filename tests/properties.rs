@@ -4,12 +4,10 @@
 //! at any byte, plain or gzip, give the whole report; a followed file
 //! written at any byte boundaries gives the same lines.
 
-use maillog421::config::ScanConfig;
-use maillog421::input::Source;
-use maillog421::parse::Format;
-use maillog421::parse::time::Zone;
-use maillog421::report::{DomainRow, Report, Retries};
-use maillog421::run::{build_report, scan_all};
+use maillog421::{
+    DomainRow, LogFormat as Format, Report, Retries, ScanConfig, Source, Zone, build_report,
+    scan_all,
+};
 use proptest::prelude::*;
 
 const EXIM: &[&str] = &[
@@ -174,7 +172,7 @@ impl std::io::Read for Pieces {
 }
 
 fn report_value(reader: Box<dyn std::io::Read + Send>, cfg: &ScanConfig) -> serde_json::Value {
-    let scanned = maillog421::scan::scan_reader(reader, "input", cfg);
+    let scanned = maillog421::scan_reader(reader, "input", cfg);
     let mut v = serde_json::to_value(build_report(&mut [scanned], cfg)).unwrap();
     v.as_object_mut().unwrap().remove("inputs");
     v
@@ -233,7 +231,7 @@ proptest! {
         picks in prop::collection::vec(0usize..8, 1..60),
         cuts in prop::collection::vec(any::<usize>(), 0..12),
     ) {
-        use maillog421::follow::tail::{Start, Tail};
+        use maillog421::{Start, Tail};
         use std::io::Write;
         let text: String = picks.iter().map(|i| format!("{}\n", EXIM[i % EXIM.len()])).collect();
         let text = text.into_bytes();

@@ -266,7 +266,7 @@ fn issue_20_hostile_ids_never_reach_a_command() {
 
 #[test]
 fn issue_20_queue_gauge_top_domains_and_other() {
-    use maillog421::follow::metrics::Metrics;
+    use maillog421::Metrics;
     let mut m = Metrics::new(50);
     let gauge = m.queue_gauge(2);
     gauge.set(&[

@@ -6,11 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use maillog421::config::ScanConfig;
-use maillog421::input::Source;
-use maillog421::parse::Format;
-use maillog421::parse::time::{Zone, format_rfc3339};
-use maillog421::run::{build_report, scan_all};
+use maillog421::bench::format_rfc3339;
+use maillog421::{LogFormat as Format, ScanConfig, Source, Zone, build_report, scan_all};
 use proptest::prelude::*;
 
 const IDS: [&str; 4] = [
@@ -177,7 +174,7 @@ fn percentile(values: &[u32], p: usize) -> Option<u32> {
     v.get(rank - 1).copied()
 }
 
-fn found(scanned: &mut [maillog421::scan::Scanned], cfg: &ScanConfig) -> Expected {
+fn found(scanned: &mut [maillog421::Scanned], cfg: &ScanConfig) -> Expected {
     let r = build_report(scanned, cfg);
     assert_eq!(
         r.retries.with_421,

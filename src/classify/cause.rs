@@ -57,9 +57,6 @@ cause_table! {
         "no known phrase or enhanced code";
 }
 
-/// Counts per cause, indexed by [`Cause::index`].
-pub type CauseCounts = [u64; Cause::COUNT];
-
 impl Cause {
     /// How many causes there are: the size of every per-cause array.
     pub const COUNT: usize = Cause::ALL.len();

@@ -13,9 +13,8 @@ pub mod cause;
 mod phrases;
 pub mod provider;
 
-pub use cause::{Cause, CauseCounts};
+pub use cause::Cause;
 pub use phrases::{PHRASES, Phrase};
-pub use provider::Provider;
 
 use crate::parse::Condition;
 

@@ -36,7 +36,7 @@ const fn sig(phrase: &'static str, cause: Cause, provider: &'static Provider) ->
 
 /// The phrases, first match wins. Provider signatures first (each group
 /// names the page that documents it; the provider is its entry in
-/// [`super::provider::PROVIDERS`]), then phrases (connection limits before rate
+/// `provider::PROVIDERS`), then phrases (connection limits before rate
 /// limits: "too many messages in this connection" is a per-connection limit).
 /// "try again later" alone decides nothing: nearly every 421 says it.
 pub const PHRASES: &[Phrase] = &[

@@ -3,6 +3,8 @@
 use super::*;
 use clap::CommandFactory;
 
+use super::follow::parse_listen;
+
 #[test]
 fn verify_cli() {
     Cli::command().debug_assert();

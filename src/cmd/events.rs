@@ -8,9 +8,10 @@ use anyhow::Result;
 use crate::aggregate::Aggregate;
 use crate::cli::InputArgs;
 use crate::config::InputSettings;
+use crate::event::OwnedEvent;
 use crate::exit::ExitCode;
 use crate::pipeline::{report_problems, sources, with_reference};
-use crate::render::events::{OwnedEvent, write_ndjson};
+use crate::render::events::write_ndjson;
 use crate::scan::Scanned;
 
 /// Runs `events`.

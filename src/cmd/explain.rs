@@ -8,9 +8,16 @@ use anyhow::Result;
 use crate::cli::{Cli, CompletionsArgs, ExplainArgs, ManArgs, RulesArgs};
 use crate::exit::ExitCode;
 
-/// Runs `explain`.
+/// Runs `explain`: text or one JSON object on `out`; an argument that is
+/// neither a category nor a reply is an error naming the categories.
 pub fn explain(a: &ExplainArgs, out: &mut dyn Write) -> Result<ExitCode> {
-    crate::guidance::run(&a.what.join(" "), a.format == "json", out)?;
+    let e = crate::guidance::explain(&a.what.join(" ")).map_err(anyhow::Error::msg)?;
+    if a.format == "json" {
+        crate::render::json::write_pretty(out, &e)?;
+        writeln!(out)?;
+    } else {
+        crate::guidance::write_text(&e, out)?;
+    }
     done(out)
 }
 

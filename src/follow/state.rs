@@ -97,7 +97,7 @@ impl State {
                 }
             }
         };
-        let line = crate::notes::strip_nul_prefix(line);
+        let line = crate::oddities::strip_nul_prefix(line);
         let Some(peeled) = f.layout.peel(line, &mut f.scratch) else {
             return Ok(());
         };

@@ -312,16 +312,3 @@ pub fn write_text(e: &Explanation, out: &mut dyn Write) -> io::Result<()> {
     write_list(out, "What to send their support", g.tell_support, false)?;
     Ok(())
 }
-
-/// Runs `explain`: text or one JSON object on `out`; an argument that is
-/// neither a category nor a reply is an error naming the categories.
-pub fn run(arg: &str, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-    let e = explain(arg).map_err(anyhow::Error::msg)?;
-    if json {
-        crate::render::json::write_pretty(out, &e)?;
-        writeln!(out)?;
-    } else {
-        write_text(&e, out)?;
-    }
-    Ok(())
-}

@@ -17,10 +17,7 @@ mod explain;
 
 pub use advice::guidance;
 
-pub use explain::{
-    Explanation, ReplyInfo, cause_named, close_categories, explain, provider_of_reply, run,
-    write_text,
-};
+pub use explain::{cause_named, explain, write_text};
 
 /// The advice for one cause category. Every list holds 3 to 6 items of one
 /// or two short lines each.
@@ -52,7 +49,7 @@ pub struct Mtas {
 impl Mtas {
     /// From the formats of the inputs (syslog lines count as Postfix);
     /// both when none is known.
-    pub fn of(inputs: &[crate::scan::InputStats]) -> Mtas {
+    pub fn of(inputs: &[crate::report::inputs::InputStats]) -> Mtas {
         use crate::parse::Format;
         let has = |f: Format| inputs.iter().any(|i| i.format == Some(f));
         let m = Mtas {

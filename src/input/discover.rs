@@ -163,6 +163,7 @@ fn rank(name: &str, sibling: &str) -> Option<Rank> {
 
 /// `path` preceded by its rotated siblings, oldest first. A path whose
 /// directory cannot be listed comes back alone (opening it reports the error).
+#[cfg(test)]
 pub fn with_rotated(path: &Path) -> Vec<PathBuf> {
     Listings::default().with_rotated(path)
 }

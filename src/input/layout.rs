@@ -46,18 +46,6 @@ pub const JOURNALCTL_OUTPUTS: &str =
     "short, short-iso, short-iso-precise, short-precise, short-full, short-unix, with-unit or json";
 
 impl Layout {
-    pub fn name(self) -> &'static str {
-        match self {
-            Layout::Bare => "plain",
-            Layout::Stamped => "docker/kubectl --timestamps",
-            Layout::Compose { stamped: false } => "docker compose",
-            Layout::Compose { stamped: true } => "docker compose -t",
-            Layout::Grep { numbered: false } => "grep -H",
-            Layout::Grep { numbered: true } => "grep -Hn",
-            Layout::Json => "journalctl -o json",
-        }
-    }
-
     /// The layout that makes the most of `sample`'s lines readable (a wrapper
     /// on a tie with bare lines). Cheap: a few peels of 50 lines.
     pub fn detect<'a>(sample: impl Iterator<Item = &'a [u8]> + Clone) -> Layout {

@@ -12,8 +12,7 @@ pub mod lines;
 pub mod open;
 pub mod pipe;
 
-pub use discover::{Source, default_path, with_rotated};
+pub use discover::Source;
 pub use error::InputError;
-pub use layout::Layout;
 pub use lines::LineReader;
 pub use open::{Opened, open};

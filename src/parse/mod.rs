@@ -114,7 +114,7 @@ pub struct Inbound<'a> {
 }
 
 /// What our own server logged when it sent a client a 421 that the line
-/// does not print. [`crate::classify`] gives each its cause.
+/// does not print. `classify` gives each its cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Condition {
     /// An SMTP command was not answered in time (Exim, Postfix smtpd and

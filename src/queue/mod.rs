@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-pub use build::{build, reason_kind};
+pub use build::build;
 use dump::{Lifetime, Live};
 use join::Joined;
 pub use join::Logs;

@@ -1,6 +1,6 @@
 //! Unit tests of [`super`]: ages, buckets, reasons, the report built from a listing.
 
-use super::build::is_safe_domain;
+use super::build::{is_safe_domain, reason_kind};
 use super::*;
 
 #[test]

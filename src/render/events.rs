@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-pub use crate::event::OwnedEvent;
+use crate::event::OwnedEvent;
 
 /// Writes events as JSON lines.
 pub fn write_ndjson(events: &[OwnedEvent], out: &mut dyn Write) -> io::Result<()> {

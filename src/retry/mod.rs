@@ -7,5 +7,5 @@
 mod outcome;
 mod track;
 
-pub use outcome::{DomainOutcomes, Histogram, Outcomes, Pending};
+pub use outcome::{DomainOutcomes, Outcomes};
 pub use track::Tracker;

@@ -6,7 +6,7 @@
 //!
 //! It must survive hostile clients: hyper 1.x (HTTP/1 only) on a
 //! single-threaded tokio runtime in one thread, heads of at most
-//! [`MAX_HEAD`] bytes, the timeouts and connection cap of [`Limits`]. Binding
+//! [`MAX_HEAD`](server::MAX_HEAD) bytes, the timeouts and connection cap of [`Limits`]. Binding
 //! errors come back from [`serve`]; a later stop is reported by
 //! [`Server::failure`], which the follow loop checks so that it can exit 2
 //! rather than carry on with dashboards blank.
@@ -238,7 +238,7 @@ impl Metrics {
     }
 
     /// The exposition of everything, in OpenMetrics text format
-    /// ([`OPENMETRICS_TYPE`]), ending in `# EOF`.
+    /// (`OPENMETRICS_TYPE`), ending in `# EOF`.
     pub fn encode(&self) -> String {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)
@@ -401,7 +401,7 @@ fn is_printing(c: char) -> bool {
 }
 
 mod server;
-pub use server::{Limits, MAX_HEAD, Server, serve, serve_with};
+pub use server::{Limits, Server, serve, serve_with};
 
 #[cfg(test)]
 mod tests;

@@ -102,11 +102,11 @@ pub fn serve(addr: SocketAddr, metrics: Arc<Metrics>) -> io::Result<Server> {
 ///
 /// A client whose `Accept` header names `application/openmetrics-text` (as
 /// Prometheus's does) gets [`Metrics::encode`]'s OpenMetrics text; any other
-/// gets the Prometheus text format 0.0.4 ([`TEXT_TYPE`]).
+/// gets the Prometheus text format 0.0.4 (`TEXT_TYPE`).
 ///
 /// One thread runs hyper (HTTP/1 only) on a single-threaded tokio runtime:
 /// no thread per connection, at most [`Limits::max_connections`] open, heads
-/// up to [`MAX_HEAD`] bytes, the timeouts of `limits`. Binding happens here,
+/// up to `MAX_HEAD` (8 KiB) bytes, the timeouts of `limits`. Binding happens here,
 /// so an address in use is an error of this call; if the endpoint stops
 /// later, [`Server::failure`] says why.
 pub fn serve_with(addr: SocketAddr, metrics: Arc<Metrics>, limits: Limits) -> io::Result<Server> {

@@ -39,7 +39,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use copy::{fits, head_of, read_copy};
 use segment::{Segment, flush, id_of};
-pub use wake::{Changes, Due};
+pub use wake::Changes;
 
 /// Bytes kept to recognise a file: its first ones, and those just before
 /// our offset.
@@ -195,7 +195,7 @@ impl Tail {
         });
     }
 
-    /// Reads what is new (at most [`POLL_BYTES`]: [`Tail::has_more`] says
+    /// Reads what is new (at most `POLL_BYTES`, 4 MiB: [`Tail::has_more`] says
     /// when there is more to read now), follows rotation, and says what
     /// happened.
     pub fn poll(&mut self, out: &mut dyn FnMut(&[u8], u64)) -> io::Result<Option<Note>> {
@@ -210,7 +210,7 @@ impl Tail {
         polled
     }
 
-    /// True when the last poll stopped at [`POLL_BYTES`] with more to read:
+    /// True when the last poll stopped at `POLL_BYTES` with more to read:
     /// poll again (after handling what it handed out).
     pub fn has_more(&self) -> bool {
         self.budget == 0
