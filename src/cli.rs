@@ -9,7 +9,7 @@ mod input;
 
 pub use crate::when::{parse_when, parse_window, parse_window_or_auto, parse_zone};
 pub use follow::{FollowArgs, FollowFormat};
-pub use input::{InputArgs, InputFormat, JournalArgs, OutputFormat, ReportArgs};
+pub use input::{InputArgs, InputFormat, JournalArgs, ReportArgs};
 
 use crate::parse::time::Zone;
 

@@ -118,8 +118,8 @@ pub use report::{
 // Writing it.
 pub use render::Render;
 pub use render::csv::By as CsvTable;
-pub use render::format::{Format as OutputFormat, Options as RenderOptions, renderer};
 pub use render::term::Term;
+pub use render::{Format as OutputFormat, Options as RenderOptions, renderer};
 
 // `follow`'s building blocks.
 pub use follow::metrics::{Limits, Metrics, Server, serve, serve_with};

@@ -26,6 +26,19 @@ pub enum OutputFormat {
     Html,
 }
 
+impl OutputFormat {
+    /// The renderer's format; `by` picks the CSV table.
+    pub fn render_format(self, by: CsvBy) -> crate::render::Format {
+        use crate::render::Format;
+        match self {
+            OutputFormat::Table => Format::Table,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Csv => Format::Csv(by.into()),
+            OutputFormat::Html => Format::Html,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CsvBy {
     Domain,

@@ -5,11 +5,11 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::cli::{OutputFormat, ReportArgs};
+use crate::cli::ReportArgs;
 use crate::exit::ExitCode;
 use crate::output::Output;
 use crate::pipeline::{build_report, scan_inputs};
-use crate::render::format::{Format, Options, renderer};
+use crate::render::{Options, renderer};
 
 /// Runs `report`; `colour`: `--color` allows ANSI colour on stdout.
 pub fn run(a: &ReportArgs, colour: bool, stdout: &mut dyn Write) -> Result<ExitCode> {
@@ -21,12 +21,7 @@ pub fn run(a: &ReportArgs, colour: bool, stdout: &mut dyn Write) -> Result<ExitC
     } else {
         crate::render::term::Term::stdout(colour)
     };
-    let format = match a.format {
-        OutputFormat::Table => Format::Table,
-        OutputFormat::Json => Format::Json,
-        OutputFormat::Csv => Format::Csv(a.by.into()),
-        OutputFormat::Html => Format::Html,
-    };
+    let format = a.format.render_format(a.by);
     let options = Options {
         top: a.top,
         stuck: a.stuck,
