@@ -215,7 +215,7 @@ impl InputArgs {
         &self,
         sources: Vec<crate::input::Source>,
     ) -> Result<crate::queue::Logs, String> {
-        let cfg = self.scan_config(3600, false)?;
+        let cfg = self.scan_config(crate::window::HOUR, false)?;
         Ok(crate::queue::Logs {
             sources,
             zone: cfg.zone,

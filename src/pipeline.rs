@@ -22,7 +22,9 @@ pub fn sources(args: &InputSettings) -> Result<Vec<Source>> {
     let mut listings = crate::input::discover::Listings::default();
     let mut expanded = std::collections::HashSet::new();
     let range = || -> Result<(Option<i64>, Option<i64>)> {
-        let cfg = args.scan_config(3600, false).map_err(anyhow::Error::msg)?;
+        let cfg = args
+            .scan_config(crate::window::HOUR, false)
+            .map_err(anyhow::Error::msg)?;
         Ok((cfg.since, cfg.until))
     };
     if let Some(mut q) = args.journal.clone() {

@@ -14,6 +14,7 @@ use crate::event::{Event, Kind};
 use crate::fold::Fold;
 use crate::parse::time::{Zone, format_rfc3339};
 use crate::render::events::OwnedEvent;
+use crate::render::fmt::{cell, cut};
 use crate::retry::Outcomes;
 use crate::servers::ServerRow;
 use crate::text::{escape_control, lossy};
@@ -94,15 +95,6 @@ fn cause_style(c: Cause) -> Style {
     Style::new().fg_color(Some(colour.into()))
 }
 
-fn short(s: &str, max: usize) -> String {
-    let s = escape_control(s);
-    if s.chars().count() > max {
-        s.chars().take(max - 1).chain(['…']).collect()
-    } else {
-        s
-    }
-}
-
 impl Printer {
     pub fn new(json: bool, colour: bool, zone: Zone) -> Printer {
         let term = crate::render::term::Term::stdout(colour);
@@ -156,9 +148,9 @@ impl Printer {
                     "{} {:<9} {:<18} {} {}",
                     when.get(11..).unwrap_or(&when),
                     ev.kind.name(),
-                    short(&who, 18),
+                    cell(&who, 18),
                     cause,
-                    short(&reply, reply_w)
+                    cell(&reply, reply_w)
                 )
             }
             // Time, kind, party (30), cause and stage take 87 columns on a
@@ -170,10 +162,10 @@ impl Printer {
                     "{} {:<9} {:<30} {} {:<7} {}",
                     when,
                     ev.kind.name(),
-                    short(&who, 30),
+                    cell(&who, 30),
                     cause,
                     ev.stage().name(),
-                    short(&reply, reply_w)
+                    cell(&reply, reply_w)
                 )
             }
         }
@@ -281,7 +273,7 @@ impl Printer {
                 "none".to_string()
             } else {
                 v.iter()
-                    .map(|(k, n)| format!("{} {n}", short(k, 40)))
+                    .map(|(k, n)| format!("{} {n}", cell(k, 40)))
                     .collect::<Vec<_>>()
                     .join(", ")
             }
@@ -298,12 +290,8 @@ impl Printer {
         };
         // Several short lines, each cut to a terminal's width.
         let fit = |line: String| match self.width {
-            Some(w) if line.chars().count() > w => line
-                .chars()
-                .take(w.saturating_sub(1))
-                .chain(['…'])
-                .collect(),
-            _ => line,
+            Some(w) => cut(&line, w),
+            None => line,
         };
         let day = |t: &str| t.get(..19).unwrap_or(t).replacen('T', " ", 1);
         let (from, to) = (day(&s.start), day(&s.end));
@@ -329,11 +317,11 @@ impl Printer {
         }
         for r in &s.by_server {
             let top = r.top_domain.as_deref().map_or(String::new(), |d| {
-                format!(", top {} {}", short(d, 40), r.top_domain_deferrals)
+                format!(", top {} {}", cell(d, 40), r.top_domain_deferrals)
             });
             lines.push(format!(
                 "     {}: {} lines, {} delivery attempts, {} deferrals ({:.1} per 1000), {} inbound{top}",
-                short(&r.server, 30),
+                cell(&r.server, 30),
                 r.lines,
                 r.delivery_attempts,
                 r.deferrals_421,
@@ -351,8 +339,8 @@ impl Printer {
             lines.push(format!(
                 "     stuck since {}: {} {}",
                 day(&p.first_421),
-                short(&p.id, 24),
-                short(&p.recipient, 60)
+                cell(&p.id, 24),
+                cell(&p.recipient, 60)
             ));
         }
         let more = s.retries.as_ref().map_or(0, |x| x.pending) as usize;

@@ -47,7 +47,7 @@ pub(super) fn session_fold(zone: Zone) -> Fold {
 }
 
 fn new_aggregate(zone: Zone) -> Aggregate {
-    Aggregate::new(3600, align_offset(zone)).without_quiet_domains()
+    Aggregate::new(crate::window::HOUR, align_offset(zone)).without_quiet_domains()
 }
 
 /// The domains whose detail the session keeps (the most 421s; the totals

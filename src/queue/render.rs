@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use super::{BUCKETS, QueueReport, Status, fmt_age};
+use crate::render::fmt::cell;
 use crate::text::{csv_safe, escape_control};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -53,17 +54,6 @@ fn bucket_names() -> Vec<String> {
     let mut v: Vec<String> = BUCKETS.iter().map(|m| format!("{m}m")).collect();
     v.push(format!("{}m+", BUCKETS[BUCKETS.len() - 1]));
     v
-}
-
-fn cut(s: &str, n: usize) -> String {
-    let s = escape_control(s);
-    if s.chars().count() <= n {
-        s
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
-    }
 }
 
 pub fn write(
@@ -254,12 +244,12 @@ fn table(r: &QueueReport, top: usize, out: &mut dyn Write) -> io::Result<()> {
                     row.push(q.first_421.map(stamp).unwrap_or_default());
                     row.push(q.attempts.to_string());
                     row.push(q.cause.unwrap_or("").to_string());
-                    row.push(cut(q.last_reply.as_deref().unwrap_or(""), 70));
+                    row.push(cell(q.last_reply.as_deref().unwrap_or(""), 70));
                 }
                 Status::OtherDeferral => {
                     row.push(q.attempts.to_string());
                     row.push(q.reason_kind.unwrap_or("").to_string());
-                    row.push(cut(q.last_reply.as_deref().unwrap_or(""), 80));
+                    row.push(cell(q.last_reply.as_deref().unwrap_or(""), 80));
                 }
                 Status::NoHistory => {}
             }

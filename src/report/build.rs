@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::aggregate::{Aggregate, DomainStats, ReplyStats};
 use crate::analysis::load::load;
-use crate::analysis::offenders::{self, Grid, repeat};
+use crate::analysis::offenders::{self, Period, repeat};
 use crate::analysis::per_1000;
 use crate::analysis::provider::provider_of;
 use crate::classify::Cause;
@@ -66,16 +66,15 @@ impl Report {
             replies_421: t.by_kind[Kind::Reply.index()],
             inbound_421: t.by_kind[Kind::Inbound.index()],
         };
-        let windows_of = window::Grid::new(agg.window, agg.align);
-        let grid = Grid {
-            window: agg.window,
-            align: agg.align,
+        let grid = window::Grid::new(agg.window, agg.align);
+        let period = Period {
+            grid,
             midpoint: match (agg.first, agg.last) {
-                (Some(a), Some(b)) if windows_of.count(a, b) > 1 => Some(a + (b - a) / 2),
+                (Some(a), Some(b)) if grid.count(a, b) > 1 => Some(a + (b - a) / 2),
                 _ => None,
             },
         };
-        let by_domain = domain_rows(agg, outcomes, grid, zone);
+        let by_domain = domain_rows(agg, outcomes, period, zone);
 
         let by_category = Cause::ALL
             .iter()
@@ -262,7 +261,7 @@ fn reply_rows(agg: &Aggregate) -> Vec<ReplyRow> {
 }
 
 /// Domains with a 421 deferral or suspension, the most first.
-fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, grid: Grid, zone: Zone) -> Vec<DomainRow> {
+fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, period: Period, zone: Zone) -> Vec<DomainRow> {
     let time = |s: Option<i64>| s.map(|s| format_rfc3339(s, zone));
     let none = DomainOutcomes::default();
     let mut rows: Vec<DomainRow> = agg
@@ -285,7 +284,7 @@ fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, grid: Grid, zone: Zone) -> 
                 .filter(|c| causes[c.index()] > 0)
                 .max_by_key(|c| (causes[c.index()], std::cmp::Reverse(c.index())))
                 .map(|c| c.name());
-            let repeat = repeat(d.windows(), grid);
+            let repeat = repeat(d.windows(), period);
             DomainRow {
                 provider: provider_of(&domain, d.host.as_deref()),
                 deferrals_421: deferrals,
