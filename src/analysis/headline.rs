@@ -135,12 +135,10 @@ fn wilson_low(k: u64, n: u64) -> f64 {
     (p + z2 / (2.0 * n) - z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt()) / (1.0 + z2 / n)
 }
 
-fn top_cause<'a>(cats: impl Iterator<Item = (&'a &'static str, &'a u64)>) -> Cause {
+fn top_cause<'a>(cats: impl Iterator<Item = (&'a Cause, &'a u64)>) -> Cause {
     let mut counts = [0u64; Cause::COUNT];
-    for (name, n) in cats {
-        if let Some(c) = Cause::from_name(name) {
-            counts[c.index()] += n;
-        }
+    for (c, n) in cats {
+        counts[c.index()] += n;
     }
     Cause::ALL
         .iter()

@@ -47,7 +47,7 @@ struct Summary {
     inbound_421: u64,
     rate_per_1000: f64,
     top_domains: Vec<(String, u64)>,
-    categories: Vec<(&'static str, u64)>,
+    categories: Vec<(Cause, u64)>,
     /// With `--by-host`: per mail server, the most 421 deferrals first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     by_server: Vec<ServerRow>,
@@ -218,11 +218,6 @@ impl Printer {
         let t = &agg.totals;
         let deferrals = t.by_kind[Kind::Deferred.index()];
         let domains = fold.top_domains(5);
-        let categories: Vec<(&'static str, u64)> = fold
-            .causes()
-            .into_iter()
-            .map(|(c, n)| (c.name(), n))
-            .collect();
         let s = Summary {
             kind: "summary",
             span,
@@ -238,7 +233,7 @@ impl Printer {
             inbound_421: t.by_kind[Kind::Inbound.index()],
             rate_per_1000: per_1000(deferrals, t.attempts()),
             top_domains: domains,
-            categories,
+            categories: fold.causes(),
             by_server: crate::servers::rows(&agg.servers),
             retries: outcomes.map(|o| {
                 let x = o.total();

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::classify::Cause;
 use crate::window::{DAY, HOUR, MINUTE};
 
 pub use build::{build, reason_kind};
@@ -129,7 +130,7 @@ pub struct Recipient {
     pub arrival: i64,
     pub age: i64,
     pub held: bool,
-    pub cause: Option<&'static str>,
+    pub cause: Option<Cause>,
     pub first_421: Option<i64>,
     pub last_attempt: Option<i64>,
     pub attempts: u32,
@@ -150,7 +151,7 @@ pub struct DomainRow {
     pub domain: String,
     pub provider: String,
     /// The most frequent cause among them.
-    pub cause: &'static str,
+    pub cause: Cause,
     pub recipients: u64,
     pub messages: u64,
     pub oldest_age: i64,
@@ -173,7 +174,7 @@ pub struct MessageRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct Action {
     pub domain: String,
-    pub cause: &'static str,
+    pub cause: Cause,
     pub commands: Vec<String>,
     pub advice: Vec<&'static str>,
 }

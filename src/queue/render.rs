@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use super::{BUCKETS, QueueReport, Status, fmt_age};
+use crate::classify::Cause;
 use crate::render::fmt::cell;
 use crate::text::{csv_safe, escape_control};
 
@@ -98,7 +99,7 @@ fn csv(r: &QueueReport, out: &mut dyn Write) -> io::Result<()> {
             csv_safe(&q.recipient),
             csv_safe(&q.domain),
             csv_safe(&q.provider),
-            q.cause.unwrap_or("").to_string(),
+            q.cause.map_or("", Cause::name).to_string(),
             q.age.to_string(),
             q.arrival.to_string(),
             opt(q.first_421),
@@ -243,7 +244,7 @@ fn table(r: &QueueReport, top: usize, out: &mut dyn Write) -> io::Result<()> {
                 Status::Waiting421 => {
                     row.push(q.first_421.map(stamp).unwrap_or_default());
                     row.push(q.attempts.to_string());
-                    row.push(q.cause.unwrap_or("").to_string());
+                    row.push(q.cause.map_or("", Cause::name).to_string());
                     row.push(cell(q.last_reply.as_deref().unwrap_or(""), 70));
                 }
                 Status::OtherDeferral => {

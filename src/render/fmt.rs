@@ -3,6 +3,7 @@
 //! report times shortened for display. Renderers format with these and
 //! compute nothing else; HTML escaping stays in `html`.
 
+use crate::classify::Cause;
 use crate::text::escape_control;
 use crate::window::{DAY, HOUR, MINUTE};
 
@@ -54,6 +55,15 @@ pub fn human_window(secs: i64) -> String {
 /// A share (0..1) as a percentage with one decimal, or `-` when unknown.
 pub fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "-".to_string(), |s| format!("{:.1}%", s * 100.0))
+}
+
+/// Causes by name, space-separated: `rate-limit capacity`.
+pub fn cause_list(causes: &[Cause]) -> String {
+    causes
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `12345` → `12,345`.

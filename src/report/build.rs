@@ -79,7 +79,7 @@ impl Report {
         let by_category = Cause::ALL
             .iter()
             .map(|c| CategoryRow {
-                category: c.name(),
+                category: *c,
                 counts: KindCounts::from(&agg.causes[c.index()]),
                 meaning: c.meaning(),
             })
@@ -105,7 +105,7 @@ impl Report {
         let replies = reply_rows(agg);
         let top_unknown_replies = replies
             .iter()
-            .filter(|r| r.category == Cause::Unknown.name())
+            .filter(|r| r.category == Cause::Unknown)
             .map(|r| ReplyRow {
                 suggested_rule: Some(crate::rules::suggested_rule(&r.text)),
                 ..r.clone()
@@ -245,7 +245,7 @@ fn reply_rows(agg: &Aggregate) -> Vec<ReplyRow> {
                 deferrals_421: k[Kind::Deferred.index()],
                 suspended_421: k[Kind::Suspended.index()],
                 replies_421: k[Kind::Reply.index()],
-                category: cause.unwrap_or(Cause::Unknown).name(),
+                category: cause.unwrap_or(Cause::Unknown),
                 domains: domains.into_iter().take(5).collect(),
                 suggested_rule: None,
             },
@@ -274,16 +274,15 @@ fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, period: Period, zone: Zone)
             let domain = String::from_utf8_lossy(name).into_owned();
             let (by_kind, causes) = (d.by_kind(), d.causes());
             let deferrals = by_kind[Kind::Deferred.index()];
-            let categories: BTreeMap<&'static str, u64> = Cause::ALL
-                .iter()
+            let categories: BTreeMap<Cause, u64> = Cause::ALL
+                .into_iter()
                 .filter(|c| causes[c.index()] > 0)
-                .map(|c| (c.name(), causes[c.index()]))
+                .map(|c| (c, causes[c.index()]))
                 .collect();
             let top_category = Cause::ALL
-                .iter()
+                .into_iter()
                 .filter(|c| causes[c.index()] > 0)
-                .max_by_key(|c| (causes[c.index()], std::cmp::Reverse(c.index())))
-                .map(|c| c.name());
+                .max_by_key(|c| (causes[c.index()], std::cmp::Reverse(c.index())));
             let repeat = repeat(d.windows(), period);
             DomainRow {
                 provider: provider_of(&domain, d.host.as_deref()),

@@ -194,7 +194,7 @@ pub(super) fn text(
                 "  {:<30}{:>8}  {:<16}{:>11}{:>9}",
                 cell(&d.domain, 29),
                 d.deferrals_421,
-                d.top_category.unwrap_or("-"),
+                d.top_category.map_or("-", Cause::name),
                 x.recovered,
                 x.pending
             ),
