@@ -205,7 +205,7 @@ fn last_stamp(sources: &[Source], input: &InputSettings) -> Option<i64> {
         };
         let mut clock = Clock::new(input.zone, hint);
         let found = buf.split(|b| *b == b'\n').rev().find_map(|line| {
-            [Format::Exim, Format::Postfix].into_iter().find_map(|fmt| {
+            [Format::Exim, Format::Syslog].into_iter().find_map(|fmt| {
                 match fmt.parse_line(trim_cr(line)) {
                     Parsed::Entry { stamp, .. } => clock.resolve(&stamp),
                     _ => None,

@@ -77,7 +77,7 @@ impl State {
             None => {
                 let found = match &f.tail {
                     Feed::File(t) => detect_file(t.path(), self.forced),
-                    Feed::Journal(_) => Some((Layout::Bare, Format::Postfix)),
+                    Feed::Journal(_) => Some((Layout::Bare, Format::Syslog)),
                     // The loop decides from the first block with a log line;
                     // until then nothing is fixed.
                     Feed::Stdin => None,

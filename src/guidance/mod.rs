@@ -57,7 +57,7 @@ impl Mtas {
         let has = |f: Format| inputs.iter().any(|i| i.format == Some(f));
         let m = Mtas {
             exim: has(Format::Exim),
-            postfix: has(Format::Postfix),
+            postfix: has(Format::Syslog),
         };
         if m == Mtas::default() {
             Mtas {

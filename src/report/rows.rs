@@ -143,6 +143,8 @@ pub struct StageRow {
     pub counts: KindCounts,
 }
 
+/// A remote host (the receiver's MX) that answered 421; our own servers
+/// are [`crate::servers::ServerRow`] (`--by-host`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct HostRow {
     pub host: String,
