@@ -14,7 +14,7 @@ use crate::event::{Event, Kind};
 use crate::fold::Fold;
 use crate::parse::time::{Zone, format_rfc3339};
 use crate::render::events::OwnedEvent;
-use crate::render::fmt::{cell, cut};
+use crate::render::fmt::{cell, cut, long_time};
 use crate::retry::Outcomes;
 use crate::servers::ServerRow;
 use crate::text::{escape_control, lossy};
@@ -136,7 +136,7 @@ impl Printer {
             lossy(ev.domain).to_ascii_lowercase()
         };
         let time = format_rfc3339(ev.time, self.zone);
-        let when = time.get(..19).unwrap_or(&time).replacen('T', " ", 1);
+        let when = long_time(&time);
         let reply = lossy(ev.reply.text).replace("\\n", " ");
         let cause = self.styled(cause_style(ev.cause), &format!("{:<16}", ev.cause.name()));
         match self.width {
@@ -199,7 +199,7 @@ impl Printer {
             out,
             "{} {} {what}: {verb} {} 421s in {window} (rule {})",
             self.styled(style, label),
-            time.get(..19).unwrap_or(&time).replacen('T', " ", 1),
+            long_time(&time),
             a.count,
             a.rule
         )
@@ -288,8 +288,7 @@ impl Printer {
             Some(w) => cut(&line, w),
             None => line,
         };
-        let day = |t: &str| t.get(..19).unwrap_or(t).replacen('T', " ", 1);
-        let (from, to) = (day(&s.start), day(&s.end));
+        let (from, to) = (long_time(&s.start), long_time(&s.end));
         let to = match (from.get(..11), to.get(11..)) {
             (Some(d), Some(time)) if to.starts_with(d) => time.to_string(),
             _ => to.clone(),
@@ -333,7 +332,7 @@ impl Printer {
         for p in s.stuck.iter().take(STUCK_SHOWN_TEXT) {
             lines.push(format!(
                 "     stuck since {}: {} {}",
-                day(&p.first_421),
+                long_time(&p.first_421),
                 cell(&p.id, 24),
                 cell(&p.recipient, 60)
             ));
