@@ -45,6 +45,11 @@ for m, f in mods.items():
     if m in ("lib", "main"):
         continue
     text = strip_comments(open(f).read())
+    # An inline `#[cfg(test)] mod tests { ... }` (at the end by custom) is
+    # another module: its `super` is this file, so it is left out.
+    inline_tests = re.search(r"#\[cfg\(test\)\]\s*mod\s+\w+\s*\{", text)
+    if inline_tests:
+        text = text[: inline_tests.start()]
     here = m.split("::")
     def base(kw):
         if kw == "crate":

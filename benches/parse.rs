@@ -27,7 +27,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse");
     for (name, fixture, format) in [
         ("exim", "exim/mainlog", Format::Exim),
-        ("postfix", "postfix/maillog", Format::Postfix),
+        ("postfix", "postfix/maillog", Format::Syslog),
     ] {
         let data = repeated(fixture);
         g.throughput(Throughput::Bytes(data.len() as u64));
@@ -104,7 +104,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse_lines_per_sec");
     for (name, fixture, format) in [
         ("exim", "exim/mainlog", Format::Exim),
-        ("postfix", "postfix/maillog", Format::Postfix),
+        ("postfix", "postfix/maillog", Format::Syslog),
     ] {
         let data = repeated(fixture);
         let lines = data.split(|b| *b == b'\n').count() as u64;

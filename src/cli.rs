@@ -215,7 +215,7 @@ impl InputArgs {
         &self,
         sources: Vec<crate::input::Source>,
     ) -> Result<crate::queue::Logs, String> {
-        let cfg = self.scan_config(3600, false)?;
+        let cfg = self.scan_config(crate::window::HOUR, false)?;
         Ok(crate::queue::Logs {
             sources,
             zone: cfg.zone,
@@ -246,13 +246,10 @@ impl FollowArgs {
             Zone::Utc => "--tz=utc".into(),
             Zone::Local => "--tz=local".into(),
             Zone::Fixed(o) => {
+                use crate::window::{HOUR, MINUTE};
                 let sign = if o < 0 { '-' } else { '+' };
-                format!(
-                    "--tz={sign}{:02}:{:02}",
-                    o.abs() / 3600,
-                    o.abs() % 3600 / 60
-                )
-                .into()
+                let o = i64::from(o).abs();
+                format!("--tz={sign}{:02}:{:02}", o / HOUR, o % HOUR / MINUTE).into()
             }
         });
         if let Some(y) = args.year {

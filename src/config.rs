@@ -42,7 +42,7 @@ impl Default for ScanConfig {
             format: None,
             year: None,
             zone: Zone::Local,
-            window: 3600,
+            window: crate::window::HOUR,
             since: None,
             until: None,
             keep_events: false,

@@ -20,7 +20,7 @@ pub struct Entry<'a> {
     pub time: i64,
     pub mta: Mta,
     pub record: Record<'a>,
-    /// Its mail server, with `--by-host` (see [`Servers`]).
+    /// Its mail server, with `--by-host` (see [`ServerNames`]).
     pub server: Option<&'a [u8]>,
 }
 
@@ -176,20 +176,22 @@ where
     all.into_iter().collect()
 }
 
-/// Which mail server a line is from, with `--by-host`: the syslog host
-/// field of a Postfix-style line, else the input's default name (`--host`,
-/// or the directory it is in).
+/// Which of our mail servers a line is from, with `--by-host`: the syslog
+/// host field of a syslog line, else the input's default name (`--host`,
+/// or the directory it is in). The counts per server are
+/// [`crate::servers::Servers`].
 #[derive(Debug, Clone, Default)]
-pub struct Servers {
+pub struct ServerNames {
     /// `None` without `--by-host`.
     default: Option<Vec<u8>>,
 }
 
-impl Servers {
-    /// For one input; `by_host` off names no server.
-    pub fn new(by_host: bool, host: Option<&str>, path: &std::path::Path) -> Servers {
-        Servers {
-            default: by_host.then(|| crate::servers::default_name(host, path).into_bytes()),
+impl ServerNames {
+    /// For one input; `by_server` (`--by-host`) off names no server;
+    /// `name` is `--host`.
+    pub fn new(by_server: bool, name: Option<&str>, path: &std::path::Path) -> ServerNames {
+        ServerNames {
+            default: by_server.then(|| crate::servers::default_name(name, path).into_bytes()),
         }
     }
 
@@ -197,7 +199,7 @@ impl Servers {
     pub fn of<'a>(&'a self, format: Format, line: &'a [u8]) -> Option<&'a [u8]> {
         let default = self.default.as_deref()?;
         Some(match format {
-            Format::Postfix => crate::parse::syslog::header(line).map_or(default, |h| h.host),
+            Format::Syslog => crate::parse::syslog::header(line).map_or(default, |h| h.host),
             Format::Exim => default,
         })
     }

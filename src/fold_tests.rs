@@ -20,7 +20,7 @@ fn feed(fold: &mut Fold, line: &str) {
             month: 12,
         },
     );
-    let Parsed::Entry { stamp, mta, record } = Format::Postfix.parse_line(line.as_bytes()) else {
+    let Parsed::Entry { stamp, mta, record } = Format::Syslog.parse_line(line.as_bytes()) else {
         panic!("not a log line: {line}");
     };
     let time = clock.resolve(&stamp).expect("a time");

@@ -26,7 +26,7 @@ pub fn exim_line(data: &[u8]) {
 
 /// One Postfix syslog line.
 pub fn postfix_line(data: &[u8]) {
-    line(Format::Postfix, data);
+    line(Format::Syslog, data);
 }
 
 fn inside(part: &[u8], whole: &[u8]) -> bool {

@@ -124,7 +124,7 @@ mod tests {
     fn read(path: &str, lines: u64, unparsed: u64) -> Read<'_> {
         Read {
             path,
-            format: Some(Format::Postfix),
+            format: Some(Format::Syslog),
             compressed: false,
             lines,
             unparsed,

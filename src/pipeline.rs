@@ -22,7 +22,9 @@ pub fn sources(args: &InputSettings) -> Result<Vec<Source>> {
     let mut listings = crate::input::discover::Listings::default();
     let mut expanded = std::collections::HashSet::new();
     let range = || -> Result<(Option<i64>, Option<i64>)> {
-        let cfg = args.scan_config(3600, false).map_err(anyhow::Error::msg)?;
+        let cfg = args
+            .scan_config(crate::window::HOUR, false)
+            .map_err(anyhow::Error::msg)?;
         Ok((cfg.since, cfg.until))
     };
     if let Some(mut q) = args.journal.clone() {
@@ -203,7 +205,7 @@ fn last_stamp(sources: &[Source], input: &InputSettings) -> Option<i64> {
         };
         let mut clock = Clock::new(input.zone, hint);
         let found = buf.split(|b| *b == b'\n').rev().find_map(|line| {
-            [Format::Exim, Format::Postfix].into_iter().find_map(|fmt| {
+            [Format::Exim, Format::Syslog].into_iter().find_map(|fmt| {
                 match fmt.parse_line(trim_cr(line)) {
                     Parsed::Entry { stamp, .. } => clock.resolve(&stamp),
                     _ => None,

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::aggregate::Aggregate;
 use crate::config::ScanConfig;
 use crate::event::OwnedEvent;
-use crate::fold::{Entry, Fold, Servers};
+use crate::fold::{Entry, Fold, ServerNames};
 use crate::input::InputError;
 use crate::input::layout::{self, Layout};
 use crate::input::open::decode;
@@ -371,7 +371,7 @@ fn read_part<R: Read>(
     let mut clock = Clock::new(cfg.zone, hint);
     let fold = &mut out.fold;
     let mut line_no: u64 = 0;
-    let servers = Servers::new(cfg.by_host, cfg.host.as_deref(), std::path::Path::new(path));
+    let servers = ServerNames::new(cfg.by_host, cfg.host.as_deref(), std::path::Path::new(path));
     loop {
         if lines.cut_lines() > out.odd.cut.count {
             out.odd.cut.at(line_no);

@@ -1,7 +1,12 @@
-//! `--by-host`: counts per mail server, for a central syslog file that
-//! collects many hosts (the syslog host field names each line's server)
-//! or Exim logs gathered one directory per host (the directory, or
-//! `--host NAME`, names them).
+//! Counts per mail server of ours, for a central syslog file that collects
+//! many hosts (the syslog host field names each line's server) or Exim
+//! logs gathered one directory per host (the directory, or `--host NAME`,
+//! names them); [`crate::fold::ServerNames`] names each line's server.
+//!
+//! One feature, several names kept for users: the flag is `--by-host`
+//! (settings `by_host`), `--host NAME` names a server, and the rows are
+//! `by_server` in the JSON. Not to be confused with the report's `by_host`
+//! (`HostRow`): the remote hosts that answered 421.
 
 use std::collections::HashMap;
 
@@ -117,9 +122,9 @@ pub fn rows(servers: &Servers) -> Vec<ServerRow> {
 
 /// The server name of an input whose lines carry none: `--host NAME`, else
 /// the directory the file is in (`/srv/logs/mx1/mainlog` is `mx1`).
-pub fn default_name(host: Option<&str>, path: &std::path::Path) -> String {
-    if let Some(h) = host {
-        return h.to_string();
+pub fn default_name(name: Option<&str>, path: &std::path::Path) -> String {
+    if let Some(n) = name {
+        return n.to_string();
     }
     path.parent()
         .and_then(|d| d.file_name())

@@ -22,9 +22,9 @@ pub fn parse_window(s: &str) -> Result<i64, String> {
         .map_err(|_| format!("`{s}`: expected a number and a unit, like 5m, 1h or 1d"))?;
     let mult = match unit {
         "s" => 1,
-        "m" | "" => 60,
-        "h" => 3600,
-        "d" => 86_400,
+        "m" | "" => crate::window::MINUTE,
+        "h" => crate::window::HOUR,
+        "d" => crate::window::DAY,
         _ => return Err(format!("`{s}`: unit must be s, m, h or d")),
     };
     if n <= 0 {
@@ -103,18 +103,7 @@ pub fn parse_when(s: &str, zone: Zone, now: i64) -> Result<i64, String> {
         }
     }
     let midnight = |d: NaiveDate| -> Result<i64, String> {
-        let st = crate::parse::time::Stamp {
-            year: Some(chrono::Datelike::year(&d)),
-            month: chrono::Datelike::month(&d),
-            day: chrono::Datelike::day(&d),
-            hour: 0,
-            minute: 0,
-            second: 0,
-            offset: None,
-        };
-        crate::parse::time::Clock::new(zone, crate::parse::time::YearHint { year: 0, month: 12 })
-            .resolve(&st)
-            .ok_or_else(|| format!("`{s}`: no such date"))
+        crate::window::midnight(zone, d).ok_or_else(|| format!("`{s}`: no such date"))
     };
     let today = || -> NaiveDate {
         let utc = DateTime::from_timestamp(now, 0).unwrap_or_default();

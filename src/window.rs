@@ -14,6 +14,10 @@
 //! partial aggregates (parallel chunks, several files) that stopped at
 //! different grains are brought to the coarser one before they merge.
 
+use chrono::{Datelike, NaiveDate};
+
+use crate::parse::time::{Clock, Stamp, YearHint, Zone};
+
 /// Seconds in a minute, an hour and a day: the lengths windows are named in.
 pub const MINUTE: i64 = 60;
 pub const HOUR: i64 = 3600;
@@ -62,10 +66,30 @@ impl Grid {
     }
 
     /// The local day (days since 1970-01-01 in the grid's zone) holding `t`.
-    #[allow(dead_code)] // grouping by day: analysis::offenders moves to it (issue 15 item 4)
     pub fn day_of(self, t: i64) -> i64 {
         (t + self.align).div_euclid(DAY)
     }
+}
+
+/// Local midnight at the start of `date` in `zone`. DST-safe: each day is
+/// found from its own date, never by adding [`DAY`] (a local day can last
+/// 23 or 25 hours). `None` when the zone skips that midnight.
+pub fn midnight(zone: Zone, date: NaiveDate) -> Option<i64> {
+    let st = Stamp {
+        year: Some(date.year()),
+        month: date.month(),
+        day: date.day(),
+        hour: 0,
+        minute: 0,
+        second: 0,
+        offset: None,
+    };
+    Clock::new(zone, YearHint { year: 0, month: 12 }).resolve(&st)
+}
+
+/// The local day `date` in `zone` as `[start, end)`: grouping by day.
+pub fn day_span(zone: Zone, date: NaiveDate) -> Option<(i64, i64)> {
+    Some((midnight(zone, date)?, midnight(zone, date.succ_opt()?)?))
 }
 
 /// The `--window` value meaning "pick from the period".
@@ -101,7 +125,24 @@ pub fn outgrown(span: i64, window: i64) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{DAY, Grid, HOUR, auto_window};
+    use super::{DAY, Grid, HOUR, auto_window, day_span, midnight};
+    use crate::parse::time::Zone;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn days_start_at_local_midnight() {
+        let date = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        // 2026-03-02T00:00:00Z is 1772409600.
+        assert_eq!(midnight(Zone::Utc, date(2)), Some(1_772_409_600));
+        assert_eq!(
+            midnight(Zone::Fixed(3600), date(2)),
+            Some(1_772_409_600 - HOUR)
+        );
+        assert_eq!(
+            day_span(Zone::Fixed(-1800), date(2)),
+            Some((1_772_409_600 + 1800, 1_772_409_600 + 1800 + DAY))
+        );
+    }
 
     #[test]
     fn grid_aligns_to_the_zone_and_walks_a_period() {

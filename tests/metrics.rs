@@ -139,8 +139,8 @@ fn scrape_counts_lines_attempts_and_events() {
     feed(&m, Format::Exim, EXIM_GMAIL_2.as_bytes(), 1_795_341_736);
     // Third and fourth domains: the table (2) is full, so both count as `other`.
     feed(&m, Format::Exim, EXIM_YAHOO.as_bytes(), 1_795_341_737);
-    feed(&m, Format::Postfix, POSTFIX_YAHOO.as_bytes(), 1_795_341_737);
-    feed(&m, Format::Postfix, POSTFIX_SENT.as_bytes(), 1_795_334_742);
+    feed(&m, Format::Syslog, POSTFIX_YAHOO.as_bytes(), 1_795_341_737);
+    feed(&m, Format::Syslog, POSTFIX_SENT.as_bytes(), 1_795_334_742);
     // Read last but older: the gauge keeps the latest time.
     feed(&m, Format::Exim, EXIM_HOTMAIL.as_bytes(), 1_795_341_000);
     feed(&m, Format::Exim, b"not a log line at all", 0);

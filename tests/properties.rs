@@ -40,7 +40,7 @@ proptest! {
     #[test]
     fn parsers_never_panic_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         let _ = Format::Exim.parse_line(&bytes);
-        let _ = Format::Postfix.parse_line(&bytes);
+        let _ = Format::Syslog.parse_line(&bytes);
     }
 
     #[test]
@@ -53,7 +53,7 @@ proptest! {
         b.truncate(cut.min(b.len()));
         b.extend_from_slice(&junk);
         let _ = Format::Exim.parse_line(&b);
-        let _ = Format::Postfix.parse_line(&b);
+        let _ = Format::Syslog.parse_line(&b);
     }
 }
 
@@ -115,7 +115,7 @@ proptest! {
         let cfg = ScanConfig {
             zone: Zone::Utc,
             year: Some(2026),
-            format: Some(if exim { Format::Exim } else { Format::Postfix }),
+            format: Some(if exim { Format::Exim } else { Format::Syslog }),
             ..ScanConfig::default()
         };
         let whole = write_files(&dir.path().join(""), std::slice::from_ref(&lines));
@@ -213,7 +213,7 @@ proptest! {
         let cfg = ScanConfig {
             zone: Zone::Utc,
             year: Some(2026),
-            format: Some(if exim { Format::Exim } else { Format::Postfix }),
+            format: Some(if exim { Format::Exim } else { Format::Syslog }),
             ..ScanConfig::default()
         };
         let whole = report_value(Box::new(std::io::Cursor::new(text.clone())), &cfg);

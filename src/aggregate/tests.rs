@@ -15,7 +15,7 @@ fn kept_domains_are_bounded_and_totals_exact() {
     let mut most = 0;
     let mut feed = |domain: &str| {
         let line = real.replace("greylist.test", domain);
-        let Parsed::Entry { mta, record, .. } = Format::Postfix.parse_line(line.as_bytes()) else {
+        let Parsed::Entry { mta, record, .. } = Format::Syslog.parse_line(line.as_bytes()) else {
             panic!("a real Postfix line parses");
         };
         let ev = Event::from_record(1_700_000_000, mta, &record).expect("a 421 deferral");

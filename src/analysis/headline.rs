@@ -50,9 +50,11 @@ use serde::Serialize;
 use super::load::{Load, Verdict};
 use crate::classify::Cause;
 use crate::guidance::{Mtas, guidance, wrap};
+use crate::render::fmt::{cell, cut, duration, human_window, short_time};
 use crate::report::inputs::InputStats;
 use crate::report::rows::{DomainRow, PendingRow, ProviderRow, Totals, WindowRow};
 use crate::text::escape_control;
+use crate::window::HOUR;
 
 /// Widest headline line.
 pub const WIDTH: usize = 80;
@@ -133,12 +135,10 @@ fn wilson_low(k: u64, n: u64) -> f64 {
     (p + z2 / (2.0 * n) - z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt()) / (1.0 + z2 / n)
 }
 
-fn top_cause<'a>(cats: impl Iterator<Item = (&'a &'static str, &'a u64)>) -> Cause {
+fn top_cause<'a>(cats: impl Iterator<Item = (&'a Cause, &'a u64)>) -> Cause {
     let mut counts = [0u64; Cause::COUNT];
-    for (name, n) in cats {
-        if let Some(c) = Cause::from_name(name) {
-            counts[c.index()] += n;
-        }
+    for (c, n) in cats {
+        counts[c.index()] += n;
     }
     Cause::ALL
         .iter()
@@ -218,27 +218,6 @@ fn worst(p: &Parts) -> Option<Worst> {
     })
 }
 
-/// `75` → `1m15s`, `7260` → `2h01m`, `90000` → `1d01h`.
-pub fn duration(secs: i64) -> String {
-    let s = secs.max(0);
-    match s {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
-        s if s < 86_400 => format!("{}h{:02}m", s / 3600, s / 60 % 60),
-        s => format!("{}d{:02}h", s / 86_400, s / 3600 % 24),
-    }
-}
-
-/// `3600` → `1h`, `300` → `5m`.
-pub fn window_name(secs: i64) -> String {
-    match secs {
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
-}
-
 /// The longest run of windows with no mail activity at all, inside the
 /// period, as `(start, end, seconds)`; only when it is long enough to make
 /// the counts doubtful: at least an hour, 4 windows and a fifth of the period.
@@ -268,13 +247,8 @@ fn longest_gap(ws: &[WindowRow], window: i64) -> Option<(String, String, i64)> {
     let (a, b) = best?;
     let secs = (b - a) as i64 * window;
     let period = ws.len() as i64 * window;
-    (b - a >= 4 && secs >= 3600 && secs * 5 >= period).then(|| {
-        (
-            ws[a].start.get(..16).unwrap_or("").replacen('T', " ", 1),
-            ws[b].start.get(..16).unwrap_or("").replacen('T', " ", 1),
-            secs,
-        )
-    })
+    (b - a >= 4 && secs >= HOUR && secs * 5 >= period)
+        .then(|| (short_time(&ws[a].start), short_time(&ws[b].start), secs))
 }
 
 fn doubts(p: &Parts) -> Vec<Doubt> {
@@ -335,17 +309,8 @@ fn load_short(l: &Load, window: &str) -> String {
     }
 }
 
-/// `s` cut to `max` characters with `…`.
-fn fit(s: &str, max: usize) -> String {
-    if s.chars().count() > max {
-        s.chars().take(max - 1).chain(['…']).collect()
-    } else {
-        s.to_string()
-    }
-}
-
 pub fn build(p: &Parts) -> Headline {
-    let window = window_name(p.window_seconds);
+    let window = human_window(p.window_seconds);
     let worst = worst(p);
     let load = LoadLine {
         verdict: p.load.verdict(),
@@ -368,13 +333,12 @@ pub fn build(p: &Parts) -> Headline {
     let mut lines = Vec::new();
     match &worst {
         Some(w) => {
-            let name = escape_control(&w.name);
             let what = if w.kind == "provider" {
-                format!("{} ({} domains)", fit(&name, 30), w.domains.len())
+                format!("{} ({} domains)", cell(&w.name, 30), w.domains.len())
             } else {
-                fit(&name, 40)
+                cell(&w.name, 40)
             };
-            lines.push(fit(
+            lines.push(cut(
                 &format!(
                     "Worst: {what}, {} of {} attempts got 421 ({:.1}/1000), {}.",
                     w.deferrals_421, w.delivery_attempts, w.rate_per_1000, w.cause
@@ -384,7 +348,7 @@ pub fn build(p: &Parts) -> Headline {
             let mut todo = wrap(w.do_first, "Do: ", "    ", WIDTH);
             if todo.len() > 2 {
                 todo.truncate(2);
-                todo[1] = fit(&format!("{} …", todo[1]), WIDTH);
+                todo[1] = cut(&format!("{} …", todo[1]), WIDTH);
             }
             lines.extend(todo);
         }
@@ -394,14 +358,14 @@ pub fn build(p: &Parts) -> Headline {
         None => lines.push("421s seen, but no domain deferred with 421.".to_string()),
     }
     if worst.is_some() {
-        lines.push(fit(&load_short(p.load, &window), WIDTH));
+        lines.push(cut(&load_short(p.load, &window), WIDTH));
     }
     lines.push(match oldest {
         None if worst.is_some() => {
             "Stuck: none; every recipient that met a 421 was delivered or bounced.".to_string()
         }
         None => "Stuck: none.".to_string(),
-        Some(o) => fit(
+        Some(o) => cut(
             &format!(
                 "Stuck: {} recipient(s) still deferred; the oldest for {} ({}).",
                 p.pending.len(),
@@ -413,7 +377,7 @@ pub fn build(p: &Parts) -> Headline {
     });
     if !doubts.is_empty() {
         let all: Vec<&str> = doubts.iter().map(|d| d.text.as_str()).collect();
-        lines.push(fit(&format!("Doubtful: {}.", all.join("; ")), WIDTH));
+        lines.push(cut(&format!("Doubtful: {}.", all.join("; ")), WIDTH));
     }
     lines.truncate(MAX_LINES);
     Headline {

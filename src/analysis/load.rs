@@ -27,7 +27,7 @@ pub struct Episode {
     pub delivery_attempts: u64,
     pub rate_per_1000: f64,
     pub top_domains: Vec<String>,
-    pub top_categories: Vec<&'static str>,
+    pub top_categories: Vec<Cause>,
 }
 
 /// One domain's own attempts against its 421s, per window.
@@ -264,6 +264,6 @@ fn episode(s: &Span, window: i64, domains: &[(String, &[DomainWindow])], zone: Z
         delivery_attempts: s.attempts,
         rate_per_1000: per_1000(s.deferrals, s.attempts),
         top_domains: doms.iter().take(3).map(|(_, d)| (*d).to_owned()).collect(),
-        top_categories: causes.iter().take(3).map(|(_, c)| c.name()).collect(),
+        top_categories: causes.iter().take(3).map(|(_, c)| *c).collect(),
     }
 }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::aggregate::DomainWindow;
+use crate::window::Grid;
 
 /// At least this many separate episodes of 421s make a repeat offender...
 pub const MIN_EPISODES: usize = 3;
@@ -56,32 +57,25 @@ pub struct Repeat {
     pub keeps_returning: bool,
 }
 
-/// Where the report's window grid and period sit.
+/// The report's window grid and where its period sits on it.
 #[derive(Debug, Clone, Copy)]
-pub struct Grid {
-    pub window: i64,
-    /// Seconds added to Unix time to reach the report's local time.
-    pub align: i64,
+pub struct Period {
+    pub grid: Grid,
     /// The middle of the report period; `None` when it is shorter than two
     /// windows (no trend then).
     pub midpoint: Option<i64>,
 }
 
-impl Grid {
-    fn day(&self, t: i64) -> i64 {
-        (t + self.align).div_euclid(86_400)
-    }
-}
-
 /// The repeat figures of one domain's windows (sorted by start).
-pub fn repeat(windows: &[DomainWindow], grid: Grid) -> Repeat {
+pub fn repeat(windows: &[DomainWindow], period: Period) -> Repeat {
+    let grid = period.grid;
     let hit: Vec<&DomainWindow> = windows.iter().filter(|w| w.deferrals_421 > 0).collect();
-    let mut days: Vec<i64> = hit.iter().map(|w| grid.day(w.start)).collect();
+    let mut days: Vec<i64> = hit.iter().map(|w| grid.day_of(w.start)).collect();
     days.dedup();
     let (mut episodes, mut streak, mut longest) = (0, 0, 0);
     let mut prev: Option<i64> = None;
     for w in &hit {
-        if prev.is_some_and(|p| p + grid.window == w.start) {
+        if prev.is_some_and(|p| p + grid.length == w.start) {
             streak += 1;
         } else {
             episodes += 1;
@@ -92,7 +86,7 @@ pub fn repeat(windows: &[DomainWindow], grid: Grid) -> Repeat {
     }
     let (mut first_half, mut second_half) = (0, 0);
     for w in &hit {
-        if grid.midpoint.is_none_or(|m| w.start < m) {
+        if period.midpoint.is_none_or(|m| w.start < m) {
             first_half += u64::from(w.deferrals_421);
         } else {
             second_half += u64::from(w.deferrals_421);
@@ -104,7 +98,7 @@ pub fn repeat(windows: &[DomainWindow], grid: Grid) -> Repeat {
         days_with_421: days.len(),
         longest_streak: longest,
         episodes,
-        trend: match grid.midpoint {
+        trend: match period.midpoint {
             Some(_) => Trend::new(first_half, second_half),
             None => Trend {
                 first_half,
@@ -119,19 +113,22 @@ pub fn repeat(windows: &[DomainWindow], grid: Grid) -> Repeat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::window::HOUR;
 
     fn w(hour: i64, attempts: u32, deferrals_421: u32) -> DomainWindow {
         DomainWindow {
-            start: hour * 3600,
+            start: hour * HOUR,
             attempts,
             deferrals_421,
         }
     }
 
-    const GRID: Grid = Grid {
-        window: 3600,
-        align: 0,
-        midpoint: Some(24 * 3600),
+    const GRID: Period = Period {
+        grid: Grid {
+            length: HOUR,
+            align: 0,
+        },
+        midpoint: Some(24 * HOUR),
     };
 
     #[test]
@@ -160,7 +157,7 @@ mod tests {
 
     #[test]
     fn no_trend_within_one_window() {
-        let short = Grid {
+        let short = Period {
             midpoint: None,
             ..GRID
         };

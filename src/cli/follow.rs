@@ -36,7 +36,7 @@ pub struct FollowArgs {
     /// Alert rule, repeatable: domain:N/WINDOW (N 421s from one recipient
     /// domain within WINDOW) or total:N/WINDOW (N 421 events of any kind).
     #[arg(long = "alert", value_parser = crate::follow::alert::parse_rule)]
-    pub alerts: Vec<crate::follow::alert::Rule>,
+    pub alerts: Vec<crate::follow::alert::AlertRule>,
     /// Serve Prometheus metrics at http://ADDR/metrics: a port (binds
     /// 127.0.0.1), IP:PORT or HOST:PORT (localhost:9421). Any address other
     /// than loopback exposes the counts, recipient domains included, to

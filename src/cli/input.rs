@@ -206,7 +206,7 @@ impl From<InputFormat> for Format {
     fn from(f: InputFormat) -> Format {
         match f {
             InputFormat::Exim => Format::Exim,
-            InputFormat::Postfix => Format::Postfix,
+            InputFormat::Postfix => Format::Syslog,
         }
     }
 }

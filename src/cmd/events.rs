@@ -32,7 +32,7 @@ pub fn run(args: &InputArgs, out: &mut dyn Write) -> Result<ExitCode> {
 fn stream_events(input: &InputSettings, out: &mut dyn Write) -> Result<bool> {
     let sources = sources(input)?;
     let cfg = with_reference(input, &sources)?
-        .scan_config(3600, true)
+        .scan_config(crate::window::HOUR, true)
         .map_err(anyhow::Error::msg)?;
     let mut failed = false;
     for source in sources {
@@ -68,7 +68,7 @@ enum Found {
 fn events_in_order(input: &InputSettings, out: &mut dyn Write) -> Result<bool> {
     let sources = sources(input)?;
     let cfg = with_reference(input, &sources)?
-        .scan_config(3600, true)
+        .scan_config(crate::window::HOUR, true)
         .map_err(anyhow::Error::msg)?;
     let workers = input
         .threads

@@ -21,8 +21,10 @@ pub enum Scope {
     Total,
 }
 
+/// One `--alert`: fire when `threshold` 421s of `scope` fall within
+/// `window` seconds of log time; `text` is the flag as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
+pub struct AlertRule {
     pub scope: Scope,
     pub threshold: usize,
     pub window: i64,
@@ -30,7 +32,7 @@ pub struct Rule {
 }
 
 /// Parses `domain:20/10m` or `total:100/5m`.
-pub fn parse_rule(s: &str) -> Result<Rule, String> {
+pub fn parse_rule(s: &str) -> Result<AlertRule, String> {
     let bad = || format!("`{s}`: expected domain:N/WINDOW or total:N/WINDOW, like domain:20/10m");
     let (scope, rest) = s.split_once(':').ok_or_else(bad)?;
     let scope = match scope {
@@ -43,7 +45,7 @@ pub fn parse_rule(s: &str) -> Result<Rule, String> {
     if threshold == 0 {
         return Err(bad());
     }
-    Ok(Rule {
+    Ok(AlertRule {
         scope,
         threshold,
         window: parse_window(window)?,
@@ -83,7 +85,7 @@ impl Track {
 }
 
 struct Watch {
-    rule: Rule,
+    rule: AlertRule,
     total: Track,
     domains: HashMap<String, Track>,
 }
@@ -94,7 +96,7 @@ pub struct Alerts {
 }
 
 impl Alerts {
-    pub fn new(rules: Vec<Rule>) -> Alerts {
+    pub fn new(rules: Vec<AlertRule>) -> Alerts {
         Alerts {
             watches: rules
                 .into_iter()

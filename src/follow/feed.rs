@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::Settings;
 use super::journal;
 use super::tail::{self, Note, Start, Tail};
-use crate::fold::Servers;
+use crate::fold::ServerNames;
 use crate::input::layout::{self, Layout};
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed};
@@ -30,7 +30,7 @@ pub(super) struct Followed {
     pub clock: Clock,
     pub scratch: Vec<u8>,
     /// The mail server of each line, with `--by-host`.
-    pub servers: Servers,
+    pub servers: ServerNames,
     /// The error last said for this file, so it is said once, not on every
     /// wake-up (a file we may not read would otherwise flood stderr).
     pub failing: Option<String>,
@@ -143,7 +143,7 @@ impl Followed {
         name: String,
         found: Option<(Layout, Format)>,
         clock: Clock,
-        servers: Servers,
+        servers: ServerNames,
     ) -> Followed {
         Followed {
             tail,
@@ -177,7 +177,7 @@ pub(super) fn open_file(
     let (tail, n) = Tail::new_in(p, start, listed);
     let tail = tail.rotate_wait(Duration::from_secs_f64(args.rotate_wait.clamp(0.0, 3600.0)));
     note(&name, &n);
-    let servers = Servers::new(args.by_host, args.host.as_deref(), p);
+    let servers = ServerNames::new(args.by_host, args.host.as_deref(), p);
     let mut f = Followed::new(
         Feed::File(Box::new(tail)),
         name,

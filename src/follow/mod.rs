@@ -31,7 +31,7 @@ use anyhow::Result;
 use notify::Watcher;
 
 use crate::exit::ExitCode;
-use crate::fold::Servers;
+use crate::fold::ServerNames;
 use crate::input::Source;
 use crate::input::discover::default_source;
 use crate::input::journal::{FollowFrom, JournalQuery};
@@ -62,7 +62,7 @@ pub struct Settings {
     pub colour: bool,
     /// Seconds between rolling summaries (wall clock); 0: none.
     pub every: i64,
-    pub alerts: Vec<alert::Rule>,
+    pub alerts: Vec<alert::AlertRule>,
     /// Serve Prometheus metrics here.
     pub metrics: Option<std::net::SocketAddr>,
     /// Recipient domains given their own metrics label.
@@ -187,9 +187,9 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
         files.push(Followed::new(
             Feed::Journal(feed),
             q.display(),
-            Some((Layout::Bare, Format::Postfix)),
+            Some((Layout::Bare, Format::Syslog)),
             Clock::new(zone, year),
-            Servers::new(args.by_host, args.host.as_deref(), Path::new("")),
+            ServerNames::new(args.by_host, args.host.as_deref(), Path::new("")),
         ));
     }
     // Standard input: read from its start, to its end.
@@ -202,7 +202,7 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
             // is forced).
             None,
             Clock::new(zone, year),
-            Servers::new(
+            ServerNames::new(
                 args.by_host,
                 args.host.as_deref(),
                 fifo.as_deref().unwrap_or(Path::new("")),

@@ -14,6 +14,7 @@ use crate::event::OwnedEvent;
 use crate::event::{Event, Kind};
 use crate::fold::Fold;
 use crate::parse::time::{Zone, format_rfc3339};
+use crate::render::fmt::{cell, cut, long_time};
 use crate::retry::Outcomes;
 use crate::servers::ServerRow;
 use crate::text::{escape_control, lossy};
@@ -46,7 +47,7 @@ struct Summary {
     inbound_421: u64,
     rate_per_1000: f64,
     top_domains: Vec<(String, u64)>,
-    categories: Vec<(&'static str, u64)>,
+    categories: Vec<(Cause, u64)>,
     /// With `--by-host`: per mail server, the most 421 deferrals first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     by_server: Vec<ServerRow>,
@@ -94,15 +95,6 @@ fn cause_style(c: Cause) -> Style {
     Style::new().fg_color(Some(colour.into()))
 }
 
-fn short(s: &str, max: usize) -> String {
-    let s = escape_control(s);
-    if s.chars().count() > max {
-        s.chars().take(max - 1).chain(['…']).collect()
-    } else {
-        s
-    }
-}
-
 impl Printer {
     pub fn new(json: bool, colour: bool, zone: Zone) -> Printer {
         let term = crate::render::term::Term::stdout(colour);
@@ -144,7 +136,7 @@ impl Printer {
             lossy(ev.domain).to_ascii_lowercase()
         };
         let time = format_rfc3339(ev.time, self.zone);
-        let when = time.get(..19).unwrap_or(&time).replacen('T', " ", 1);
+        let when = long_time(&time);
         let reply = lossy(ev.reply.text).replace("\\n", " ");
         let cause = self.styled(cause_style(ev.cause), &format!("{:<16}", ev.cause.name()));
         match self.width {
@@ -156,9 +148,9 @@ impl Printer {
                     "{} {:<9} {:<18} {} {}",
                     when.get(11..).unwrap_or(&when),
                     ev.kind.name(),
-                    short(&who, 18),
+                    cell(&who, 18),
                     cause,
-                    short(&reply, reply_w)
+                    cell(&reply, reply_w)
                 )
             }
             // Time, kind, party (30), cause and stage take 87 columns on a
@@ -170,10 +162,10 @@ impl Printer {
                     "{} {:<9} {:<30} {} {:<7} {}",
                     when,
                     ev.kind.name(),
-                    short(&who, 30),
+                    cell(&who, 30),
                     cause,
                     ev.stage().name(),
-                    short(&reply, reply_w)
+                    cell(&reply, reply_w)
                 )
             }
         }
@@ -207,7 +199,7 @@ impl Printer {
             out,
             "{} {} {what}: {verb} {} 421s in {window} (rule {})",
             self.styled(style, label),
-            time.get(..19).unwrap_or(&time).replacen('T', " ", 1),
+            long_time(&time),
             a.count,
             a.rule
         )
@@ -226,11 +218,6 @@ impl Printer {
         let t = &agg.totals;
         let deferrals = t.by_kind[Kind::Deferred.index()];
         let domains = fold.top_domains(5);
-        let categories: Vec<(&'static str, u64)> = fold
-            .causes()
-            .into_iter()
-            .map(|(c, n)| (c.name(), n))
-            .collect();
         let s = Summary {
             kind: "summary",
             span,
@@ -246,7 +233,7 @@ impl Printer {
             inbound_421: t.by_kind[Kind::Inbound.index()],
             rate_per_1000: per_1000(deferrals, t.attempts()),
             top_domains: domains,
-            categories,
+            categories: fold.causes(),
             by_server: crate::servers::rows(&agg.servers),
             retries: outcomes.map(|o| {
                 let x = o.total();
@@ -281,7 +268,7 @@ impl Printer {
                 "none".to_string()
             } else {
                 v.iter()
-                    .map(|(k, n)| format!("{} {n}", short(k, 40)))
+                    .map(|(k, n)| format!("{} {n}", cell(k, 40)))
                     .collect::<Vec<_>>()
                     .join(", ")
             }
@@ -298,15 +285,10 @@ impl Printer {
         };
         // Several short lines, each cut to a terminal's width.
         let fit = |line: String| match self.width {
-            Some(w) if line.chars().count() > w => line
-                .chars()
-                .take(w.saturating_sub(1))
-                .chain(['…'])
-                .collect(),
-            _ => line,
+            Some(w) => cut(&line, w),
+            None => line,
         };
-        let day = |t: &str| t.get(..19).unwrap_or(t).replacen('T', " ", 1);
-        let (from, to) = (day(&s.start), day(&s.end));
+        let (from, to) = (long_time(&s.start), long_time(&s.end));
         let to = match (from.get(..11), to.get(11..)) {
             (Some(d), Some(time)) if to.starts_with(d) => time.to_string(),
             _ => to.clone(),
@@ -329,11 +311,11 @@ impl Printer {
         }
         for r in &s.by_server {
             let top = r.top_domain.as_deref().map_or(String::new(), |d| {
-                format!(", top {} {}", short(d, 40), r.top_domain_deferrals)
+                format!(", top {} {}", cell(d, 40), r.top_domain_deferrals)
             });
             lines.push(format!(
                 "     {}: {} lines, {} delivery attempts, {} deferrals ({:.1} per 1000), {} inbound{top}",
-                short(&r.server, 30),
+                cell(&r.server, 30),
                 r.lines,
                 r.delivery_attempts,
                 r.deferrals_421,
@@ -350,9 +332,9 @@ impl Printer {
         for p in s.stuck.iter().take(STUCK_SHOWN_TEXT) {
             lines.push(format!(
                 "     stuck since {}: {} {}",
-                day(&p.first_421),
-                short(&p.id, 24),
-                short(&p.recipient, 60)
+                long_time(&p.first_421),
+                cell(&p.id, 24),
+                cell(&p.recipient, 60)
             ));
         }
         let more = s.retries.as_ref().map_or(0, |x| x.pending) as usize;

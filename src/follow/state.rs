@@ -49,7 +49,7 @@ pub(super) fn session_fold(zone: Zone) -> Fold {
 }
 
 fn new_aggregate(zone: Zone) -> Aggregate {
-    Aggregate::new(3600, align_offset(zone)).without_quiet_domains()
+    Aggregate::new(crate::window::HOUR, align_offset(zone)).without_quiet_domains()
 }
 
 /// The domains whose detail the session keeps (the most 421s; the totals
@@ -79,7 +79,7 @@ impl State {
             None => {
                 let found = match &f.tail {
                     Feed::File(t) => detect_file(t.path(), self.forced),
-                    Feed::Journal(_) => Some((Layout::Bare, Format::Postfix)),
+                    Feed::Journal(_) => Some((Layout::Bare, Format::Syslog)),
                     // The loop decides from the first block with a log line;
                     // until then nothing is fixed.
                     Feed::Stdin => None,

@@ -225,7 +225,7 @@ pub fn explain(arg: &str) -> Result<Explanation, String> {
 /// Postfix log line (parsed as `report` parses it); empty otherwise.
 fn logged_domain(line: &[u8]) -> &[u8] {
     use crate::parse::{Format, Parsed};
-    [Format::Exim, Format::Postfix]
+    [Format::Exim, Format::Syslog]
         .into_iter()
         .find_map(|f| match f.parse_line(line) {
             Parsed::Entry { mta, record, .. } => {

@@ -17,7 +17,7 @@ mod explain;
 
 pub use advice::guidance;
 
-pub use explain::{cause_named, explain, write_text};
+pub use explain::{explain, write_text};
 
 /// The advice for one cause category. Every list holds 3 to 6 items of one
 /// or two short lines each.
@@ -54,7 +54,7 @@ impl Mtas {
         let has = |f: Format| inputs.iter().any(|i| i.format == Some(f));
         let m = Mtas {
             exim: has(Format::Exim),
-            postfix: has(Format::Postfix),
+            postfix: has(Format::Syslog),
         };
         if m == Mtas::default() {
             Mtas {

@@ -1,6 +1,6 @@
 //! Tests of the advice table and `explain`.
 
-use super::explain::close_categories;
+use super::explain::{cause_named, close_categories};
 use super::*;
 
 #[test]

@@ -136,7 +136,7 @@ pub fn detect_with_format<'a>(
     let format = Format::detect(peeled.iter().map(|l| &l[..]));
     let stamped = matches!(layout, Layout::Stamped | Layout::Compose { stamped: true });
     if stamped && !peeled.iter().any(|l| time::exim_stamp(l).is_ok()) {
-        return (layout, Format::Postfix);
+        return (layout, Format::Syslog);
     }
     (layout, format)
 }

@@ -56,7 +56,7 @@ fn each_prefix_is_detected_and_peeled() {
         assert_eq!(peel_one(layout, &line), LINE);
         let mut s = Vec::new();
         assert!(is_delivery(&parse(
-            Format::Postfix,
+            Format::Syslog,
             layout.peel(&line, &mut s).unwrap()
         )));
     }
@@ -69,7 +69,7 @@ fn the_prefix_stamp_serves_a_bare_message() {
     let mut s = Vec::new();
     let p = Layout::Stamped.peel(line, &mut s).unwrap();
     assert!(matches!(
-        parse(Format::Postfix, p),
+        parse(Format::Syslog, p),
         Parsed::Entry {
             record: Record::Ended(b"2C488BEB94"),
             ..
@@ -84,7 +84,7 @@ fn compose_t_over_bare_messages_uses_the_compose_stamp() {
     assert_eq!(layout, Layout::Compose { stamped: true });
     let mut s = Vec::new();
     assert!(matches!(
-        parse(Format::Postfix, layout.peel(line, &mut s).unwrap()),
+        parse(Format::Syslog, layout.peel(line, &mut s).unwrap()),
         Parsed::Entry {
             record: Record::Ended(b"2C488BEB94"),
             ..
@@ -122,7 +122,7 @@ fn odd_bytes_never_panic() {
             Layout::Json,
         ] {
             if let Some(p) = layout.peel(l, &mut s) {
-                let _ = parse(Format::Postfix, p);
+                let _ = parse(Format::Syslog, p);
             }
         }
         let _ = Layout::detect([l].into_iter());

@@ -181,15 +181,19 @@ pub enum Parsed<'a> {
 pub enum Format {
     /// Exim's own mainlog.
     Exim,
-    /// Syslog lines (classic or RFC 3339): Postfix, and Exim when it logs to syslog.
-    Postfix,
+    /// Syslog lines (classic or RFC 3339): Postfix, and Exim when it logs
+    /// to syslog. Named `postfix` where users see it (`--input-format
+    /// postfix`, the report's `format`), as it always has been.
+    #[serde(rename = "postfix")]
+    Syslog,
 }
 
 impl Format {
+    /// The name users see: `exim` or `postfix` (for any syslog file).
     pub fn name(self) -> &'static str {
         match self {
             Format::Exim => "exim",
-            Format::Postfix => "postfix",
+            Format::Syslog => "postfix",
         }
     }
 
@@ -205,7 +209,7 @@ impl Format {
             }
         }
         if syslog > exim {
-            Format::Postfix
+            Format::Syslog
         } else {
             Format::Exim
         }
@@ -214,7 +218,7 @@ impl Format {
     pub fn parse_line(self, line: &[u8]) -> Parsed<'_> {
         match self {
             Format::Exim => exim::parse_line(line),
-            Format::Postfix => syslog::parse_line(line),
+            Format::Syslog => syslog::parse_line(line),
         }
     }
 }

@@ -317,7 +317,7 @@ mod tests {
         ];
         assert_eq!(
             super::super::Format::detect(lines.into_iter()),
-            super::super::Format::Postfix
+            super::super::Format::Syslog
         );
     }
 

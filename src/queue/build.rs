@@ -68,7 +68,7 @@ pub fn build(
                     let text = h.last_421_reply.clone().unwrap_or_default();
                     let enh = crate::parse::reply::enhanced_code(text.as_bytes());
                     let c = crate::classify::classify_for(text.as_bytes(), enh, domain.as_bytes());
-                    (Status::Waiting421, Some(c.name()), Some(text))
+                    (Status::Waiting421, Some(c), Some(text))
                 }
                 (None, Some((_, why))) => (Status::OtherDeferral, None, Some(why.clone())),
                 (None, None) => (Status::NoHistory, None, None),
@@ -122,22 +122,22 @@ pub fn build(
     let mut actions = Vec::new();
     let mta = dump.mta;
     for (domain, rs) in &by_domain {
-        let mut causes: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut causes: BTreeMap<Cause, u64> = BTreeMap::new();
         let mut buckets = [0u64; 10];
         let mut ids: Vec<&str> = Vec::new();
         for r in rs {
-            *causes.entry(r.cause.unwrap_or("unknown")).or_default() += 1;
+            *causes.entry(r.cause.unwrap_or(Cause::Unknown)).or_default() += 1;
             buckets[bucket(r.age)] += 1;
             total_buckets[bucket(r.age)] += 1;
             if !ids.contains(&r.id.as_str()) {
                 ids.push(&r.id);
             }
         }
+        // The most recipients; a tie goes to the first name alphabetically.
         let cause = causes
             .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map_or("unknown", |(c, _)| *c);
-        let cause = crate::guidance::cause_named(cause).map_or("unknown", Cause::name);
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.name().cmp(a.0.name())))
+            .map_or(Cause::Unknown, |(c, _)| *c);
         domains.push(DomainRow {
             domain: (*domain).to_string(),
             provider: rs[0].provider.clone(),
@@ -159,21 +159,19 @@ pub fn build(
                 commands: commands(mta, domain, &ids, &past, settings),
                 // The queue's own MTA only (issue 14: advice names the
                 // MTA of the input).
-                advice: crate::guidance::cause_named(cause)
-                    .map(|c| {
-                        let mtas = crate::guidance::Mtas {
-                            exim: mta == Mta::Exim,
-                            postfix: mta == Mta::Postfix,
-                        };
-                        crate::guidance::guidance(c)
-                            .do_now
-                            .iter()
-                            .filter(|i| mtas.fits(i))
-                            .take(2)
-                            .copied()
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                advice: {
+                    let mtas = crate::guidance::Mtas {
+                        exim: mta == Mta::Exim,
+                        postfix: mta == Mta::Postfix,
+                    };
+                    crate::guidance::guidance(cause)
+                        .do_now
+                        .iter()
+                        .filter(|i| mtas.fits(i))
+                        .take(2)
+                        .copied()
+                        .collect()
+                },
             });
         }
     }

@@ -12,6 +12,7 @@ use std::process::Command;
 use serde::Serialize;
 
 use crate::parse::Mta;
+use crate::window::{DAY, HOUR, MINUTE};
 
 /// One queued message, with the recipients still to deliver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -159,10 +160,10 @@ fn parse_age(s: &str) -> Option<i64> {
     let n: i64 = num.parse().ok()?;
     let mult = match unit {
         "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
+        "m" => MINUTE,
+        "h" => HOUR,
+        "d" => DAY,
+        "w" => 7 * DAY,
         _ => return None,
     };
     Some(n * mult)
@@ -371,7 +372,7 @@ impl Live {
 pub fn parse_postfix_time(s: &str) -> Option<i64> {
     let s = s.trim();
     if let Ok(n) = s.parse::<i64>() {
-        return Some(n * 86_400);
+        return Some(n * DAY);
     }
     parse_age(s)
 }
@@ -400,12 +401,12 @@ impl Lifetime {
     pub fn default_for(mta: Mta) -> Lifetime {
         match mta {
             Mta::Postfix => Lifetime::uniform(
-                5 * 86_400,
+                5 * DAY,
                 "Postfix's default maximal_queue_lifetime of 5d (postconf not available)"
                     .to_string(),
             ),
             Mta::Exim => Lifetime::uniform(
-                4 * 86_400,
+                4 * DAY,
                 "Exim's default retry rule `* * F,4d` (configuration not available)".to_string(),
             ),
         }
@@ -418,7 +419,7 @@ impl Lifetime {
                 return *secs;
             }
         }
-        self.default.unwrap_or(4 * 86_400)
+        self.default.unwrap_or(4 * DAY)
     }
 }
 

@@ -16,6 +16,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::classify::Cause;
+use crate::window::{DAY, HOUR, MINUTE};
+
 pub use build::build;
 use dump::{Lifetime, Live};
 use join::Joined;
@@ -25,15 +28,25 @@ pub use render::QueueFormat;
 /// qshape's age buckets, in minutes (the last one open-ended).
 pub const BUCKETS: [i64; 9] = [5, 10, 20, 40, 80, 160, 320, 640, 1280];
 
-/// `3d4h`, `2h05m`, `12m`, `40s`.
+/// `3d4h`, `2h05m`, `12m`, `40s`, and `-2h05m` past a give-up time.
+///
+/// Not [`crate::render::fmt::duration`] on purpose: queue ages follow
+/// `mailq`/qshape, whole minutes with no seconds and days with an unpadded
+/// hour, and `left` (time before give-up) can be negative, which
+/// `duration` clamps to `0s`.
 pub fn fmt_age(secs: i64) -> String {
     let (neg, s) = (secs < 0, secs.unsigned_abs());
-    let text = if s >= 86_400 {
-        format!("{}d{}h", s / 86_400, s % 86_400 / 3600)
-    } else if s >= 3600 {
-        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
-    } else if s >= 60 {
-        format!("{}m", s / 60)
+    let (day, hour, minute) = (
+        DAY.unsigned_abs(),
+        HOUR.unsigned_abs(),
+        MINUTE.unsigned_abs(),
+    );
+    let text = if s >= day {
+        format!("{}d{}h", s / day, s % day / hour)
+    } else if s >= hour {
+        format!("{}h{:02}m", s / hour, s % hour / minute)
+    } else if s >= minute {
+        format!("{}m", s / minute)
     } else {
         format!("{s}s")
     };
@@ -44,7 +57,7 @@ pub fn fmt_age(secs: i64) -> String {
 pub fn bucket(age: i64) -> usize {
     BUCKETS
         .iter()
-        .position(|m| age <= m * 60)
+        .position(|m| age <= m * MINUTE)
         .unwrap_or(BUCKETS.len())
 }
 
@@ -117,7 +130,7 @@ pub struct Recipient {
     pub arrival: i64,
     pub age: i64,
     pub held: bool,
-    pub cause: Option<&'static str>,
+    pub cause: Option<Cause>,
     pub first_421: Option<i64>,
     pub last_attempt: Option<i64>,
     pub attempts: u32,
@@ -138,7 +151,7 @@ pub struct DomainRow {
     pub domain: String,
     pub provider: String,
     /// The most frequent cause among them.
-    pub cause: &'static str,
+    pub cause: Cause,
     pub recipients: u64,
     pub messages: u64,
     pub oldest_age: i64,
@@ -161,7 +174,7 @@ pub struct MessageRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct Action {
     pub domain: String,
-    pub cause: &'static str,
+    pub cause: Cause,
     pub commands: Vec<String>,
     pub advice: Vec<&'static str>,
 }
@@ -236,7 +249,10 @@ pub fn watch(
                     failing = false;
                 }
                 Err(e) if !failing => {
-                    crate::say!("maillog421: --queue-every: {}", escape(&format!("{e:#}")));
+                    crate::say!(
+                        "maillog421: --queue-every: {}",
+                        crate::text::escape_control(&format!("{e:#}"))
+                    );
                     failing = true;
                 }
                 Err(_) => {}
@@ -244,10 +260,6 @@ pub fn watch(
             std::thread::sleep(pause);
         }
     });
-}
-
-fn escape(s: &str) -> String {
-    crate::text::escape_control(s)
 }
 
 /// Runs `queue`, writing the report to `out`; how it ended.

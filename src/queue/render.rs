@@ -5,6 +5,8 @@
 use std::io::{self, Write};
 
 use super::{BUCKETS, QueueReport, Status, fmt_age};
+use crate::classify::Cause;
+use crate::render::fmt::cell;
 use crate::text::{csv_safe, escape_control};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,17 +57,6 @@ fn bucket_names() -> Vec<String> {
     v
 }
 
-fn cut(s: &str, n: usize) -> String {
-    let s = escape_control(s);
-    if s.chars().count() <= n {
-        s
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
-    }
-}
-
 pub fn write(
     r: &QueueReport,
     format: QueueFormat,
@@ -108,7 +99,7 @@ fn csv(r: &QueueReport, out: &mut dyn Write) -> io::Result<()> {
             csv_safe(&q.recipient),
             csv_safe(&q.domain),
             csv_safe(&q.provider),
-            q.cause.unwrap_or("").to_string(),
+            q.cause.map_or("", Cause::name).to_string(),
             q.age.to_string(),
             q.arrival.to_string(),
             opt(q.first_421),
@@ -253,13 +244,13 @@ fn table(r: &QueueReport, top: usize, out: &mut dyn Write) -> io::Result<()> {
                 Status::Waiting421 => {
                     row.push(q.first_421.map(stamp).unwrap_or_default());
                     row.push(q.attempts.to_string());
-                    row.push(q.cause.unwrap_or("").to_string());
-                    row.push(cut(q.last_reply.as_deref().unwrap_or(""), 70));
+                    row.push(q.cause.map_or("", Cause::name).to_string());
+                    row.push(cell(q.last_reply.as_deref().unwrap_or(""), 70));
                 }
                 Status::OtherDeferral => {
                     row.push(q.attempts.to_string());
                     row.push(q.reason_kind.unwrap_or("").to_string());
-                    row.push(cut(q.last_reply.as_deref().unwrap_or(""), 80));
+                    row.push(cell(q.last_reply.as_deref().unwrap_or(""), 80));
                 }
                 Status::NoHistory => {}
             }

@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::Render;
+use crate::report::Render;
 use crate::report::Report;
 use crate::text::csv_safe;
 

@@ -3,6 +3,7 @@
 //! report times shortened for display. Renderers format with these and
 //! compute nothing else; HTML escaping stays in `html`.
 
+use crate::classify::Cause;
 use crate::text::escape_control;
 use crate::window::{DAY, HOUR, MINUTE};
 
@@ -56,6 +57,15 @@ pub fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "-".to_string(), |s| format!("{:.1}%", s * 100.0))
 }
 
+/// Causes by name, space-separated: `rate-limit capacity`.
+pub fn cause_list(causes: &[Cause]) -> String {
+    causes
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `12345` → `12,345`.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -75,15 +85,21 @@ pub fn short_time(s: &str) -> String {
         .map_or_else(|| s.to_string(), |t| t.replacen('T', " ", 1))
 }
 
+/// `2026-11-22T10:00:10+01:00` shown as `2026-11-22 10:00:10`.
+pub fn long_time(s: &str) -> String {
+    s.get(..19)
+        .map_or_else(|| s.to_string(), |t| t.replacen('T', " ", 1))
+}
+
 /// The start (or end) of a window of `window` seconds, to the minute
 /// (`2026-11-22 10:00`), or to the second when windows are not whole
 /// minutes (`2026-11-22 10:00:10`): six 10-second windows must not read alike.
 pub fn window_time(s: &str, window: i64) -> String {
     if window % MINUTE == 0 {
-        return short_time(s);
+        short_time(s)
+    } else {
+        long_time(s)
     }
-    s.get(..19)
-        .map_or_else(|| s.to_string(), |t| t.replacen('T', " ", 1))
 }
 
 #[cfg(test)]
@@ -119,6 +135,10 @@ mod tests {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(999), "999");
         assert_eq!(short_time("2026-11-22T10:00:00+01:00"), "2026-11-22 10:00");
+        assert_eq!(
+            long_time("2026-11-22T10:00:10+01:00"),
+            "2026-11-22 10:00:10"
+        );
         assert_eq!(
             window_time("2026-11-22T10:00:10+01:00", 10),
             "2026-11-22 10:00:10"

@@ -13,19 +13,14 @@ pub mod rules;
 pub mod table;
 pub mod term;
 
-use std::io::{self, Write};
 
 use self::csv::{By, Csv};
 use self::html::Html;
 use self::report_json::Json;
 use self::table::TableRender;
 use self::term::Term;
-use crate::report::Report;
 
-/// Renders a report into bytes.
-pub trait Render {
-    fn render(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
-}
+pub use crate::report::Render;
 
 /// The formats a report can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 
 use std::io::{self, Write};
 
-use super::Render;
 use super::json::write_pretty;
+use crate::report::Render;
 use crate::report::Report;
 
 /// `report --format json`: the [`Report`] as one pretty-printed document,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::aggregate::{Aggregate, DomainStats, ReplyStats};
 use crate::analysis::load::load;
-use crate::analysis::offenders::{self, Grid, repeat};
+use crate::analysis::offenders::{self, Period, repeat};
 use crate::analysis::per_1000;
 use crate::analysis::provider::provider_of;
 use crate::classify::Cause;
@@ -66,21 +66,20 @@ impl Report {
             replies_421: t.by_kind[Kind::Reply.index()],
             inbound_421: t.by_kind[Kind::Inbound.index()],
         };
-        let windows_of = window::Grid::new(agg.window, agg.align);
-        let grid = Grid {
-            window: agg.window,
-            align: agg.align,
+        let grid = window::Grid::new(agg.window, agg.align);
+        let period = Period {
+            grid,
             midpoint: match (agg.first, agg.last) {
-                (Some(a), Some(b)) if windows_of.count(a, b) > 1 => Some(a + (b - a) / 2),
+                (Some(a), Some(b)) if grid.count(a, b) > 1 => Some(a + (b - a) / 2),
                 _ => None,
             },
         };
-        let by_domain = domain_rows(agg, outcomes, grid, zone);
+        let by_domain = domain_rows(agg, outcomes, period, zone);
 
         let by_category = Cause::ALL
             .iter()
             .map(|c| CategoryRow {
-                category: c.name(),
+                category: *c,
                 counts: KindCounts::from(&agg.causes[c.index()]),
                 meaning: c.meaning(),
             })
@@ -106,7 +105,7 @@ impl Report {
         let replies = reply_rows(agg);
         let top_unknown_replies = replies
             .iter()
-            .filter(|r| r.category == Cause::Unknown.name())
+            .filter(|r| r.category == Cause::Unknown)
             .map(|r| ReplyRow {
                 suggested_rule: Some(crate::rules::suggested_rule(&r.text)),
                 ..r.clone()
@@ -246,7 +245,7 @@ fn reply_rows(agg: &Aggregate) -> Vec<ReplyRow> {
                 deferrals_421: k[Kind::Deferred.index()],
                 suspended_421: k[Kind::Suspended.index()],
                 replies_421: k[Kind::Reply.index()],
-                category: cause.unwrap_or(Cause::Unknown).name(),
+                category: cause.unwrap_or(Cause::Unknown),
                 domains: domains.into_iter().take(5).collect(),
                 suggested_rule: None,
             },
@@ -262,7 +261,7 @@ fn reply_rows(agg: &Aggregate) -> Vec<ReplyRow> {
 }
 
 /// Domains with a 421 deferral or suspension, the most first.
-fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, grid: Grid, zone: Zone) -> Vec<DomainRow> {
+fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, period: Period, zone: Zone) -> Vec<DomainRow> {
     let time = |s: Option<i64>| s.map(|s| format_rfc3339(s, zone));
     let none = DomainOutcomes::default();
     let mut rows: Vec<DomainRow> = agg
@@ -275,17 +274,16 @@ fn domain_rows(agg: &Aggregate, outcomes: &Outcomes, grid: Grid, zone: Zone) -> 
             let domain = String::from_utf8_lossy(name).into_owned();
             let (by_kind, causes) = (d.by_kind(), d.causes());
             let deferrals = by_kind[Kind::Deferred.index()];
-            let categories: BTreeMap<&'static str, u64> = Cause::ALL
-                .iter()
+            let categories: BTreeMap<Cause, u64> = Cause::ALL
+                .into_iter()
                 .filter(|c| causes[c.index()] > 0)
-                .map(|c| (c.name(), causes[c.index()]))
+                .map(|c| (c, causes[c.index()]))
                 .collect();
             let top_category = Cause::ALL
-                .iter()
+                .into_iter()
                 .filter(|c| causes[c.index()] > 0)
-                .max_by_key(|c| (causes[c.index()], std::cmp::Reverse(c.index())))
-                .map(|c| c.name());
-            let repeat = repeat(d.windows(), grid);
+                .max_by_key(|c| (causes[c.index()], std::cmp::Reverse(c.index())));
+            let repeat = repeat(d.windows(), period);
             DomainRow {
                 provider: provider_of(&domain, d.host.as_deref()),
                 deferrals_421: deferrals,

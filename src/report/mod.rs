@@ -52,3 +52,10 @@ pub struct Report {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub by_server: Vec<crate::servers::ServerRow>,
 }
+
+/// Renders a report into bytes: what every renderer in `render` is (it
+/// lives here, beside what it reads, so that `render`'s dispatch can name
+/// its renderers without the renderers naming `render`).
+pub trait Render {
+    fn render(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+}

@@ -4,9 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::analysis::offenders::Repeat;
+use crate::classify::Cause;
 use crate::event::Kind;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -44,8 +45,10 @@ pub struct DomainRow {
     pub windows: usize,
     pub first: Option<String>,
     pub last: Option<String>,
-    pub categories: BTreeMap<&'static str, u64>,
-    pub top_category: Option<&'static str>,
+    /// 421 deferrals per cause (causes with none left out).
+    #[serde(serialize_with = "by_name")]
+    pub categories: BTreeMap<Cause, u64>,
+    pub top_category: Option<Cause>,
     pub top_reply: Option<String>,
     /// Who runs the domain's mail servers (see the provider roll-up).
     pub provider: String,
@@ -127,7 +130,7 @@ impl KindCounts {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CategoryRow {
-    pub category: &'static str,
+    pub category: Cause,
     #[serde(flatten)]
     pub counts: KindCounts,
     pub meaning: &'static str,
@@ -140,6 +143,8 @@ pub struct StageRow {
     pub counts: KindCounts,
 }
 
+/// A remote host (the receiver's MX) that answered 421; our own servers
+/// are [`crate::servers::ServerRow`] (`--by-host`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct HostRow {
     pub host: String,
@@ -171,7 +176,7 @@ pub struct ReplyRow {
     pub suspended_421: u64,
     /// Host-level lines with this reply (they repeat an attempt).
     pub replies_421: u64,
-    pub category: &'static str,
+    pub category: Cause,
     /// Recipient domains seen with this reply (up to 5).
     pub domains: Vec<String>,
     /// For an unclassified reply: a rules-file entry to paste and finish.
@@ -183,6 +188,14 @@ pub struct ReplyRow {
 pub struct ClientRow {
     pub client: String,
     pub inbound_421: u64,
+}
+
+/// Counts per cause as a JSON object keyed by cause name, in name order
+/// (the order the document has always had; [`Cause`] sorts in table order).
+fn by_name<S: Serializer>(counts: &BTreeMap<Cause, u64>, s: S) -> Result<S::Ok, S::Error> {
+    let mut named: Vec<(&'static str, u64)> = counts.iter().map(|(c, n)| (c.name(), *n)).collect();
+    named.sort_unstable();
+    s.collect_map(named)
 }
 
 impl ProviderRow {
@@ -199,5 +212,27 @@ impl ProviderRow {
             names.push_str(&format!(" +{}", self.domains.len() - n));
         }
         names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_are_written_in_name_order() {
+        // Table order is capacity, timeout, ..., auth-policy; the JSON keys
+        // have always been sorted by name.
+        let counts = BTreeMap::from([
+            (Cause::Timeout, 1),
+            (Cause::Capacity, 3),
+            (Cause::AuthPolicy, 2),
+        ]);
+        let mut out = Vec::new();
+        by_name(&counts, &mut serde_json::Serializer::new(&mut out)).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"auth-policy":2,"capacity":3,"timeout":1}"#
+        );
     }
 }

@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 
 use crate::parse::time::format_rfc3339;
+use crate::render::fmt::short_time;
 
 use super::Settings;
 
@@ -58,10 +59,7 @@ pub(super) fn useless_input(
     }
     let first = spans.iter().map(|s| s.0).min().unwrap_or(0);
     let last = spans.iter().map(|s| s.1).max().unwrap_or(0);
-    let when = |t: i64| {
-        let s = format_rfc3339(t, a.input.zone).replacen('T', " ", 1);
-        s.get(..16).unwrap_or(&s).to_string()
-    };
+    let when = |t: i64| short_time(&format_rfc3339(t, a.input.zone));
     let day = format_rfc3339(start, a.input.zone);
     let why = if last < start {
         "Has log rotation stalled, or is this the wrong file?"

@@ -17,11 +17,13 @@ use crate::exit::ExitCode;
 use crate::output::Output;
 use crate::parse::time::format_rfc3339;
 use crate::pipeline::{build_report, scan_all, scan_inputs};
+use crate::render::fmt::cell;
 use crate::report::Report;
 use crate::when::parse_when;
+use crate::window;
 use inputs::{spool_streams, useless_input};
 pub use text::subject;
-use text::{clip, html_day, wrap};
+use text::{html_day, wrap};
 
 /// `--fail-above N` (all 421 deferrals) or `domain:N` (any one domain).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,25 +84,26 @@ fn day_input(a: &Settings, since: i64, until: i64) -> InputSettings {
     }
 }
 
-/// Midnight starting `date` in the zone (DST-safe: each day is found by
-/// its own date, not by adding 24 hours).
-fn midnight(date: NaiveDate, a: &Settings) -> Result<i64> {
-    parse_when(&date.format("%Y-%m-%d").to_string(), a.input.zone, 0).map_err(anyhow::Error::msg)
+/// The local day `date` as `[start, end)`.
+fn day_span(date: NaiveDate, a: &Settings) -> Result<(i64, i64)> {
+    window::day_span(a.input.zone, date).ok_or_else(|| anyhow::anyhow!("`{date}`: no such date"))
 }
 
 /// The 7 days before the report day, the day before first.
 fn earlier_days(a: &Settings, date: NaiveDate) -> Result<Vec<Day>> {
     let first = date - Days::new(7);
-    let (since, until) = (midnight(first, a)?, midnight(date, a)?);
+    let (since, until) = (day_span(first, a)?.0, day_span(date, a)?.0);
     let input = day_input(a, since, until);
-    let cfg = input.scan_config(3600, false).map_err(anyhow::Error::msg)?;
+    let cfg = input
+        .scan_config(window::HOUR, false)
+        .map_err(anyhow::Error::msg)?;
     let sources = crate::pipeline::sources(&input)?;
     let mut scanned = scan_all(&sources, &cfg, None)?;
     let report = build_report(&mut scanned, &cfg);
     let mut days = Vec::new();
     for k in 1..=7u64 {
         let d = date - Days::new(k);
-        let (from, to) = (midnight(d, a)?, midnight(d + Days::new(1), a)?);
+        let (from, to) = day_span(d, a)?;
         let mut day = Day::default();
         for w in report
             .by_window
@@ -139,7 +142,7 @@ pub fn run(a: &Settings, colour: bool, stdout: &mut dyn Write) -> Result<ExitCod
     let start = parse_when(&a.day, zone, now).map_err(anyhow::Error::msg)?;
     let date_text = format_rfc3339(start, zone)[..10].to_string();
     let date = NaiveDate::parse_from_str(&date_text, "%Y-%m-%d").context("the day")?;
-    let end = midnight(date + Days::new(1), a)?;
+    let end = day_span(date, a)?.1;
 
     let (cfg, mut scanned, failed) = scan_inputs(&day_input(a, start, end), a.window, false)?;
     let problem = useless_input(&scanned, start, end, a);
@@ -165,7 +168,7 @@ pub fn run(a: &Settings, colour: bool, stdout: &mut dyn Write) -> Result<ExitCod
         crate::say!("maillog421: summary: {why}");
         let title = format!(
             "maillog421: no summary for {date_text} on {}: {what}",
-            clip(&host, 16)
+            cell(&host, 16)
         );
         if a.html {
             let esc = crate::render::html::esc;

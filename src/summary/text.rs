@@ -2,7 +2,9 @@
 
 use crate::classify::Cause;
 use crate::guidance::guidance;
+use crate::render::fmt::{cell, human_window};
 use crate::report::Report;
+use crate::window::HOUR;
 
 use super::Day;
 
@@ -65,20 +67,11 @@ pub(super) fn wrap(text: &str, indent: &str, width: usize) -> String {
     crate::guidance::wrap(text, indent, &format!("{indent}  "), width).join("\n")
 }
 
-pub(super) fn clip(s: &str, max: usize) -> String {
-    let s = crate::text::escape_control(s);
-    if s.chars().count() > max {
-        s.chars().take(max - 1).chain(['…']).collect()
-    } else {
-        s
-    }
-}
-
 /// The first line: a mail subject, at most 80 columns (a long host name or
 /// top domain is shortened, the top domain dropped before the count).
 pub fn subject(r: &Report, host: &str, date: &str) -> String {
     let n = r.totals.deferrals_421;
-    let host = clip(host, 24);
+    let host = cell(host, 24);
     if n == 0 {
         return format!("maillog421: no deferrals with 421 on {host} for {date}");
     }
@@ -92,7 +85,7 @@ pub fn subject(r: &Report, host: &str, date: &str) -> String {
     if room < 8 {
         return head;
     }
-    format!("{head}, top {}{count}", clip(&d.domain, room))
+    format!("{head}, top {}{count}", cell(&d.domain, room))
 }
 
 pub(super) fn text(
@@ -199,9 +192,9 @@ pub(super) fn text(
             &mut o,
             format!(
                 "  {:<30}{:>8}  {:<16}{:>11}{:>9}",
-                clip(&d.domain, 29),
+                cell(&d.domain, 29),
                 d.deferrals_421,
-                d.top_category.unwrap_or("-"),
+                d.top_category.map_or("-", Cause::name),
                 x.recovered,
                 x.pending
             ),
@@ -257,8 +250,8 @@ pub(super) fn text(
         push(
             &mut o,
             match r.window_seconds {
-                3600 => "Peak hours".to_string(),
-                w => format!("Peak {} windows", crate::analysis::headline::window_name(w)),
+                HOUR => "Peak hours".to_string(),
+                w => format!("Peak {} windows", human_window(w)),
             },
         );
         for w in peaks.iter().take(3) {
@@ -293,10 +286,10 @@ pub(super) fn text(
             let head = format!(
                 "  stuck, first 421 at {}: {}",
                 p.first_421.get(11..16).unwrap_or(&p.first_421),
-                clip(&p.id, 24),
+                cell(&p.id, 24),
             );
             let room = 80 - head.chars().count() - 1;
-            push(&mut o, format!("{head} {}", clip(&p.recipient, room)));
+            push(&mut o, format!("{head} {}", cell(&p.recipient, room)));
         }
     }
 

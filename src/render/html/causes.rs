@@ -50,7 +50,7 @@ impl Html {
             .iter()
             .map(|c| {
                 let k = kind_values(&c.counts);
-                let mut row = vec![esc(c.category)];
+                let mut row = vec![c.category.to_string()];
                 row.extend(k.iter().map(|n| thousands(*n)));
                 row.push(format!("<span class=\"long\">{}</span>", esc(c.meaning)));
                 row
@@ -70,10 +70,7 @@ impl Html {
             .by_category
             .iter()
             .filter(|c| c.counts.deferrals_421 + c.counts.inbound_421 > 0)
-            .filter_map(|c| {
-                cause_named(c.category)
-                    .map(|cause| (cause, c.counts.deferrals_421, c.counts.inbound_421))
-            })
+            .map(|c| (c.category, c.counts.deferrals_421, c.counts.inbound_421))
             .collect();
         if cats.is_empty() {
             return Ok(());
@@ -85,7 +82,7 @@ impl Html {
             let domains: Vec<&str> = r
                 .by_domain
                 .iter()
-                .filter(|d| d.categories.contains_key(cause.name()))
+                .filter(|d| d.categories.contains_key(&cause))
                 .take(6)
                 .map(|d| d.domain.as_str())
                 .collect();
@@ -148,7 +145,7 @@ impl Html {
                 reply_cells(
                     x,
                     [
-                        esc(x.category),
+                        x.category.to_string(),
                         reply_text(x),
                         format!("<span class=\"long\">{domains}</span>"),
                     ],

@@ -99,7 +99,7 @@ fn domain_bars(s: &mut String, fit: Fit, rows: &[&DomainRow]) -> fmt::Result {
     for (i, d) in rows.iter().enumerate() {
         let y = top_pad + i as f64 * row_h;
         let bw = (d.deferrals_421 as f64 / top as f64 * plot_w).max(1.0);
-        let cause = d.top_category.unwrap_or("");
+        let cause = d.top_category.map_or("", Cause::name);
         write!(
             s,
             "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\

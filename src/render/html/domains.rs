@@ -19,7 +19,7 @@ impl Html {
                     thousands(d.deferrals_421),
                     thousands(d.delivery_attempts),
                     format!("{:.1}", d.rate_per_1000),
-                    esc(d.top_category.unwrap_or("-")),
+                    d.top_category.map_or("-", Cause::name).to_string(),
                     thousands(x.with_421),
                     thousands(x.recovered),
                     thousands(x.bounced),

@@ -11,13 +11,14 @@
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
-use super::Render;
 use super::fmt::{
-    cell, duration, human_window, opt_duration, percent, short_time, thousands, window_time,
+    cause_list, cell, duration, human_window, opt_duration, percent, short_time, thousands,
+    window_time,
 };
 use crate::analysis::per_1000;
 use crate::classify::Cause;
 use crate::guidance::{Guidance, guidance};
+use crate::report::Render;
 use crate::report::{KindCounts, Report};
 use crate::text::escape_control;
 
@@ -119,10 +120,6 @@ fn prose(s: &str) -> String {
 /// Log text cut to `max` characters, then escaped.
 fn clip(s: &str, max: usize) -> String {
     esc(&cell(s, max))
-}
-
-fn cause_named(name: &str) -> Option<Cause> {
-    Cause::ALL.iter().copied().find(|c| c.name() == name)
 }
 
 fn kind_values(k: &KindCounts) -> [u64; 4] {

@@ -196,7 +196,7 @@ impl Html {
                         "<span class=\"long\">{}</span>",
                         clip(&e.top_domains.join(" "), 80)
                     ),
-                    esc(&e.top_categories.join(" ")),
+                    cause_list(&e.top_categories),
                 ]
             })
             .collect();

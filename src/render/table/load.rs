@@ -64,7 +64,7 @@ impl TableRender {
                 ep.delivery_attempts.to_string(),
                 format!("{:.1}", ep.rate_per_1000),
                 cell(&ep.top_domains.join(" "), 50),
-                ep.top_categories.join(" "),
+                crate::render::fmt::cause_list(&ep.top_categories),
             ]);
         }
         e.right(3..6).drop_first(&[2, 1, 4]).gives(6);

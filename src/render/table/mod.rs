@@ -4,9 +4,10 @@
 
 use std::io::{self, Write};
 
-use super::Render;
 use super::fmt::{cell, human_window, short_time, window_time};
 use super::term::Term;
+use crate::classify::Cause;
+use crate::report::Render;
 use crate::report::{ReplyRow, Report};
 use crate::text::escape_control;
 
@@ -90,7 +91,7 @@ impl Render for TableRender {
                     row.windows.to_string(),
                     row.first.as_deref().map(short_time).unwrap_or_default(),
                     row.last.as_deref().map(short_time).unwrap_or_default(),
-                    row.top_category.unwrap_or("").to_string(),
+                    row.top_category.map_or("", Cause::name).to_string(),
                 ]);
             }
             d.right(1..5).drop_first(&[4, 5, 6]).gives(0);
