@@ -13,7 +13,6 @@ pub mod rules;
 pub mod table;
 pub mod term;
 
-
 use self::csv::{By, Csv};
 use self::html::Html;
 use self::report_json::Json;
@@ -67,6 +66,7 @@ mod tests {
     use super::*;
     use crate::aggregate::Aggregate;
     use crate::parse::time::Zone;
+    use crate::report::Report;
     use crate::retry::Outcomes;
     use crate::window::HOUR;
 
