@@ -4,10 +4,25 @@
 
 use serde::Serialize;
 
-/// Declares [`Cause`] from its table: variant, name, meaning. The name is
-/// the variant in kebab case (what serde writes too).
+/// Whose move a cause is: what `follow` colours a cause by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Our sending (rate, reputation): ours to fix.
+    Sender,
+    /// The receiver's load or backend: wait, or spread the load.
+    Receiver,
+    /// The path or policy between us (timeouts, authentication).
+    Path,
+    /// Expected to pass on retry (greylisting).
+    Passing,
+    /// Not known.
+    Unknown,
+}
+
+/// Declares [`Cause`] from its table: variant, name, side, meaning. The
+/// name is the variant in kebab case (what serde writes too).
 macro_rules! cause_table {
-    ($($(#[$doc:meta])* $variant:ident => $name:literal, $meaning:literal;)+) => {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal, $side:ident, $meaning:literal;)+) => {
         /// Why a server answered 421.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(rename_all = "kebab-case")]
@@ -25,6 +40,13 @@ macro_rules! cause_table {
                 }
             }
 
+            /// Whose move it is.
+            pub fn side(self) -> Side {
+                match self {
+                    $(Cause::$variant => Side::$side,)+
+                }
+            }
+
             /// One line on what the category means, for the report.
             pub fn meaning(self) -> &'static str {
                 match self {
@@ -36,24 +58,24 @@ macro_rules! cause_table {
 }
 
 cause_table! {
-    Capacity => "capacity",
+    Capacity => "capacity", Receiver,
         "receiver busy, out of resources or in maintenance";
-    ConnectionLimit => "connection-limit",
+    ConnectionLimit => "connection-limit", Receiver,
         "too many connections or messages per connection";
-    Timeout => "timeout",
+    Timeout => "timeout", Path,
         "a command or the data timed out, connection lost";
-    RateLimit => "rate-limit",
+    RateLimit => "rate-limit", Sender,
         "sending too fast or too much for the receiver";
-    Reputation => "reputation",
+    Reputation => "reputation", Sender,
         "sender IP or domain reputation, complaints, blocklists";
-    AuthPolicy => "auth-policy",
+    AuthPolicy => "auth-policy", Path,
         "SPF/DKIM/DMARC, reverse DNS, TLS or local policy";
-    Greylisting => "greylisting",
+    Greylisting => "greylisting", Passing,
         "first attempt greylisted; a retry is expected to pass";
-    Downstream => "downstream",
+    Downstream => "downstream", Receiver,
         "the receiver's own backend failed or is shutting down";
     /// No phrase or enhanced code decided; always the last.
-    Unknown => "unknown",
+    Unknown => "unknown", Unknown,
         "no known phrase or enhanced code";
 }
 

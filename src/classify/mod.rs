@@ -13,7 +13,7 @@ pub mod cause;
 mod phrases;
 pub mod provider;
 
-pub use cause::Cause;
+pub use cause::{Cause, Side};
 pub use phrases::{PHRASES, Phrase};
 
 use crate::parse::Condition;

@@ -85,12 +85,13 @@ const STUCK_SHOWN_JSON: usize = 20;
 const STUCK_SHOWN_TEXT: usize = 5;
 
 fn cause_style(c: Cause) -> Style {
-    let colour = match c {
-        Cause::RateLimit | Cause::Reputation => AnsiColor::Red,
-        Cause::Capacity | Cause::ConnectionLimit | Cause::Downstream => AnsiColor::Yellow,
-        Cause::Greylisting => AnsiColor::Green,
-        Cause::Timeout | Cause::AuthPolicy => AnsiColor::Magenta,
-        Cause::Unknown => AnsiColor::BrightBlack,
+    use crate::classify::Side;
+    let colour = match c.side() {
+        Side::Sender => AnsiColor::Red,
+        Side::Receiver => AnsiColor::Yellow,
+        Side::Passing => AnsiColor::Green,
+        Side::Path => AnsiColor::Magenta,
+        Side::Unknown => AnsiColor::BrightBlack,
     };
     Style::new().fg_color(Some(colour.into()))
 }
