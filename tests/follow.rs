@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -27,19 +27,8 @@ fn spawn_follow(args: &[&str]) -> (Child, mpsc::Receiver<String>, mpsc::Receiver
         .stderr(Stdio::piped())
         .spawn()
         .expect("follow starts");
-    let pipe = |r: Box<dyn std::io::Read + Send>| {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for l in BufReader::new(r).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        rx
-    };
-    let out = pipe(Box::new(child.stdout.take().unwrap()));
-    let err = pipe(Box::new(child.stderr.take().unwrap()));
+    let out = common::line_channel(child.stdout.take().unwrap());
+    let err = common::line_channel(child.stderr.take().unwrap());
     (child, out, err)
 }
 
@@ -541,29 +530,12 @@ fn session_forgets_small_domains_but_keeps_totals_and_top_domains_exact() {
         c.args([
             "follow", "--tz", "utc", "--format", "json", "--every", "0", "-",
         ])
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("TZ", "UTC");
         if let Some(cap) = cap {
             c.env("MAILLOG421_FOLLOW_DOMAINS", cap);
         }
-        let mut child = c.spawn().unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let text = input.clone();
-        let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()).unwrap());
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        common::json_lines(&common::with_stdin(&mut c, &input))
+            .into_iter()
             .find(|v| v["type"] == "summary")
             .map(|mut v| {
                 // Wall-clock times: the run's start and end.

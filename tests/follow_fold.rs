@@ -5,42 +5,22 @@
 //! come from the fixtures' own truth files or from counting the lines here.
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::process::{Command, Stdio};
+
+use std::process::Command;
 
 mod common;
 
 /// `follow ARGS -` with `input` on stdin: every JSON object it wrote.
 fn follow_json(args: &[&str], input: &str) -> Vec<serde_json::Value> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_maillog421"))
-        .arg("follow")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_maillog421"));
+    cmd.arg("follow")
         .args([
             "--tz", "utc", "--year", "2026", "--format", "json", "--every", "0",
         ])
         .args(args)
         .arg("-")
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let text = input.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()).unwrap());
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .collect()
+        .env("TZ", "UTC");
+    common::json_lines(&common::with_stdin(&mut cmd, input))
 }
 
 /// The 421 events of `follow ARGS -`.
@@ -122,20 +102,12 @@ fn issue_15_follow_session_lists_the_stuck_recipients() {
 #[test]
 fn issue_15_follow_session_text_says_the_retry_outcomes() {
     let log = "real/postfix/maillog-classic";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_maillog421"))
-        .args([
-            "follow", "--tz", "utc", "--year", "2026", "--every", "0", "-",
-        ])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let text = read(log);
-    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()).unwrap());
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_maillog421"));
+    cmd.args([
+        "follow", "--tz", "utc", "--year", "2026", "--every", "0", "-",
+    ])
+    .env("NO_COLOR", "1");
+    let out = common::with_stdin(&mut cmd, &read(log));
     let out = String::from_utf8(out.stdout).unwrap();
     let want = &tsv_rows("real/expected-retries.tsv", log)[0];
     let line = format!(

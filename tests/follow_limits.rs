@@ -5,11 +5,13 @@
 
 use std::collections::BTreeSet;
 use std::fs::OpenOptions;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+mod common;
 
 /// Generous: the debug build on a loaded 2-core machine.
 const PATIENCE: Duration = Duration::from_secs(180);
@@ -30,19 +32,8 @@ impl Follow {
             .stderr(Stdio::piped())
             .spawn()
             .expect("follow starts");
-        let pipe = |r: Box<dyn std::io::Read + Send>| {
-            let (tx, rx) = mpsc::channel();
-            std::thread::spawn(move || {
-                for l in BufReader::new(r).lines().map_while(Result::ok) {
-                    if tx.send(l).is_err() {
-                        break;
-                    }
-                }
-            });
-            rx
-        };
-        let out = pipe(Box::new(child.stdout.take().unwrap()));
-        let err = pipe(Box::new(child.stderr.take().unwrap()));
+        let out = common::line_channel(child.stdout.take().unwrap());
+        let err = common::line_channel(child.stderr.take().unwrap());
         Follow { child, out, err }
     }
 

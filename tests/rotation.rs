@@ -17,7 +17,7 @@ mod common;
 use common::{is_root, open_tempdir};
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -51,19 +51,8 @@ fn spawn_follow(
         None => c.stderr(Stdio::piped()),
     };
     let mut child = c.spawn().expect("follow starts");
-    let pipe = |r: Box<dyn std::io::Read + Send>| {
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for l in BufReader::new(r).lines().map_while(Result::ok) {
-                if tx.send(l).is_err() {
-                    break;
-                }
-            }
-        });
-        rx
-    };
-    let out = pipe(Box::new(child.stdout.take().unwrap()));
-    let err = child.stderr.take().map(|e| pipe(Box::new(e)));
+    let out = common::line_channel(child.stdout.take().unwrap());
+    let err = child.stderr.take().map(common::line_channel);
     (child, out, err)
 }
 
