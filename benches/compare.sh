@@ -165,7 +165,7 @@ check_truth() {
 		my ($rep, $tr) = map { local $/; open my $f, "<", $_ or die "$_: $!"; decode_json(<$f>) } @ARGV;
 		my $t = $rep->{totals};
 		my @bad;
-		for my $k (qw(lines delivered deferred bounced messages_received deferrals_421
+		for my $k (qw(lines delivered deferred bounced retry_skipped messages_received deferrals_421
 		              suspended_421 replies_421 inbound_421)) {
 			push @bad, "$k: maillog421 $t->{$k}, truth $tr->{$k}" if $t->{$k} != $tr->{$k};
 		}
