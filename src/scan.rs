@@ -21,6 +21,7 @@ use crate::input::layout::{self, Layout};
 use crate::input::open::decode;
 use crate::input::{LineReader, Opened, Source, open};
 use crate::notes::{self, Oddities};
+use crate::parse::cached::LineParser;
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed};
 pub use crate::report::inputs::InputStats;
@@ -371,6 +372,9 @@ fn read_part<R: Read>(
         out.fold.retries = None;
     }
     let mut clock = Clock::new(cfg.zone, hint);
+    let mut parser = LineParser::new(format);
+    // The parser generation whose stamp `last_time` is the time of.
+    let (mut stamps_from, mut last_time) = (u64::MAX, None);
     let fold = &mut out.fold;
     let mut line_no: u64 = 0;
     let servers = Servers::new(cfg.by_host, cfg.host.as_deref(), std::path::Path::new(path));
@@ -404,7 +408,14 @@ fn read_part<R: Read>(
             continue;
         };
         let line = peeled.line;
-        let (stamp, mta, record) = match layout::parse(format, peeled) {
+        // Which stamp the line has, when it is the parser's.
+        let (parsed, generation) = if peeled.stamp.is_none() {
+            let parsed = parser.parse(line);
+            (parsed, parser.generation())
+        } else {
+            (layout::parse(format, peeled), u64::MAX)
+        };
+        let (stamp, mta, record) = match parsed {
             Parsed::Entry { stamp, mta, record } => (stamp, mta, record),
             // Decided by the line alone (no state across lines), so a file
             // or chunk may start with the continuation of an earlier entry.
@@ -425,7 +436,11 @@ fn read_part<R: Read>(
                 continue;
             }
         };
-        let Some(time) = clock.resolve(&stamp) else {
+        // Lines with the stamp bytes of the last line resolved share its time.
+        if generation == u64::MAX || stamps_from != generation {
+            (stamps_from, last_time) = (generation, clock.resolve(&stamp));
+        }
+        let Some(time) = last_time else {
             fold.unparsed();
             continue;
         };

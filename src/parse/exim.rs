@@ -22,17 +22,27 @@ const EHLO_RESPONSE: &[u8] = b"(EHLO response was: ";
 /// Parses one physical line of an Exim mainlog.
 pub fn parse_line(line: &[u8]) -> Parsed<'_> {
     let line = super::trim_cr(line);
-    let Ok((rest, stamp)) = exim_stamp(line) else {
-        // Exim writes some entries with raw newlines: indented text, or the
-        // later lines of a multi-line SMTP reply (`421 4.7.0 ...`).
-        return if line.first().is_some_and(|b| *b == b' ' || *b == b'\t')
-            || super::reply::code_at(line).is_some()
-        {
-            Parsed::Continuation
-        } else {
-            Parsed::Unparsed
-        };
-    };
+    match exim_stamp(line) {
+        Ok((rest, stamp)) => stamped(rest, stamp),
+        Err(_) => unstamped(line),
+    }
+}
+
+/// A line with no stamp. Exim writes some entries with raw newlines:
+/// indented text, or the later lines of a multi-line SMTP reply
+/// (`421 4.7.0 ...`).
+pub(super) fn unstamped(line: &[u8]) -> Parsed<'_> {
+    if line.first().is_some_and(|b| *b == b' ' || *b == b'\t')
+        || super::reply::code_at(line).is_some()
+    {
+        Parsed::Continuation
+    } else {
+        Parsed::Unparsed
+    }
+}
+
+/// A line whose stamp was read: `rest` starts right after it.
+pub(super) fn stamped(rest: &[u8], stamp: super::Stamp) -> Parsed<'_> {
     let Some(body) = rest.strip_prefix(b" ") else {
         return Parsed::Unparsed;
     };

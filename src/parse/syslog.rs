@@ -82,6 +82,12 @@ fn classic_fast(line: &[u8]) -> Option<Header<'_>> {
         return None;
     }
     let stamp = super::time::classic_fixed(&line[..15])?;
+    classic_after_stamp(line, stamp)
+}
+
+/// The rest of [`classic_fast`] once the 15-byte stamp of `line` is read
+/// (and `line` is at least 18 bytes long, with a space after the stamp).
+pub(super) fn classic_after_stamp(line: &[u8], stamp: Stamp) -> Option<Header<'_>> {
     let i = &line[16..];
     // ` YYYY ` after the time may be a year: the general parser decides.
     if i.len() > 4 && i[4] == b' ' && i[..4].iter().all(u8::is_ascii_digit) {
@@ -181,7 +187,7 @@ fn program_of_unit<'a>(unit: &'a [u8], message: &[u8]) -> &'a [u8] {
 }
 
 /// The record of a message whose stamp and program are known.
-fn entry<'a>(stamp: Stamp, program: &[u8], message: &'a [u8]) -> Parsed<'a> {
+pub(super) fn entry<'a>(stamp: Stamp, program: &[u8], message: &'a [u8]) -> Parsed<'a> {
     let unit = program.ends_with(b".service");
     let program = program_of_unit(program, message);
     if program == b"exim" || program == b"exim4" {
