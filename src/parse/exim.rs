@@ -73,7 +73,7 @@ fn skip_pid(body: &[u8]) -> &[u8] {
 }
 
 fn is_b62(b: &[u8]) -> bool {
-    b.iter().all(u8::is_ascii_alphanumeric)
+    super::bytes::all_alnum(b)
 }
 
 /// A message id (`1tA2b3-000AbC-1x` or Exim 4.97's `1tA2b3-00000000AbC-1xyz`)

@@ -16,7 +16,7 @@ const SUSPENDED: &[u8] = b"delivery temporarily suspended: ";
 /// A queue id (`4217E3011B47`, long `4JgyGN3kgGzMCn`) followed by `: `,
 /// or `NOQUEUE: `. Returns the id and the rest.
 fn queue_id(msg: &[u8]) -> (&[u8], &[u8]) {
-    let n = msg.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+    let n = super::bytes::alnum_run(msg);
     if (5..=20).contains(&n) && msg[n..].starts_with(b": ") {
         let id = &msg[..n];
         let hex_upper = id

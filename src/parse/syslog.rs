@@ -55,16 +55,14 @@ fn general(line: &[u8]) -> Option<Header<'_>> {
 /// and what a container prints when the daemon logs to stdout with no stamp.
 /// Byte by byte (this runs on every syslog line).
 pub fn program_message(i: &[u8]) -> Option<(&[u8], &[u8])> {
-    let n = i
-        .iter()
-        .position(|&b| b == b'[' || b == b':' || b == b' ')?;
+    let n = super::bytes::program_end(i)?;
     if n == 0 {
         return None;
     }
     let program = &i[..n];
     let mut rest = &i[n..];
     if rest[0] == b'[' {
-        let digits = rest[1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let digits = super::bytes::digit_run(&rest[1..]);
         if digits > 0 && rest.get(1 + digits) == Some(&b']') {
             rest = &rest[2 + digits..];
         }
