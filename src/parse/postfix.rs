@@ -16,16 +16,24 @@ const SUSPENDED: &[u8] = b"delivery temporarily suspended: ";
 /// A queue id (`4217E3011B47`, long `4JgyGN3kgGzMCn`) followed by `: `,
 /// or `NOQUEUE: `. Returns the id and the rest.
 fn queue_id(msg: &[u8]) -> (&[u8], &[u8]) {
-    let n = super::bytes::alnum_run(msg);
+    // One pass over the letters and digits: their count, whether all are
+    // upper-case hex, whether any is a digit. A run longer than 20 is no id.
+    let (mut n, mut hex_upper, mut digit) = (0, true, false);
+    while n < msg.len() && n <= 20 {
+        match msg[n] {
+            b'0'..=b'9' => digit = true,
+            b'A'..=b'F' => {}
+            b'G'..=b'Z' | b'a'..=b'z' => hex_upper = false,
+            _ => break,
+        }
+        n += 1;
+    }
     if (5..=20).contains(&n) && msg[n..].starts_with(b": ") {
         let id = &msg[..n];
-        let hex_upper = id
-            .iter()
-            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b));
         // Short ids are upper-case hex and may be all letters (`FBCBECAEDF`);
         // long ids mix cases and digits.
-        let long = n >= 10 && id.iter().any(u8::is_ascii_digit);
-        if id == b"NOQUEUE" || hex_upper || long {
+        let long = n >= 10 && digit;
+        if hex_upper || long || id == b"NOQUEUE" {
             return (id, &msg[n + 2..]);
         }
     }
