@@ -350,7 +350,10 @@ fn read_chunks(file: &File, size: u64, read: &Reading<'_>, cfg: &ScanConfig) -> 
             read_part(LineReader::new(chunk), read, cfg, None)
         })
         .collect();
-    let mut whole = Part::new(cfg);
+    // The first chunk's part is the whole's start as it is (moved, not
+    // merged into an empty one); the later ones are laid over it in order.
+    let mut parts = parts.into_iter();
+    let mut whole = parts.next().unwrap_or_else(|| Part::new(cfg));
     for p in parts {
         whole.append(p, cfg.unparsed_examples);
     }

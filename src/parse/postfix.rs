@@ -18,16 +18,37 @@ const SUSPENDED: &[u8] = b"delivery temporarily suspended: ";
 fn queue_id(msg: &[u8]) -> (&[u8], &[u8]) {
     // One pass over the letters and digits: their count, whether all are
     // upper-case hex, whether any is a digit. A run longer than 20 is no id.
-    let (mut n, mut hex_upper, mut digit) = (0, true, false);
-    while n < msg.len() && n <= 20 {
-        match msg[n] {
-            b'0'..=b'9' => digit = true,
-            b'A'..=b'F' => {}
-            b'G'..=b'Z' | b'a'..=b'z' => hex_upper = false,
-            _ => break,
+    const DIGIT: u8 = 1;
+    const HEX: u8 = 2;
+    const OTHER: u8 = 4;
+    static CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = if c.is_ascii_digit() {
+                DIGIT
+            } else if matches!(c, b'A'..=b'F') {
+                HEX
+            } else if c.is_ascii_alphabetic() {
+                OTHER
+            } else {
+                0
+            };
+            b += 1;
         }
+        t
+    };
+    let (mut n, mut seen) = (0, 0u8);
+    while n < msg.len() && n <= 20 {
+        let c = CLASS[usize::from(msg[n])];
+        if c == 0 {
+            break;
+        }
+        seen |= c;
         n += 1;
     }
+    let (hex_upper, digit) = (seen & OTHER == 0, seen & DIGIT != 0);
     if (5..=20).contains(&n) && msg[n..].starts_with(b": ") {
         let id = &msg[..n];
         // Short ids are upper-case hex and may be all letters (`FBCBECAEDF`);
