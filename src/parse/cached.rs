@@ -80,6 +80,35 @@ impl LineParser {
             && (len <= 16 || word(line, 8) == word(&self.key, 8))
     }
 
+    /// The kept stamp with another second, when `line`'s first `len` bytes
+    /// differ from the kept ones only in the two digits of the second at
+    /// `sec` (at least 8): a new second of the same minute needs no parse.
+    fn next_second(&self, line: &[u8], len: usize, sec: usize) -> Option<Stamp> {
+        if self.len != len || line.len() < len {
+            return None;
+        }
+        let word = |s: &[u8], at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&s[at..at + 8]);
+            u64::from_ne_bytes(w)
+        };
+        if word(line, 0) != word(&self.key, 0)
+            || word(line, sec - 8) != word(&self.key, sec - 8)
+            || line[sec + 2..len] != self.key[sec + 2..len]
+        {
+            return None;
+        }
+        let (a, b) = (
+            line[sec].wrapping_sub(b'0'),
+            line[sec + 1].wrapping_sub(b'0'),
+        );
+        let second = u32::from(a) * 10 + u32::from(b);
+        (a < 10 && b < 10 && second <= 60).then_some(Stamp {
+            second,
+            ..self.stamp
+        })
+    }
+
     fn keep(&mut self, line: &[u8], len: usize, stamp: Stamp) {
         self.key[..len].copy_from_slice(&line[..len]);
         self.len = len;
@@ -107,6 +136,10 @@ impl LineParser {
         let plain = line.len() > 20 && line[19] == b' ' && !matches!(line[20], b'+' | b'-' | b'Z');
         if plain && self.same(line, 19) {
             return exim::stamped(&line[19..], self.reuse());
+        }
+        if plain && let Some(stamp) = self.next_second(line, 19, 17) {
+            self.keep(line, 19, stamp);
+            return exim::stamped(&line[19..], stamp);
         }
         match exim_stamp(line) {
             Ok((rest, stamp)) => {
@@ -138,10 +171,12 @@ impl LineParser {
                     }
                 };
             }
-            if trimmed[3] == b' '
-                && trimmed[6] == b' '
-                && let Some(stamp) = classic_fixed(&trimmed[..15])
-            {
+            let stamp = match self.next_second(trimmed, 16, 13) {
+                Some(stamp) => Some(stamp),
+                None if trimmed[3] == b' ' && trimmed[6] == b' ' => classic_fixed(&trimmed[..15]),
+                None => None,
+            };
+            if let Some(stamp) = stamp {
                 self.keep(trimmed, 16, stamp);
                 return match syslog::classic_after_stamp(trimmed, stamp) {
                     Some(h) => syslog::entry(h.stamp, h.program, h.message),
@@ -210,6 +245,12 @@ mod tests {
                 b"  continued text",
                 b"421 4.7.0 try later",
                 b"2026-11-22 10:00:02 [123] 1tA2b3-000AbC-1x Completed",
+                b"2026-11-22 10:00:59 1tA2b3-000AbC-1x Completed",
+                b"2026-11-22 10:00:60 1tA2b3-000AbC-1x Completed",
+                b"2026-11-22 10:00:61 1tA2b3-000AbC-1x Completed",
+                b"2026-11-22 10:00:6x 1tA2b3-000AbC-1x Completed",
+                b"2026-11-22 10:00:07 1tA2b3-000AbC-1x Completed",
+                b"2026-11-22 10:01:07 1tA2b3-000AbC-1x Completed",
                 b"2026-02-30 10:00:02 1tA2b3-000AbC-1x Completed",
                 b"2026-11-22 10:00:02 1tA2b3-000AbC-1x == e@f.test R=r T=t defer (-44) H=mx.f.test [192.0.2.3]: SMTP error from remote mail server after RCPT TO:<e@f.test>: 421 4.7.0 slow down",
                 b"garbage",
@@ -234,6 +275,13 @@ mod tests {
                 b"Nov 22 10:00:01 mx1 postfix",
                 b"Nov 22 10:00:01.5 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
                 b"Nov  2 10:00:01 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  2 10:00:02 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  2 10:00:60 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  2 10:00:61 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  2 10:00:7x mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  2 10:00:03 2016 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  2 10:00:04 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  2 10:00:04x",
                 b"Nov  2 10:00:01 mx1 exim[3]: 1tA2b3-000AbC-1x Completed",
                 b"2026-11-22T10:00:01+01:00 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
                 b"<22>1 2026-11-23T07:35:37Z mx1 postfix/qmgr 1234 - - A1B2C3D4E5: removed",
