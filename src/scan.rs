@@ -378,6 +378,8 @@ fn read_part<R: Read>(
     let mut parser = LineParser::new(format);
     // The parser generation whose stamp `last_time` is the time of.
     let (mut stamps_from, mut last_time) = (u64::MAX, None);
+    // The parser's minute number of `last_time`, and its second.
+    let (mut minute_from, mut last_second) = (u64::MAX, 0);
     let fold = &mut out.fold;
     let mut line_no: u64 = 0;
     let servers = Servers::new(cfg.by_host, cfg.host.as_deref(), std::path::Path::new(path));
@@ -412,11 +414,11 @@ fn read_part<R: Read>(
         };
         let line = peeled.line;
         // Which stamp the line has, when it is the parser's.
-        let (parsed, generation) = if peeled.stamp.is_none() {
+        let (parsed, generation, minute) = if peeled.stamp.is_none() {
             let parsed = parser.parse(line);
-            (parsed, parser.generation())
+            (parsed, parser.generation(), parser.minute())
         } else {
-            (layout::parse(format, peeled), u64::MAX)
+            (layout::parse(format, peeled), u64::MAX, u64::MAX)
         };
         let (stamp, mta, record) = match parsed {
             Parsed::Entry { stamp, mta, record } => (stamp, mta, record),
@@ -441,7 +443,16 @@ fn read_part<R: Read>(
         };
         // Lines with the stamp bytes of the last line resolved share its time.
         if generation == u64::MAX || stamps_from != generation {
-            (stamps_from, last_time) = (generation, clock.resolve(&stamp));
+            // Another second of the same minute: the clock gives the same
+            // time plus the seconds between (it counts a leap second as 59).
+            let second = i64::from(stamp.second.min(59));
+            last_time = if minute != u64::MAX && minute == minute_from {
+                last_time.map(|t| t + second - last_second)
+            } else {
+                minute_from = minute;
+                clock.resolve(&stamp)
+            };
+            (stamps_from, last_second) = (generation, second);
         }
         let Some(time) = last_time else {
             fold.unparsed();

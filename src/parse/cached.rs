@@ -26,6 +26,11 @@ pub struct LineParser {
     /// (numbers from `next`), `kept` for a stamp reused.
     generation: u64,
     next: u64,
+    /// Like `generation`, for the stamp without its second: equal numbers,
+    /// stamps equal but for the second (the kept stamp's, and the last
+    /// line's).
+    kept_minute: u64,
+    minute: u64,
 }
 
 impl LineParser {
@@ -46,6 +51,8 @@ impl LineParser {
             kept: 0,
             generation: 0,
             next: 1,
+            kept_minute: 0,
+            minute: 0,
         }
     }
 
@@ -53,6 +60,12 @@ impl LineParser {
     /// (so equal times). A line read without the cache gets a new number.
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// Which stamp-but-the-second the last line parsed had: equal numbers,
+    /// stamps that differ at most in their second.
+    pub fn minute(&self) -> u64 {
+        self.minute
     }
 
     /// What [`Format::parse_line`] gives for `line`.
@@ -109,24 +122,41 @@ impl LineParser {
         })
     }
 
+    /// Keeps a stamp read in full.
     fn keep(&mut self, line: &[u8], len: usize, stamp: Stamp) {
+        self.fresh();
+        self.keep_second(line, len, stamp);
+    }
+
+    /// Keeps a stamp of the kept minute (a new second: same minute number).
+    fn keep_second(&mut self, line: &[u8], len: usize, stamp: Stamp) {
         self.key[..len].copy_from_slice(&line[..len]);
         self.len = len;
         self.stamp = stamp;
-        self.fresh();
+        self.generation = self.next;
+        self.next += 1;
         self.kept = self.generation;
+        self.kept_minute = self.minute;
     }
 
-    /// A stamp read, not reused: a new number.
+    /// A stamp read, not reused: new numbers.
     fn fresh(&mut self) {
         self.generation = self.next;
+        self.minute = self.next;
         self.next += 1;
     }
 
     /// The kept stamp, reused.
     fn reuse(&mut self) -> Stamp {
         self.generation = self.kept;
+        self.minute = self.kept_minute;
         self.stamp
+    }
+
+    /// A new second of the kept minute.
+    fn next_kept(&mut self, line: &[u8], len: usize, stamp: Stamp) {
+        self.minute = self.kept_minute;
+        self.keep_second(line, len, stamp);
     }
 
     fn exim<'a>(&mut self, line: &'a [u8]) -> Parsed<'a> {
@@ -138,7 +168,7 @@ impl LineParser {
             return exim::stamped(&line[19..], self.reuse());
         }
         if plain && let Some(stamp) = self.next_second(line, 19, 17) {
-            self.keep(line, 19, stamp);
+            self.next_kept(line, 19, stamp);
             return exim::stamped(&line[19..], stamp);
         }
         match exim_stamp(line) {
@@ -172,12 +202,20 @@ impl LineParser {
                 };
             }
             let stamp = match self.next_second(trimmed, 16, 13) {
-                Some(stamp) => Some(stamp),
-                None if trimmed[3] == b' ' && trimmed[6] == b' ' => classic_fixed(&trimmed[..15]),
+                Some(stamp) => {
+                    self.next_kept(trimmed, 16, stamp);
+                    Some(stamp)
+                }
+                None if trimmed[3] == b' ' && trimmed[6] == b' ' => {
+                    let stamp = classic_fixed(&trimmed[..15]);
+                    if let Some(stamp) = stamp {
+                        self.keep(trimmed, 16, stamp);
+                    }
+                    stamp
+                }
                 None => None,
             };
             if let Some(stamp) = stamp {
-                self.keep(trimmed, 16, stamp);
                 return match syslog::classic_after_stamp(trimmed, stamp) {
                     Some(h) => syslog::entry(h.stamp, h.program, h.message),
                     // The general parsers read the stamp again (a year after it).
@@ -202,6 +240,7 @@ mod tests {
     fn agrees(format: Format, lines: &[&[u8]]) {
         let mut p = LineParser::new(format);
         let mut seen: Vec<(u64, Option<Stamp>)> = Vec::new();
+        let mut seen_minutes: Vec<(u64, Option<Stamp>)> = Vec::new();
         for round in 0..2 {
             for l in lines {
                 let got = p.parse(l);
@@ -222,7 +261,20 @@ mod tests {
                         }
                     }
                 }
+                for (m, s) in &seen_minutes {
+                    if *m == p.minute()
+                        && let (Some(a), Some(b)) = (s, stamp)
+                    {
+                        assert_eq!(
+                            Stamp { second: 0, ..*a },
+                            Stamp { second: 0, ..b },
+                            "{}",
+                            String::from_utf8_lossy(l)
+                        );
+                    }
+                }
                 seen.push((p.generation(), stamp));
+                seen_minutes.push((p.minute(), stamp));
             }
         }
     }
