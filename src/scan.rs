@@ -21,6 +21,7 @@ use crate::input::layout::{self, Layout};
 use crate::input::open::decode;
 use crate::input::{LineReader, Opened, Source, open};
 use crate::oddities::{self, Oddities};
+use crate::parse::cached::LineParser;
 use crate::parse::time::{Clock, YearHint, Zone};
 use crate::parse::{Format, Parsed};
 use crate::report::inputs::InputStats;
@@ -347,7 +348,10 @@ fn read_chunks(file: &File, size: u64, read: &Reading<'_>, cfg: &ScanConfig) -> 
             read_part(LineReader::new(chunk), read, cfg, None)
         })
         .collect();
-    let mut whole = Part::new(cfg);
+    // The first chunk's part is the whole's start as it is (moved, not
+    // merged into an empty one); the later ones are laid over it in order.
+    let mut parts = parts.into_iter();
+    let mut whole = parts.next().unwrap_or_else(|| Part::new(cfg));
     for p in parts {
         whole.append(p, cfg.unparsed_examples);
     }
@@ -369,6 +373,11 @@ fn read_part<R: Read>(
         out.fold.retries = None;
     }
     let mut clock = Clock::new(cfg.zone, hint);
+    let mut parser = LineParser::new(format);
+    // The parser generation whose stamp `last_time` is the time of.
+    let (mut stamps_from, mut last_time) = (u64::MAX, None);
+    // The parser's minute number of `last_time`, and its second.
+    let (mut minute_from, mut last_second) = (u64::MAX, 0);
     let fold = &mut out.fold;
     let mut line_no: u64 = 0;
     let servers = ServerNames::new(cfg.by_host, cfg.host.as_deref(), std::path::Path::new(path));
@@ -402,7 +411,14 @@ fn read_part<R: Read>(
             continue;
         };
         let line = peeled.line;
-        let (stamp, mta, record) = match layout::parse(format, peeled) {
+        // Which stamp the line has, when it is the parser's.
+        let (parsed, generation, minute) = if peeled.stamp.is_none() {
+            let parsed = parser.parse(line);
+            (parsed, parser.generation(), parser.minute())
+        } else {
+            (layout::parse(format, peeled), u64::MAX, u64::MAX)
+        };
+        let (stamp, mta, record) = match parsed {
             Parsed::Entry { stamp, mta, record } => (stamp, mta, record),
             // Decided by the line alone (no state across lines), so a file
             // or chunk may start with the continuation of an earlier entry.
@@ -423,7 +439,20 @@ fn read_part<R: Read>(
                 continue;
             }
         };
-        let Some(time) = clock.resolve(&stamp) else {
+        // Lines with the stamp bytes of the last line resolved share its time.
+        if generation == u64::MAX || stamps_from != generation {
+            // Another second of the same minute: the clock gives the same
+            // time plus the seconds between (it counts a leap second as 59).
+            let second = i64::from(stamp.second.min(59));
+            last_time = if minute != u64::MAX && minute == minute_from {
+                last_time.map(|t| t + second - last_second)
+            } else {
+                minute_from = minute;
+                clock.resolve(&stamp)
+            };
+            (stamps_from, last_second) = (generation, second);
+        }
+        let Some(time) = last_time else {
             fold.unparsed();
             continue;
         };

@@ -3,7 +3,7 @@
 //! a `.gz` and parsing its lines run on two cores at once.
 
 use std::io::{self, Read};
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 const BLOCK: usize = 1 << 20;
 /// Blocks in flight: bounds memory at a few MiB.
@@ -11,6 +11,9 @@ const DEPTH: usize = 4;
 
 pub struct ThreadedReader {
     rx: Receiver<io::Result<Vec<u8>>>,
+    /// Blocks read to the end, handed back to the thread to be filled again
+    /// (no fresh zeroed MiB per block).
+    spent: SyncSender<Vec<u8>>,
     block: Vec<u8>,
     at: usize,
     done: bool,
@@ -19,9 +22,17 @@ pub struct ThreadedReader {
 impl ThreadedReader {
     pub fn new(mut inner: Box<dyn Read + Send>) -> ThreadedReader {
         let (tx, rx) = sync_channel(DEPTH);
+        // Every block in flight, plus the one being read, can come back.
+        let (spent, recycled) = sync_channel::<Vec<u8>>(DEPTH + 2);
         std::thread::spawn(move || {
             loop {
-                let mut buf = vec![0u8; BLOCK];
+                let mut buf = match recycled.try_recv() {
+                    Ok(mut b) => {
+                        b.resize(BLOCK, 0);
+                        b
+                    }
+                    Err(_) => vec![0u8; BLOCK],
+                };
                 let mut filled = 0;
                 // Fill the block (short reads are normal for decoders).
                 let res = loop {
@@ -53,6 +64,7 @@ impl ThreadedReader {
         });
         ThreadedReader {
             rx,
+            spent,
             block: Vec::new(),
             at: 0,
             done: false,
@@ -68,7 +80,11 @@ impl Read for ThreadedReader {
             }
             match self.rx.recv() {
                 Ok(Ok(b)) => {
-                    self.block = b;
+                    let old = std::mem::replace(&mut self.block, b);
+                    if old.capacity() == BLOCK {
+                        // Full or gone: the thread allocates instead.
+                        let _ = self.spent.try_send(old);
+                    }
                     self.at = 0;
                 }
                 Ok(Err(e)) => {

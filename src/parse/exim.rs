@@ -22,17 +22,27 @@ const EHLO_RESPONSE: &[u8] = b"(EHLO response was: ";
 /// Parses one physical line of an Exim mainlog.
 pub fn parse_line(line: &[u8]) -> Parsed<'_> {
     let line = super::trim_cr(line);
-    let Ok((rest, stamp)) = exim_stamp(line) else {
-        // Exim writes some entries with raw newlines: indented text, or the
-        // later lines of a multi-line SMTP reply (`421 4.7.0 ...`).
-        return if line.first().is_some_and(|b| *b == b' ' || *b == b'\t')
-            || super::reply::code_at(line).is_some()
-        {
-            Parsed::Continuation
-        } else {
-            Parsed::Unparsed
-        };
-    };
+    match exim_stamp(line) {
+        Ok((rest, stamp)) => stamped(rest, stamp),
+        Err(_) => unstamped(line),
+    }
+}
+
+/// A line with no stamp. Exim writes some entries with raw newlines:
+/// indented text, or the later lines of a multi-line SMTP reply
+/// (`421 4.7.0 ...`).
+pub(super) fn unstamped(line: &[u8]) -> Parsed<'_> {
+    if line.first().is_some_and(|b| *b == b' ' || *b == b'\t')
+        || super::reply::code_at(line).is_some()
+    {
+        Parsed::Continuation
+    } else {
+        Parsed::Unparsed
+    }
+}
+
+/// A line whose stamp was read: `rest` starts right after it.
+pub(super) fn stamped(rest: &[u8], stamp: super::Stamp) -> Parsed<'_> {
     let Some(body) = rest.strip_prefix(b" ") else {
         return Parsed::Unparsed;
     };
@@ -63,7 +73,7 @@ fn skip_pid(body: &[u8]) -> &[u8] {
 }
 
 fn is_b62(b: &[u8]) -> bool {
-    b.iter().all(u8::is_ascii_alphanumeric)
+    super::bytes::all_alnum(b)
 }
 
 /// A message id (`1tA2b3-000AbC-1x` or Exim 4.97's `1tA2b3-00000000AbC-1xyz`)
@@ -324,9 +334,13 @@ fn client_after_from(s: &[u8]) -> &[u8] {
 fn inbound(rest: &[u8]) -> Option<Inbound<'_>> {
     const CMD_TIMEOUT: &[u8] = b"SMTP command timeout on ";
     const DATA_TIMEOUT: &[u8] = b"SMTP data timeout (message abandoned) on ";
-    if let Some(r) = rest
-        .strip_prefix(CMD_TIMEOUT)
-        .or_else(|| rest.strip_prefix(DATA_TIMEOUT))
+    // The fixed prefixes below, told apart by their first byte before any
+    // longer comparison.
+    let first = rest.first().copied().unwrap_or(0);
+    if matches!(rest.get(..8), Some(b"SMTP com" | b"SMTP dat"))
+        && let Some(r) = rest
+            .strip_prefix(CMD_TIMEOUT)
+            .or_else(|| rest.strip_prefix(DATA_TIMEOUT))
     {
         let data = rest.starts_with(DATA_TIMEOUT);
         let r = r.strip_prefix(b"TLS ").unwrap_or(r);
@@ -352,7 +366,9 @@ fn inbound(rest: &[u8]) -> Option<Inbound<'_>> {
             }),
         });
     }
-    if let Some(r) = rest.strip_prefix(b"Connection from ") {
+    if first == b'C'
+        && let Some(r) = rest.strip_prefix(b"Connection from ")
+    {
         let p = super::finder!(b" refused: ").find(r)?;
         let why = &r[p + 10..];
         let (text, cause): (&'static [u8], _) = if why.starts_with(b"too many connections") {
@@ -374,7 +390,9 @@ fn inbound(rest: &[u8]) -> Option<Inbound<'_>> {
             condition: Some(cause),
         });
     }
-    if let Some(r) = rest.strip_prefix(b"temporarily refused connection from ") {
+    if first == b't'
+        && let Some(r) = rest.strip_prefix(b"temporarily refused connection from ")
+    {
         let p = super::finder!(b": not in reserve list").find(r)?;
         let reply = implied(
             b"421 Too many concurrent SMTP connections; please try again later",
@@ -389,7 +407,7 @@ fn inbound(rest: &[u8]) -> Option<Inbound<'_>> {
     if let Some(i) = acl_defer(rest) {
         return Some(i);
     }
-    if rest.ends_with(b": too many messages in one connection") {
+    if rest.last() == Some(&b'n') && rest.ends_with(b": too many messages in one connection") {
         let p = super::finder!(b"rejected MAIL command").find(rest)?;
         let client = if p > 0 {
             rest[..p].trim_ascii_end()

@@ -38,6 +38,8 @@ pub(crate) use enum_with_all;
 #[cfg(test)]
 pub(crate) mod testing;
 
+mod bytes;
+pub(crate) mod cached;
 pub mod exim;
 pub mod postfix;
 pub mod reply;

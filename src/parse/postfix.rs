@@ -16,16 +16,45 @@ const SUSPENDED: &[u8] = b"delivery temporarily suspended: ";
 /// A queue id (`4217E3011B47`, long `4JgyGN3kgGzMCn`) followed by `: `,
 /// or `NOQUEUE: `. Returns the id and the rest.
 fn queue_id(msg: &[u8]) -> (&[u8], &[u8]) {
-    let n = msg.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+    // One pass over the letters and digits: their count, whether all are
+    // upper-case hex, whether any is a digit. A run longer than 20 is no id.
+    const DIGIT: u8 = 1;
+    const HEX: u8 = 2;
+    const OTHER: u8 = 4;
+    static CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = if c.is_ascii_digit() {
+                DIGIT
+            } else if matches!(c, b'A'..=b'F') {
+                HEX
+            } else if c.is_ascii_alphabetic() {
+                OTHER
+            } else {
+                0
+            };
+            b += 1;
+        }
+        t
+    };
+    let (mut n, mut seen) = (0, 0u8);
+    while n < msg.len() && n <= 20 {
+        let c = CLASS[usize::from(msg[n])];
+        if c == 0 {
+            break;
+        }
+        seen |= c;
+        n += 1;
+    }
+    let (hex_upper, digit) = (seen & OTHER == 0, seen & DIGIT != 0);
     if (5..=20).contains(&n) && msg[n..].starts_with(b": ") {
         let id = &msg[..n];
-        let hex_upper = id
-            .iter()
-            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(b));
         // Short ids are upper-case hex and may be all letters (`FBCBECAEDF`);
         // long ids mix cases and digits.
-        let long = n >= 10 && id.iter().any(u8::is_ascii_digit);
-        if id == b"NOQUEUE" || hex_upper || long {
+        let long = n >= 10 && digit;
+        if hex_upper || long || id == b"NOQUEUE" {
             return (id, &msg[n + 2..]);
         }
     }

@@ -55,16 +55,14 @@ fn general(line: &[u8]) -> Option<Header<'_>> {
 /// and what a container prints when the daemon logs to stdout with no stamp.
 /// Byte by byte (this runs on every syslog line).
 pub fn program_message(i: &[u8]) -> Option<(&[u8], &[u8])> {
-    let n = i
-        .iter()
-        .position(|&b| b == b'[' || b == b':' || b == b' ')?;
+    let n = super::bytes::program_end(i)?;
     if n == 0 {
         return None;
     }
     let program = &i[..n];
     let mut rest = &i[n..];
     if rest[0] == b'[' {
-        let digits = rest[1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let digits = super::bytes::digit_run(&rest[1..]);
         if digits > 0 && rest.get(1 + digits) == Some(&b']') {
             rest = &rest[2 + digits..];
         }
@@ -82,12 +80,19 @@ fn classic_fast(line: &[u8]) -> Option<Header<'_>> {
         return None;
     }
     let stamp = super::time::classic_fixed(&line[..15])?;
+    classic_after_stamp(line, stamp)
+}
+
+/// The rest of [`classic_fast`] once the 15-byte stamp of `line` is read
+/// (and `line` is at least 18 bytes long, with a space after the stamp).
+pub(super) fn classic_after_stamp(line: &[u8], stamp: Stamp) -> Option<Header<'_>> {
     let i = &line[16..];
     // ` YYYY ` after the time may be a year: the general parser decides.
     if i.len() > 4 && i[4] == b' ' && i[..4].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let sp = memchr::memchr(b' ', i)?;
+    // Host names are short: a plain scan beats a call to memchr.
+    let sp = i.iter().position(|&b| b == b' ')?;
     if sp == 0 {
         return None;
     }
@@ -181,7 +186,7 @@ fn program_of_unit<'a>(unit: &'a [u8], message: &[u8]) -> &'a [u8] {
 }
 
 /// The record of a message whose stamp and program are known.
-fn entry<'a>(stamp: Stamp, program: &[u8], message: &'a [u8]) -> Parsed<'a> {
+pub(super) fn entry<'a>(stamp: Stamp, program: &[u8], message: &'a [u8]) -> Parsed<'a> {
     let unit = program.ends_with(b".service");
     let program = program_of_unit(program, message);
     if program == b"exim" || program == b"exim4" {

@@ -139,15 +139,6 @@ fn date_time(sep: u8) -> impl Fn(&[u8]) -> Res<'_, DateTime> {
         {
             return fail(i);
         }
-        // Consecutive lines share their stamp: reuse the last one read on
-        // this thread when the 19 bytes are the same.
-        let key = stamp_key(i);
-        if let Some(dt) = LAST_DATE_TIME.with(|c| {
-            let (k, dt) = c.get();
-            (k == key).then_some(dt)
-        }) {
-            return Ok((&i[19..], dt));
-        }
         let fields = (
             two(i, 0),
             two(i, 2),
@@ -164,26 +155,8 @@ fn date_time(sep: u8) -> impl Fn(&[u8]) -> Res<'_, DateTime> {
             return fail(i);
         }
         let dt = ((y1 * 100 + y2) as i32, mo, d, h, mi, s);
-        LAST_DATE_TIME.with(|c| c.set((key, dt)));
         Ok((&i[19..], dt))
     }
-}
-
-thread_local! {
-    /// The last `YYYY-MM-DD?HH:MM:SS` read on this thread: its bytes (as
-    /// [`stamp_key`]) and fields. Starts with a key no stamp has (byte 4 of
-    /// a stamp is `-`).
-    static LAST_DATE_TIME: std::cell::Cell<((u128, u32), DateTime)> =
-        const { std::cell::Cell::new(((0, 0), (0, 0, 0, 0, 0, 0))) };
-}
-
-/// The first 19 bytes of `i` (at least 19 long) as two integers, compared
-/// without a call to `memcmp`.
-fn stamp_key(i: &[u8]) -> (u128, u32) {
-    let mut head = [0u8; 16];
-    head.copy_from_slice(&i[..16]);
-    let tail = u32::from(i[16]) | u32::from(i[17]) << 8 | u32::from(i[18]) << 16;
-    (u128::from_le_bytes(head), tail)
 }
 
 /// `.digits` (fraction of a second, ignored).
