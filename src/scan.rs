@@ -337,25 +337,33 @@ fn read_chunks(file: &File, size: u64, read: &Reading<'_>, cfg: &ScanConfig) -> 
         Ok(b) => b,
         Err(e) => return Part::failed(cfg, InputError::read(path, 0, e)),
     };
-    let parts: Vec<Part> = bounds
-        .par_windows(2)
-        .map(|w| {
-            let chunk = Chunk {
-                file,
-                pos: w[0],
-                end: w[1],
-            };
-            read_part(LineReader::new(chunk), read, cfg, None)
-        })
-        .collect();
-    // The first chunk's part is the whole's start as it is (moved, not
-    // merged into an empty one); the later ones are laid over it in order.
-    let mut parts = parts.into_iter();
-    let mut whole = parts.next().unwrap_or_else(|| Part::new(cfg));
-    for p in parts {
-        whole.append(p, cfg.unparsed_examples);
+    // As many chunks at a time as there are threads, each group laid over
+    // the whole in order as soon as it is read: memory holds the whole and
+    // one group's parts, not every chunk's part at once.
+    let group = rayon::current_num_threads().max(1);
+    let mut whole: Option<Part> = None;
+    for starts in bounds.windows(2).collect::<Vec<_>>().chunks(group) {
+        let parts: Vec<Part> = starts
+            .par_iter()
+            .map(|w| {
+                let chunk = Chunk {
+                    file,
+                    pos: w[0],
+                    end: w[1],
+                };
+                read_part(LineReader::new(chunk), read, cfg, None)
+            })
+            .collect();
+        for p in parts {
+            // The first chunk's part is the whole's start as it is (moved,
+            // not merged into an empty one).
+            match &mut whole {
+                None => whole = Some(p),
+                Some(w) => w.append(p, cfg.unparsed_examples),
+            }
+        }
     }
-    whole
+    whole.unwrap_or_else(|| Part::new(cfg))
 }
 
 /// Parses every line of a reader into a [`Part`] (line numbers from 1).
