@@ -294,9 +294,12 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
             }
         }
         // With notifications, only the files they named (and every file
-        // now and then); a file with more than one poll's bytes is polled
-        // again before the next one.
+        // now and then). A file with more than one poll's bytes is polled
+        // again on the next pass, which comes at once: between passes,
+        // Ctrl-C, alerts and summaries are seen to even while a big file
+        // is being caught up with.
         let due = changes.take(watcher.is_none());
+        let mut behind = false;
         let mut next = 0;
         while let Some(f) = files.get_mut(next) {
             if let Feed::File(t) = &f.tail
@@ -360,9 +363,8 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
                     }
                 }
             }
-            if !matches!(&f.tail, Feed::File(t) if t.has_more()) {
-                next += 1;
-            }
+            behind |= matches!(&f.tail, Feed::File(t) if t.has_more());
+            next += 1;
         }
         if let Some(now) = state.now {
             for a in state.alerts.tick(now) {
@@ -390,11 +392,12 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
         if stop.load(Ordering::SeqCst) || ended.is_some() {
             break;
         }
-        let mut woke = match rx.recv_timeout(sleep) {
+        let wait = if behind { Duration::ZERO } else { sleep };
+        let mut woke = match rx.recv_timeout(wait) {
             Ok(w) => Some(w),
             Err(mpsc::RecvTimeoutError::Timeout) => None,
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                std::thread::sleep(sleep);
+                std::thread::sleep(wait);
                 None
             }
         };

@@ -128,7 +128,8 @@ impl Tail {
             known: VecDeque::new(),
             lost: 0,
             buf: Vec::new(),
-            budget: 0,
+            // Not polled yet: nothing is known to be waiting.
+            budget: POLL_BYTES,
         };
         for p in t.siblings_in(listed) {
             if let Some(h) = head_of(&p) {

@@ -106,11 +106,14 @@ impl Changes {
 }
 
 impl Due {
-    /// True when this wake-up checks `t`, the file at position `i`.
+    /// True when this wake-up checks `t`, the file at position `i`: named,
+    /// still reading a rotated file, or with more than its last poll took.
     pub fn wants(&self, i: usize, t: &Tail) -> bool {
         match self {
             Due::All => true,
-            Due::Named(named) => t.has_rotated() || named.get(i).copied().unwrap_or(true),
+            Due::Named(named) => {
+                t.has_rotated() || t.has_more() || named.get(i).copied().unwrap_or(true)
+            }
         }
     }
 }
