@@ -116,6 +116,11 @@ fn watch(
             return None;
         }
     };
+    // A log that is a symbolic link is written in its target's directory:
+    // that one is watched too (a target's directory that cannot be watched
+    // is still checked every few seconds).
+    let targets = paths.iter().filter_map(|p| tail::link_target(p));
+    let targets: Vec<PathBuf> = targets.collect();
     for p in paths {
         let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
         let dir = dir.unwrap_or(Path::new("."));
@@ -125,6 +130,11 @@ fn watch(
                 dir.display()
             );
             return None;
+        }
+    }
+    for t in &targets {
+        if let Some(dir) = t.parent() {
+            let _ = w.watch(dir, notify::RecursiveMode::NonRecursive);
         }
     }
     Some(w)

@@ -39,7 +39,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use copy::{fits, head_of, read_copy};
 use segment::{Segment, flush, id_of};
-pub use wake::Changes;
+pub use wake::{Changes, link_target};
 
 /// Bytes kept to recognise a file: its first ones, and those just before
 /// our offset.

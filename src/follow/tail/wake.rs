@@ -41,16 +41,29 @@ pub enum Due {
     Named(Vec<bool>),
 }
 
+/// Where `path` leads when it is a symbolic link (resolved in full), else
+/// `None`.
+pub fn link_target(path: &std::path::Path) -> Option<PathBuf> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    is_link.then(|| std::fs::canonicalize(path).ok()).flatten()
+}
+
 impl Changes {
     /// For the files followed at these paths, in this order.
     pub fn new(paths: &[PathBuf]) -> Changes {
         let mut by_name: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
         for (i, p) in paths.iter().enumerate() {
-            if let Some(n) = p.file_name() {
-                by_name
-                    .entry(n.as_encoded_bytes().to_vec())
-                    .or_default()
-                    .push(i);
+            // A symbolic link is named by its own name and its target's.
+            let target = link_target(p);
+            for n in [Some(p.as_path()), target.as_deref()]
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.file_name())
+            {
+                let at = by_name.entry(n.as_encoded_bytes().to_vec()).or_default();
+                if !at.contains(&i) {
+                    at.push(i);
+                }
             }
         }
         Changes(Arc::new(Mutex::new(Pending {
@@ -160,5 +173,23 @@ mod tests {
         assert!(matches!(changes.take(false), Due::All));
         changes.record(&event(&[]));
         assert!(matches!(changes.take(false), Due::All));
+    }
+
+    #[test]
+    fn a_symbolic_link_is_named_by_its_targets_name_too() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("real")).unwrap();
+        let target = d.path().join("real/mail.log-current");
+        std::fs::write(&target, b"").unwrap();
+        let link = d.path().join("mail.log");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let tails = [tail(&link)];
+        let changes = Changes::new(std::slice::from_ref(&link));
+        assert!(matches!(changes.take(false), Due::All));
+        changes.record(&event(&[target.to_str().unwrap()]));
+        let due = changes.take(false);
+        assert!(due.wants(0, &tails[0]));
+        changes.record(&event(&["/elsewhere/other.log"]));
+        assert!(!changes.take(false).wants(0, &tails[0]));
     }
 }
