@@ -144,7 +144,7 @@ pub struct StageRow {
 }
 
 /// A remote host (the receiver's MX) that answered 421; our own servers
-/// are [`crate::servers::ServerRow`] (`--by-host`).
+/// are `ServerRow` (`--by-host`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct HostRow {
     pub host: String,
