@@ -171,3 +171,42 @@ fn many_files_a_write_and_a_rotation_are_read_from_the_files_named() {
     assert_eq!(f.recipients(&want), want);
     f.wait_stderr("mainlog7: was rotated", 1);
 }
+
+/// Catching up with a big file goes a poll (4 MiB) per pass, and between
+/// passes `follow` sees to Ctrl-C: SIGINT in the middle of a 64 MiB
+/// `--from-start` ends it with its summary long before the file's end
+/// (it used to read the whole file first).
+#[test]
+fn ctrl_c_while_catching_up_stops_before_the_end_of_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("mainlog");
+    let mut lines = 0;
+    while std::fs::metadata(&log).map_or(0, |m| m.len()) < 64 << 20 {
+        append(&log, lines..lines + 50_000);
+        lines += 50_000;
+    }
+    let f = Follow::start(&["--from-start", log.to_str().unwrap()]);
+    let first = f.out.recv_timeout(PATIENCE).expect("a first event");
+    assert!(first.contains("\"recipient\""), "{first}");
+    let killed = Command::new("kill")
+        .args(["-INT", &f.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + PATIENCE;
+    let summary = loop {
+        assert!(Instant::now() < deadline, "no summary after SIGINT");
+        let Ok(l) = f.out.recv_timeout(Duration::from_millis(100)) else {
+            continue;
+        };
+        let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+        if v["type"] == "summary" {
+            break v;
+        }
+    };
+    let read = summary["lines"].as_u64().unwrap();
+    assert!(
+        read > 0 && read < lines as u64,
+        "{read} of {lines} lines read"
+    );
+}
