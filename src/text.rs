@@ -79,10 +79,8 @@ pub fn reply_key(text: &[u8]) -> String {
         }
         let word = if out.is_empty() {
             w.to_string()
-        } else if is_token_id(w) {
-            "*".to_string()
         } else {
-            number_to_hash(w)
+            per_message(w).unwrap_or_else(|| number_to_hash(w))
         };
         push_word(&mut out, &word);
     }
@@ -132,6 +130,49 @@ fn is_enhanced(w: &str) -> bool {
         && parts
             .iter()
             .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A word that names one message, connection or server instance, with
+/// its brackets and punctuation kept around a `*`: a token id
+/// (`q4si1448293wij.85`, `MxId=11BC0E69C0F5F0E7]`), a time stamp
+/// (`2026-11-08T13:59:54.177Z`), or a server name with a numbered label
+/// (`[AM9P195CA9982.EURP195.PROD.OUTLOOK.COM`, Outlook's trailer).
+/// `None` for any other word.
+fn per_message(w: &str) -> Option<String> {
+    let start = w.find(|c: char| c.is_ascii_alphanumeric())?;
+    let end = w.rfind(|c: char| c.is_ascii_alphanumeric())? + 1;
+    let core = &w[start..end];
+    // `key=value`: the value decides.
+    let (key, value) = match core.rfind('=') {
+        Some(eq) => (&core[..=eq], &core[eq + 1..]),
+        None => ("", core),
+    };
+    (is_token_id(value) || is_time_stamp(value) || is_numbered_host(value))
+        .then(|| format!("{}{key}*{}", &w[..start], &w[end..]))
+}
+
+/// `2026-11-08T13:59:54.177Z`, `13:59:54`: digits and the separators of a
+/// date or a time, at least six digits.
+fn is_time_stamp(w: &str) -> bool {
+    w.bytes().filter(u8::is_ascii_digit).count() >= 6
+        && w.bytes().any(|b| b == b':' || b == b'T')
+        && w.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b':' | b'.' | b'T' | b'Z' | b'+'))
+}
+
+/// A host name of three or more labels whose first label is at least 8
+/// characters mixing letters and digits: one server of a pool
+/// (`BN8NAM11FT066.eop-nam11.prod.protection.outlook.com`). `mx1.example.com`
+/// is kept.
+fn is_numbered_host(w: &str) -> bool {
+    let mut labels = w.split('.');
+    let first = labels.next().unwrap_or("");
+    w.split('.').count() >= 3
+        && w.split('.')
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        && first.len() >= 8
+        && first.bytes().any(|b| b.is_ascii_digit())
+        && first.bytes().any(|b| b.is_ascii_alphabetic())
 }
 
 fn is_token_id(w: &str) -> bool {
@@ -191,6 +232,19 @@ mod tests {
         assert_eq!(
             client_key("H=h.example [192.0.2.5]"),
             "H=h.example [192.0.2.5]"
+        );
+    }
+
+    #[test]
+    fn outlook_trailer_does_not_split_groups() {
+        let a = reply_key(b"421 4.7.650 The mail server [203.0.113.5] has been temporarily rate limited due to IP reputation. For e-mail delivery information, see https://aka.ms/postmaster (S775) [AM9P195CA9982.EURP195.PROD.OUTLOOK.COM 2026-11-08T13:59:54.177Z 3F28BFA3A37761C5]");
+        let b = reply_key(b"421 4.7.650 The mail server [203.0.113.5] has been temporarily rate limited due to IP reputation. For e-mail delivery information, see https://aka.ms/postmaster (S775) [AM9P195CA9995.EURP195.PROD.OUTLOOK.COM 2026-11-05T11:19:02.946Z 96842F1159CCEBD1]");
+        assert_eq!(a, b);
+        assert!(a.ends_with("(S775) [* * *]"), "{a}");
+        let c = reply_key(b"421 4.7.650 rate limited [Name=Protocol Filter Agent][AGT=PFA][MxId=11BC0E69C0F5F0E7] [BN8NAM11FT066.eop-nam11.prod.protection.outlook.com 2023-06-14T09:57:45.217Z 08DB6C2B9F7CA0CD]");
+        assert_eq!(
+            c,
+            "421 4.7.650 rate limited [Name=Protocol Filter Agent][AGT=PFA][MxId=*] [* * *]"
         );
     }
 
