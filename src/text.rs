@@ -135,8 +135,9 @@ fn is_enhanced(w: &str) -> bool {
 /// A word that names one message, connection or server instance, with
 /// its brackets and punctuation kept around a `*`: a token id
 /// (`q4si1448293wij.85`, `MxId=11BC0E69C0F5F0E7]`), a time stamp
-/// (`2026-11-08T13:59:54.177Z`), or a server name with a numbered label
-/// (`[AM9P195CA9982.EURP195.PROD.OUTLOOK.COM`, Outlook's trailer).
+/// (`2026-11-08T13:59:54.177Z`), a server name with a numbered label
+/// (`[AM9P195CA9982.EURP195.PROD.OUTLOOK.COM`, Outlook's trailer), or an
+/// address (`<bob@example.com>:`, the recipient a greylisting reply names).
 /// `None` for any other word.
 fn per_message(w: &str) -> Option<String> {
     let start = w.find(|c: char| c.is_ascii_alphanumeric())?;
@@ -147,7 +148,7 @@ fn per_message(w: &str) -> Option<String> {
         Some(eq) => (&core[..=eq], &core[eq + 1..]),
         None => ("", core),
     };
-    (is_token_id(value) || is_time_stamp(value) || is_numbered_host(value))
+    (is_token_id(value) || is_time_stamp(value) || is_numbered_host(value) || value.contains('@'))
         .then(|| format!("{}{key}*{}", &w[..start], &w[end..]))
 }
 
@@ -245,6 +246,19 @@ mod tests {
         assert_eq!(
             c,
             "421 4.7.650 rate limited [Name=Protocol Filter Agent][AGT=PFA][MxId=*] [* * *]"
+        );
+    }
+
+    #[test]
+    fn recipients_named_in_a_reply_do_not_split_groups() {
+        let a = reply_key(b"421 4.7.0 <raj.schmidt@gmail.com>: Recipient address rejected: Greylisted for 300 seconds");
+        let b = reply_key(
+            b"421 4.7.0 <ben@example.net>: Recipient address rejected: Greylisted for 60 seconds",
+        );
+        assert_eq!(a, b);
+        assert_eq!(
+            a,
+            "421 4.7.0 <*>: Recipient address rejected: Greylisted for # seconds"
         );
     }
 
