@@ -4,7 +4,9 @@
 //! rotated files read in parallel give what one sequential pass gives.
 //! [`Outcomes`] holds the finished answers.
 
+mod msg_id;
 mod outcome;
+mod quiet;
 mod track;
 
 pub use outcome::{DomainOutcomes, Outcomes};
