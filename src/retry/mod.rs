@@ -5,6 +5,7 @@
 //! [`Outcomes`] holds the finished answers.
 
 mod msg_id;
+mod open;
 mod outcome;
 mod quiet;
 mod track;

@@ -26,6 +26,14 @@ impl IdKey {
         IdKey(words)
     }
 
+    /// The key's words mixed into one (a multiplicative hash): its high
+    /// bits pick a bucket.
+    #[inline]
+    pub(super) fn spread(&self) -> u64 {
+        let [a, b, c] = self.0;
+        (a ^ b.rotate_left(21) ^ c.rotate_left(42)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+
     pub(super) fn text(&self) -> String {
         let bytes: Vec<u8> = self.0.iter().flat_map(|w| w.to_le_bytes()).collect();
         let n = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());

@@ -44,12 +44,10 @@ impl Default for Quiet {
     }
 }
 
-/// The filter bucket of an id: a multiplicative hash of its words.
+/// The filter bucket of an id.
 #[inline]
 fn bucket(key: IdKey) -> usize {
-    let [a, b, c] = key.0;
-    let h = (a ^ b.rotate_left(21) ^ c.rotate_left(42)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    (h >> 56) as usize
+    (key.spread() >> 56) as usize
 }
 
 impl Quiet {

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap as HashMap;
 
 use super::msg_id::IdKey;
+use super::open::OpenMap;
 use super::outcome::{Outcomes, Pending};
 use super::quiet::{self, Quiet};
 use crate::parse::{Outcome, Reply, domain_of};
@@ -197,7 +198,7 @@ impl MsgLog {
 /// Retry state of one stretch of lines (or of everything composed so far).
 #[derive(Debug, Default)]
 pub struct Tracker {
-    open: HashMap<IdKey, MsgLog>,
+    open: OpenMap<MsgLog>,
     /// Fresh messages with nothing followed, lately arrived: as if in
     /// `open` with an empty fresh log, without a map entry (see `quiet`).
     /// No id is in both.
@@ -249,9 +250,7 @@ impl Tracker {
             // Its earlier life followed nothing: closing it settles nothing.
             return;
         }
-        if !self.open.is_empty()
-            && let Some(old) = self.open.remove(&key)
-        {
+        if let Some(old) = self.open.remove(&key) {
             self.close(key, old, Close::Superseded);
         }
         if key == quiet::EMPTY {
@@ -276,6 +275,7 @@ impl Tracker {
     }
 
     /// A delivery line; `reply` is the 421 that deferred it, if any.
+    #[inline]
     pub fn delivery(
         &mut self,
         id: &[u8],
@@ -289,10 +289,25 @@ impl Tracker {
             return;
         }
         let key = IdKey::new(id);
-        // The common case: a fresh message with nothing followed.
+        // The common case, without a call: a fresh message with nothing
+        // followed.
         if reply.is_none() && self.quiet.holds(key) {
             return;
         }
+        self.delivery_followed(key, rcpt, outcome, tried, time, reply);
+    }
+
+    /// [`Tracker::delivery`] of a message not quiet, or with a 421.
+    #[inline(never)]
+    fn delivery_followed(
+        &mut self,
+        key: IdKey,
+        rcpt: &[u8],
+        outcome: Outcome,
+        tried: bool,
+        time: i64,
+        reply: Option<&Reply<'_>>,
+    ) {
         let reply = reply.map(|r| {
             let text = &r.text[..r.text.len().min(MAX_REPLY)];
             self.reply_id(&String::from_utf8_lossy(text))
@@ -301,7 +316,7 @@ impl Tracker {
         if self.standalone && reply.is_none() && !self.open.contains_key(&key) {
             return;
         }
-        let msg = self.open.entry(key).or_insert_with(|| MsgLog::new(false));
+        let msg = self.open.get_or_insert_with(key, || MsgLog::new(false));
         if msg.fresh && reply.is_none() && msg.pairs.is_empty() {
             return;
         }
@@ -317,17 +332,24 @@ impl Tracker {
     pub fn expired(&mut self, id: &[u8], time: i64) {
         let key = IdKey::new(id);
         self.unquiet(key);
-        let msg = self.open.entry(key).or_insert_with(|| MsgLog::new(false));
+        let msg = self.open.get_or_insert_with(key, || MsgLog::new(false));
         msg.expire(time);
     }
 
     /// A message's life ended.
+    #[inline]
     pub fn ended(&mut self, id: &[u8], time: i64) {
         let key = IdKey::new(id);
         if self.quiet.take(key) {
             // A fresh log with no pair: closing it settles nothing.
             return;
         }
+        self.ended_open(key, time);
+    }
+
+    /// [`Tracker::ended`] of a message not quiet.
+    #[inline(never)]
+    fn ended_open(&mut self, key: IdKey, time: i64) {
         let log = self.open.remove(&key).unwrap_or_else(|| MsgLog::new(false));
         self.close(key, log, Close::Ended(time));
     }
