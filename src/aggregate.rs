@@ -292,6 +292,7 @@ impl Aggregate {
 
     /// Looks a recipient's domain up in any case (one hash lookup, see
     /// `casefold`), allocating only when it is new.
+    #[inline]
     fn domain_mut(&mut self, rcpt: &[u8]) -> &mut DomainStats {
         let i = self.domain_slot(domain_of(rcpt));
         &mut self.domain_stats[i]
