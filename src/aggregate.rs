@@ -2,8 +2,6 @@
 //! associative and commutative, so inputs read in parallel give the same
 //! result as one thread.
 
-use std::collections::BTreeSet;
-
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::classify::Cause;
@@ -82,36 +80,6 @@ pub struct WindowStats {
     pub causes: [u64; Cause::COUNT],
 }
 
-/// A normalised reply text and what it was seen with.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReplyStats {
-    /// Lines with this text, by [`Kind`] (inbound never lands here).
-    pub by_kind: [u64; Kind::COUNT],
-    pub cause: Option<Cause>,
-    /// The first [`REPLY_DOMAINS`] domains (in byte order) that saw it: all
-    /// a report shows, kept exactly through merges.
-    pub domains: BTreeSet<String>,
-}
-
-/// Domains kept per reply text (the report lists this many).
-pub const REPLY_DOMAINS: usize = 5;
-
-impl ReplyStats {
-    fn add_domain(&mut self, d: &str) {
-        if self.domains.len() >= REPLY_DOMAINS
-            && self.domains.last().is_some_and(|l| l.as_str() <= d)
-        {
-            return;
-        }
-        if !self.domains.contains(d) {
-            self.domains.insert(d.to_string());
-            if self.domains.len() > REPLY_DOMAINS {
-                self.domains.pop_last();
-            }
-        }
-    }
-}
-
 /// Everything the report needs, folded line by line.
 #[derive(Debug, Clone)]
 pub struct Aggregate {
@@ -126,6 +94,14 @@ pub struct Aggregate {
     /// The first and last time of every line with a usable stamp, in the
     /// period or not (what the input covers).
     pub span: Option<(i64, i64)>,
+    /// Times within `first..=last` (a stamped line there changes neither
+    /// them nor the span): a copy of them as plain numbers, for the test
+    /// every line makes. Empty (`(MAX, MIN)`) until the first line; never
+    /// wider than `first..=last`, which only ever widen.
+    seen: (i64, i64),
+    /// The last window met (its start, and the window length then), for
+    /// [`Aggregate::window_at`]; a length of 0 for none.
+    last_window: (i64, i64),
     domain_index: DomainIndex,
     /// By the domain's number in `domain_index`.
     domain_stats: Vec<DomainStats>,
@@ -158,7 +134,6 @@ pub struct Aggregate {
     /// What the pruned domains had: their number and their 421 deferrals
     /// (the totals, causes and windows still count them).
     pub forgotten: Forgotten,
-    scratch: Vec<u8>,
     scratch_text: String,
 }
 
@@ -183,6 +158,8 @@ impl Aggregate {
             first: None,
             last: None,
             span: None,
+            seen: (i64::MAX, i64::MIN),
+            last_window: (0, 0),
             domain_index: DomainIndex::default(),
             domain_stats: Vec::new(),
             windows: HashMap::default(),
@@ -198,7 +175,6 @@ impl Aggregate {
             quiet_domains: true,
             domain_cap: None,
             forgotten: Forgotten::default(),
-            scratch: Vec::new(),
             scratch_text: String::new(),
         }
     }
@@ -242,14 +218,8 @@ impl Aggregate {
     }
 
     /// Whether a recipient's domain is already counted.
-    fn domain_known(&mut self, rcpt: &[u8]) -> bool {
-        let d = domain_of(rcpt);
-        if !d.iter().any(u8::is_ascii_uppercase) {
-            return self.domain_index.get(d).is_some();
-        }
-        self.scratch.clear();
-        self.scratch.extend(d.iter().map(u8::to_ascii_lowercase));
-        self.domain_index.get(&self.scratch).is_some()
+    fn domain_known(&self, rcpt: &[u8]) -> bool {
+        self.domain_index.get(domain_of(rcpt)).is_some()
     }
 
     /// The start of the window holding `t`.
@@ -258,14 +228,43 @@ impl Aggregate {
     }
 
     /// A line was read; `time` when it carried a usable stamp.
+    #[inline]
     pub fn line(&mut self, time: Option<i64>) {
         self.totals.lines += 1;
         if let Some(t) = time {
-            self.first = min_opt(self.first, Some(t));
-            self.last = max_opt(self.last, Some(t));
-            self.covers(t);
-            self.fit_window();
+            // Within the times already met (most lines: logs are in time
+            // order and many lines share a second), nothing changes: the
+            // span holds `first..=last`, and the window was fitted to them.
+            if self.seen.0 <= t && t <= self.seen.1 {
+                return;
+            }
+            self.widen(t);
         }
+    }
+
+    /// A stamped line outside `first..=last` (or the first one).
+    fn widen(&mut self, t: i64) {
+        self.first = min_opt(self.first, Some(t));
+        self.last = max_opt(self.last, Some(t));
+        if let (Some(a), Some(b)) = (self.first, self.last) {
+            self.seen = (a, b);
+        }
+        self.covers(t);
+        self.fit_window();
+    }
+
+    /// The start of the window holding `t`, as [`Aggregate::window_of`]
+    /// gives it, remembered for the next line (most lines fall in the
+    /// window of the line before): no division.
+    #[inline]
+    fn window_at(&mut self, t: i64) -> i64 {
+        let (start, len) = self.last_window;
+        if len == self.window && start <= t && t - start < len {
+            return start;
+        }
+        let start = self.window_of(t);
+        self.last_window = (start, self.window);
+        start
     }
 
     /// A line outside the period (`--since`/`--until`) was read at `time`.
@@ -287,36 +286,25 @@ impl Aggregate {
 
     pub fn arrival(&mut self, time: i64) {
         self.totals.received += 1;
-        let w = self.window_of(time);
+        let w = self.window_at(time);
         self.windows.entry(w).or_default().received += 1;
     }
 
-    /// Looks a domain up by its lowercased bytes (one hash lookup), allocating
-    /// only when it is new.
+    /// Looks a recipient's domain up in any case (one hash lookup, see
+    /// `casefold`), allocating only when it is new.
+    #[inline]
     fn domain_mut(&mut self, rcpt: &[u8]) -> &mut DomainStats {
-        let d = domain_of(rcpt);
-        if !d.iter().any(u8::is_ascii_uppercase) {
-            return self.domain_mut_exact(d);
-        }
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        scratch.extend(d.iter().map(u8::to_ascii_lowercase));
-        let i = self.domain_slot(&scratch);
-        self.scratch = scratch;
+        let i = self.domain_slot(domain_of(rcpt));
         &mut self.domain_stats[i]
     }
 
-    fn domain_slot(&mut self, key: &[u8]) -> usize {
-        let (i, new) = self.domain_index.get_or_insert(key);
+    /// The slot of a domain in any case, added when new.
+    fn domain_slot(&mut self, name: &[u8]) -> usize {
+        let (i, new) = self.domain_index.get_or_insert(name);
         if new {
             self.domain_stats.push(DomainStats::default());
         }
         i
-    }
-
-    fn domain_mut_exact(&mut self, key: &[u8]) -> &mut DomainStats {
-        let i = self.domain_slot(key);
-        &mut self.domain_stats[i]
     }
 
     /// Domains (lowercased bytes) with their stats, in no particular order.
@@ -330,7 +318,7 @@ impl Aggregate {
     /// A delivery line for one recipient: an attempt when `tried`, else a
     /// retry-skipped line (counted apart, in no attempt count).
     pub fn delivery(&mut self, time: i64, d: &Delivery<'_>) {
-        let w = self.window_of(time);
+        let w = self.window_at(time);
         let ws = self.windows.entry(w).or_default();
         if d.tried {
             ws.attempts += 1;
@@ -447,7 +435,8 @@ impl Aggregate {
         }
         let reply_id: Vec<u32> = o.reply_texts.iter().map(|t| self.reply_id(t)).collect();
         for (k, v) in o.domains() {
-            self.domain_mut_exact(k).merge(v, &reply_id);
+            let i = self.domain_slot(k);
+            self.domain_stats[i].merge(v, &reply_id);
         }
         for (k, v) in &o.windows {
             let w = self.windows.entry(*k).or_default();
@@ -485,9 +474,12 @@ pub fn stage_index(s: Stage) -> usize {
         .unwrap_or(Stage::ALL.len() - 1)
 }
 
+mod casefold;
 mod domains;
 mod grain;
 mod replies;
+
+pub use replies::ReplyStats;
 
 use domains::DomainIndex;
 pub use domains::{DomainStats, DomainWindow};

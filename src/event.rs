@@ -2,6 +2,7 @@
 //! the line, with its cause. Built from a parsed [`Record`]; everything
 //! downstream (aggregate, `events` output) reads this type.
 
+use rustc_hash::FxHashMap as HashMap;
 use serde::Serialize;
 
 use crate::classify::{Cause, cause_of_condition, classify_for};
@@ -67,6 +68,42 @@ pub struct Event<'a> {
 impl<'a> Event<'a> {
     /// The 421 event a record describes, if it is one.
     pub fn from_record(time: i64, mta: Mta, record: &Record<'a>) -> Option<Event<'a>> {
+        Event::from_record_by(time, mta, record, classify_for)
+    }
+
+    /// Whether a record can hold a 421 event: a deferral with a reply, a
+    /// host's reply, an inbound 421. Every line passes through here and
+    /// about one in a hundred is a 421, so the rest are turned away in a
+    /// few instructions, before an event is built.
+    #[inline]
+    pub fn may_hold(record: &Record<'_>) -> bool {
+        match record {
+            Record::Delivery(d) => d.reply.is_some() && d.outcome == Outcome::Deferred,
+            Record::HostReply(_) | Record::Inbound(_) => true,
+            _ => false,
+        }
+    }
+
+    /// [`Event::from_record`] with the reply classified by `classify` (a
+    /// [`CauseCache`]'s lookup in the fold).
+    pub fn from_record_by(
+        time: i64,
+        mta: Mta,
+        record: &Record<'a>,
+        classify: impl FnOnce(&[u8], Option<&[u8]>, &[u8]) -> Cause,
+    ) -> Option<Event<'a>> {
+        if !Event::may_hold(record) {
+            return None;
+        }
+        Event::build(time, mta, record, classify)
+    }
+
+    fn build(
+        time: i64,
+        mta: Mta,
+        record: &Record<'a>,
+        classify: impl FnOnce(&[u8], Option<&[u8]>, &[u8]) -> Cause,
+    ) -> Option<Event<'a>> {
         let (kind, id, party, host, ip, reply, fixed) = match *record {
             Record::Delivery(d) if d.outcome == Outcome::Deferred => {
                 let reply = d.reply?;
@@ -94,7 +131,7 @@ impl<'a> Event<'a> {
         } else {
             domain_of(party)
         };
-        let cause = fixed.unwrap_or_else(|| classify_for(reply.text, reply.enhanced, domain));
+        let cause = fixed.unwrap_or_else(|| classify(reply.text, reply.enhanced, domain));
         Some(Event {
             time,
             kind,
@@ -111,6 +148,54 @@ impl<'a> Event<'a> {
 
     pub fn stage(&self) -> Stage {
         self.reply.stage
+    }
+}
+
+/// Reply texts (with their enhanced codes) already classified: most 421s
+/// repeat a reply word for word, and [`classify_for`] runs an automaton
+/// over the text (thousands of instructions). Without custom rules the
+/// cause depends on the text and the code alone; with them it may depend
+/// on the domain too, so the domain joins the key. Bounded: it starts over
+/// when full, and long texts are not kept.
+#[derive(Debug, Default)]
+pub struct CauseCache {
+    causes: HashMap<Box<[u8]>, Cause>,
+    key: Vec<u8>,
+}
+
+/// Texts remembered, and the longest key remembered.
+const CAUSES_KEPT: usize = 4096;
+const CAUSE_KEY_MAX: usize = 600;
+
+impl CauseCache {
+    /// The cause of a reply to `domain`, as [`classify_for`] gives it.
+    pub fn classify(&mut self, text: &[u8], enhanced: Option<&[u8]>, domain: &[u8]) -> Cause {
+        let by_domain = crate::rules::active().is_some();
+        let key = &mut self.key;
+        key.clear();
+        // The code and the domain hold no newline, so `\n` keeps the parts
+        // apart; `\r` marks a reply without a code.
+        match enhanced {
+            Some(e) => key.extend_from_slice(e),
+            None => key.push(b'\r'),
+        }
+        key.push(b'\n');
+        if by_domain {
+            key.extend_from_slice(domain);
+            key.push(b'\n');
+        }
+        key.extend_from_slice(text);
+        if let Some(&c) = self.causes.get(&key[..]) {
+            return c;
+        }
+        let cause = classify_for(text, enhanced, domain);
+        if key.len() <= CAUSE_KEY_MAX {
+            if self.causes.len() >= CAUSES_KEPT {
+                self.causes.clear();
+            }
+            self.causes.insert(key[..].into(), cause);
+        }
+        cause
     }
 }
 
@@ -170,5 +255,32 @@ impl OwnedEvent {
             line,
             server: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cache answers what `classify_for` answers, and a text seen with
+    /// one enhanced code is classified again with another (the code is the
+    /// fallback when no phrase matches).
+    #[test]
+    fn cause_cache_keys_on_the_code_too() {
+        let mut cache = CauseCache::default();
+        let text = b"421 please try again later";
+        for _ in 0..2 {
+            for code in [Some(&b"4.7.0"[..]), Some(b"4.4.1"), Some(b"4.3.2"), None] {
+                assert_eq!(
+                    cache.classify(text, code, b"a.test"),
+                    classify_for(text, code, b"a.test"),
+                    "{code:?}"
+                );
+            }
+        }
+        assert_ne!(
+            cache.classify(text, Some(b"4.7.0"), b"a.test"),
+            cache.classify(text, Some(b"4.4.1"), b"a.test")
+        );
     }
 }

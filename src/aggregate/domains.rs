@@ -2,12 +2,9 @@
 //! the few that met one, the window list, and the name index (names in one
 //! buffer behind a table of 4-byte numbers).
 
-use std::hash::BuildHasher;
-
 use hashbrown::HashTable;
-use rustc_hash::FxBuildHasher;
 
-use super::{add_arr, max_opt, min_opt};
+use super::{add_arr, casefold, max_opt, min_opt};
 use crate::classify::Cause;
 use crate::event::Kind;
 
@@ -82,8 +79,17 @@ impl DomainStats {
         self.met_421.get_or_insert_with(Box::default)
     }
 
+    /// The domain's slot for window `start`: logs are in time order, so
+    /// the usual answer is the last slot, found here without a call.
+    #[inline]
     pub(super) fn window(&mut self, start: i64) -> &mut DomainWindow {
-        window_slot(&mut self.windows, start)
+        match self.windows.last() {
+            Some(w) if w.start == start => {
+                let last = self.windows.len() - 1;
+                &mut self.windows[last]
+            }
+            _ => window_slot(&mut self.windows, start),
+        }
     }
 
     /// Folds `o` in; `reply_id` maps `o`'s reply ids to this aggregate's.
@@ -176,10 +182,6 @@ pub(super) struct DomainIndex {
     ends: Vec<u64>,
 }
 
-fn hash_name(name: &[u8]) -> u64 {
-    FxBuildHasher.hash_one(name)
-}
-
 /// Name `i` of a [`DomainIndex`]'s buffer.
 fn name_at<'a>(bytes: &'a [u8], ends: &[u64], i: usize) -> &'a [u8] {
     let start = if i == 0 { 0 } else { ends[i - 1] as usize };
@@ -191,29 +193,33 @@ impl DomainIndex {
         name_at(&self.bytes, &self.ends, i)
     }
 
+    /// The number of `name` (in any case).
     pub(super) fn get(&self, name: &[u8]) -> Option<usize> {
         self.table
-            .find(hash_name(name), |&i| self.name(i as usize) == name)
+            .find(casefold::hash(name), |&i| {
+                casefold::eq(name, self.name(i as usize))
+            })
             .map(|&i| i as usize)
     }
 
-    /// The number of `name`, and whether it is new.
+    /// The number of `name` (in any case; kept lowercased), and whether it
+    /// is new.
     pub(super) fn get_or_insert(&mut self, name: &[u8]) -> (usize, bool) {
+        let hash = casefold::hash(name);
         let DomainIndex { table, bytes, ends } = self;
-        let entry = table.entry(
-            hash_name(name),
-            |&i| name_at(bytes, ends, i as usize) == name,
-            |&i| hash_name(name_at(bytes, ends, i as usize)),
-        );
-        match entry {
-            hashbrown::hash_table::Entry::Occupied(e) => (*e.get() as usize, false),
-            hashbrown::hash_table::Entry::Vacant(e) => {
-                let i = ends.len();
-                e.insert(u32::try_from(i).expect("fewer than 4e9 domains"));
-                bytes.extend_from_slice(name);
-                ends.push(bytes.len() as u64);
-                (i, true)
-            }
+        if let Some(&i) = table.find(hash, |&i| {
+            casefold::eq(name, name_at(bytes, ends, i as usize))
+        }) {
+            return (i as usize, false);
         }
+        let i = ends.len();
+        table.insert_unique(
+            hash,
+            u32::try_from(i).expect("fewer than 4e9 domains"),
+            |&i| casefold::hash(name_at(bytes, ends, i as usize)),
+        );
+        bytes.extend(name.iter().map(u8::to_ascii_lowercase));
+        ends.push(bytes.len() as u64);
+        (i, true)
     }
 }

@@ -1,7 +1,11 @@
 //! The aggregate's reply-text table: normalised texts by id, and raw texts
 //! remembered so a repeated reply is not normalised again.
 
+use std::collections::BTreeSet;
+
 use super::{Aggregate, DomainStats};
+use crate::classify::Cause;
+use crate::event::Kind;
 use crate::text::reply_key;
 
 /// Raw reply texts remembered, and the longest one remembered.
@@ -46,5 +50,35 @@ impl Aggregate {
             .map(|(id, n)| (&*self.reply_texts[*id as usize], *n))
             .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
             .map(|(t, _)| t.to_string())
+    }
+}
+
+/// A normalised reply text and what it was seen with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplyStats {
+    /// Lines with this text, by [`Kind`] (inbound never lands here).
+    pub by_kind: [u64; Kind::COUNT],
+    pub cause: Option<Cause>,
+    /// The first [`REPLY_DOMAINS`] domains (in byte order) that saw it: all
+    /// a report shows, kept exactly through merges.
+    pub domains: BTreeSet<String>,
+}
+
+/// Domains kept per reply text (the report lists this many).
+pub const REPLY_DOMAINS: usize = 5;
+
+impl ReplyStats {
+    pub(super) fn add_domain(&mut self, d: &str) {
+        if self.domains.len() >= REPLY_DOMAINS
+            && self.domains.last().is_some_and(|l| l.as_str() <= d)
+        {
+            return;
+        }
+        if !self.domains.contains(d) {
+            self.domains.insert(d.to_string());
+            if self.domains.len() > REPLY_DOMAINS {
+                self.domains.pop_last();
+            }
+        }
     }
 }

@@ -4,7 +4,10 @@
 //! rotated files read in parallel give what one sequential pass gives.
 //! [`Outcomes`] holds the finished answers.
 
+mod msg_id;
+mod open;
 mod outcome;
+mod quiet;
 mod track;
 
 pub use outcome::{DomainOutcomes, Outcomes};

@@ -11,33 +11,14 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::msg_id::IdKey;
+use super::open::OpenMap;
 use super::outcome::{Outcomes, Pending};
+use super::quiet::{self, Quiet};
 use crate::parse::{Outcome, Reply, domain_of};
 
 /// Longest reply text kept for a pending pair.
 const MAX_REPLY: usize = 300;
-
-/// A message id as a fixed-size key: no allocation per message. Exim ids
-/// are at most 23 bytes, Postfix queue ids shorter. Three words, so hashing
-/// and comparing are three integer operations, not a `memcmp` call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct IdKey([u64; 3]);
-
-impl IdKey {
-    fn new(id: &[u8]) -> IdKey {
-        let mut k = [0u8; 24];
-        let n = id.len().min(k.len());
-        k[..n].copy_from_slice(&id[..n]);
-        let word = |i: usize| u64::from_le_bytes(k[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
-        IdKey([word(0), word(1), word(2)])
-    }
-
-    fn text(&self) -> String {
-        let bytes: Vec<u8> = self.0.iter().flat_map(|w| w.to_le_bytes()).collect();
-        let n = bytes.iter().position(|b| *b == 0).unwrap_or(bytes.len());
-        String::from_utf8_lossy(&bytes[..n]).into_owned()
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum End {
@@ -217,7 +198,11 @@ impl MsgLog {
 /// Retry state of one stretch of lines (or of everything composed so far).
 #[derive(Debug, Default)]
 pub struct Tracker {
-    open: HashMap<IdKey, MsgLog>,
+    open: OpenMap<MsgLog>,
+    /// Fresh messages with nothing followed, lately arrived: as if in
+    /// `open` with an empty fresh log, without a map entry (see `quiet`).
+    /// No id is in both.
+    quiet: Quiet,
     /// The 421 reply texts pairs refer to, by id (cut to `MAX_REPLY`).
     replies: Vec<Arc<str>>,
     reply_ids: HashMap<Arc<str>, u32>,
@@ -261,12 +246,36 @@ impl Tracker {
     /// A message entered the queue.
     pub fn arrival(&mut self, id: &[u8]) {
         let key = IdKey::new(id);
-        if let Some(old) = self.open.insert(key, MsgLog::new(true)) {
+        if self.quiet.holds(key) {
+            // Its earlier life followed nothing: closing it settles nothing.
+            return;
+        }
+        if let Some(old) = self.open.remove(&key) {
             self.close(key, old, Close::Superseded);
+        }
+        if key == quiet::EMPTY {
+            self.open.insert(key, MsgLog::new(true));
+        } else if let Some(out) = self.quiet.push(key) {
+            self.open.insert(out, MsgLog::new(true));
+        }
+    }
+
+    /// Moves a quiet message (if it is one) to the map of open messages.
+    fn unquiet(&mut self, key: IdKey) {
+        if self.quiet.take(key) {
+            self.open.insert(key, MsgLog::new(true));
+        }
+    }
+
+    /// Moves every quiet message to the map of open messages.
+    fn unquiet_all(&mut self) {
+        for key in self.quiet.drain() {
+            self.open.insert(key, MsgLog::new(true));
         }
     }
 
     /// A delivery line; `reply` is the 421 that deferred it, if any.
+    #[inline]
     pub fn delivery(
         &mut self,
         id: &[u8],
@@ -279,16 +288,35 @@ impl Tracker {
         if id.is_empty() {
             return;
         }
+        let key = IdKey::new(id);
+        // The common case, without a call: a fresh message with nothing
+        // followed.
+        if reply.is_none() && self.quiet.holds(key) {
+            return;
+        }
+        self.delivery_followed(key, rcpt, outcome, tried, time, reply);
+    }
+
+    /// [`Tracker::delivery`] of a message not quiet, or with a 421.
+    #[inline(never)]
+    fn delivery_followed(
+        &mut self,
+        key: IdKey,
+        rcpt: &[u8],
+        outcome: Outcome,
+        tried: bool,
+        time: i64,
+        reply: Option<&Reply<'_>>,
+    ) {
         let reply = reply.map(|r| {
             let text = &r.text[..r.text.len().min(MAX_REPLY)];
             self.reply_id(&String::from_utf8_lossy(text))
         });
-        let key = IdKey::new(id);
+        self.unquiet(key);
         if self.standalone && reply.is_none() && !self.open.contains_key(&key) {
             return;
         }
-        let msg = self.open.entry(key).or_insert_with(|| MsgLog::new(false));
-        // The common case: a fresh message with nothing followed.
+        let msg = self.open.get_or_insert_with(key, || MsgLog::new(false));
         if msg.fresh && reply.is_none() && msg.pairs.is_empty() {
             return;
         }
@@ -302,16 +330,26 @@ impl Tracker {
 
     /// Postfix gave up every recipient still queued.
     pub fn expired(&mut self, id: &[u8], time: i64) {
-        let msg = self
-            .open
-            .entry(IdKey::new(id))
-            .or_insert_with(|| MsgLog::new(false));
+        let key = IdKey::new(id);
+        self.unquiet(key);
+        let msg = self.open.get_or_insert_with(key, || MsgLog::new(false));
         msg.expire(time);
     }
 
     /// A message's life ended.
+    #[inline]
     pub fn ended(&mut self, id: &[u8], time: i64) {
         let key = IdKey::new(id);
+        if self.quiet.take(key) {
+            // A fresh log with no pair: closing it settles nothing.
+            return;
+        }
+        self.ended_open(key, time);
+    }
+
+    /// [`Tracker::ended`] of a message not quiet.
+    #[inline(never)]
+    fn ended_open(&mut self, key: IdKey, time: i64) {
         let log = self.open.remove(&key).unwrap_or_else(|| MsgLog::new(false));
         self.close(key, log, Close::Ended(time));
     }
@@ -365,7 +403,9 @@ impl Tracker {
     }
 
     /// Lays a later stretch's tracker over this one.
-    pub fn absorb(&mut self, later: Tracker) {
+    pub fn absorb(&mut self, mut later: Tracker) {
+        self.unquiet_all();
+        later.unquiet_all();
         self.outcomes.merge(later.outcomes);
         // The later tracker's reply ids, in this one's table.
         let ids: Vec<u32> = later.replies.iter().map(|t| self.reply_id(t)).collect();
@@ -427,6 +467,7 @@ impl Tracker {
     /// Settles every pair still followed (open ones are pending) and returns
     /// the outcomes, pending pairs oldest first.
     pub fn finish(mut self) -> Outcomes {
+        self.unquiet_all();
         let carry = std::mem::take(&mut self.carry);
         let open = std::mem::take(&mut self.open);
         for (key, log) in carry.into_iter().chain(open) {

@@ -79,3 +79,72 @@ fn reply_ids_survive_absorb() {
         .collect();
     assert_eq!(p, [("m0", "421 other"), ("m1", "421 4.7.0 try later")]);
 }
+
+fn reply_421() -> Reply<'static> {
+    Reply {
+        code: 421,
+        enhanced: None,
+        text: b"421 4.7.0 try later",
+        stage: crate::parse::Stage::ALL[0],
+    }
+}
+
+/// Arrivals of `n` other messages, enough to push any earlier one out of
+/// the ring of quiet messages into the map.
+fn others(t: &mut Tracker, n: usize) {
+    for i in 0..n {
+        t.arrival(format!("other{i}").as_bytes());
+    }
+}
+
+/// A reused id's arrival in a later stretch ends the earlier message's
+/// story (its 421 pair stays pending), whether or not the new message was
+/// pushed out of the ring of quiet messages before its lines came.
+#[test]
+fn a_quiet_message_stays_fresh_when_pushed_out() {
+    for crowd in [0, 3, 40, 500] {
+        let mut earlier = Tracker::new();
+        earlier.delivery(
+            b"m0",
+            b"u@d.test",
+            Outcome::Deferred,
+            true,
+            1,
+            Some(&reply_421()),
+        );
+        let mut later = Tracker::new();
+        later.arrival(b"m0");
+        others(&mut later, crowd);
+        later.delivery(b"m0", b"u@d.test", Outcome::Delivered, true, 5, None);
+        later.ended(b"m0", 6);
+        earlier.absorb(later);
+        let o = earlier.finish();
+        assert_eq!((o.total().recovered, o.pending.len()), (0, 1), "{crowd}");
+    }
+}
+
+/// A quiet message that meets a 421 is followed to its delivery, however
+/// many messages arrived in between.
+#[test]
+fn a_quiet_message_meeting_a_421_is_followed() {
+    for crowd in [0, 3, 40, 500] {
+        let mut t = Tracker::new();
+        t.arrival(b"m0");
+        others(&mut t, crowd);
+        t.delivery(
+            b"m0",
+            b"u@d.test",
+            Outcome::Deferred,
+            true,
+            2,
+            Some(&reply_421()),
+        );
+        others(&mut t, crowd);
+        t.delivery(b"m0", b"u@d.test", Outcome::Delivered, true, 9, None);
+        t.ended(b"m0", 10);
+        // A message ended while quiet, and one never ended, count nothing.
+        t.ended(b"other1", 11);
+        let o = t.finish();
+        assert_eq!((o.total().recovered, o.pending.len()), (1, 0), "{crowd}");
+    }
+}
