@@ -8,6 +8,7 @@ mod msg_id;
 mod open;
 mod outcome;
 mod quiet;
+mod replies;
 mod track;
 
 pub use outcome::{DomainOutcomes, Outcomes};

@@ -95,6 +95,16 @@ impl<V> OpenMap<V> {
     }
 }
 
+impl<V> OpenMap<V> {
+    pub(super) fn values(&self) -> impl Iterator<Item = &V> {
+        self.map.values()
+    }
+
+    pub(super) fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.map.values_mut()
+    }
+}
+
 impl<V> IntoIterator for OpenMap<V> {
     type Item = (IdKey, V);
     type IntoIter = std::collections::hash_map::IntoIter<IdKey, V>;

@@ -9,12 +9,11 @@
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap as HashMap;
-
 use super::msg_id::IdKey;
 use super::open::OpenMap;
 use super::outcome::{Outcomes, Pending};
 use super::quiet::{self, Quiet};
+use super::replies::{NO_REPLY, ReplyTable};
 use crate::parse::{Outcome, Reply, domain_of};
 
 /// Longest reply text kept for a pending pair.
@@ -29,8 +28,6 @@ enum End {
 
 /// No time (for the integer time fields).
 const NO_TIME: i64 = i64::MIN;
-/// No reply text.
-const NO_REPLY: u32 = u32::MAX;
 
 fn time(t: i64) -> Option<i64> {
     (t != NO_TIME).then_some(t)
@@ -204,8 +201,7 @@ pub struct Tracker {
     /// No id is in both.
     quiet: Quiet,
     /// The 421 reply texts pairs refer to, by id (cut to `MAX_REPLY`).
-    replies: Vec<Arc<str>>,
-    reply_ids: HashMap<Arc<str>, u32>,
+    replies: ReplyTable,
     /// Closed logs of messages that began before the stretch, in order.
     carry: Vec<(IdKey, MsgLog)>,
     outcomes: Outcomes,
@@ -231,16 +227,31 @@ impl Tracker {
         }
     }
 
-    /// The id of a reply text, added to the table when new.
+    /// The id of a 421 reply text met on a delivery line. The table is
+    /// compacted to the texts open pairs still refer to when it is full.
     fn reply_id(&mut self, text: &str) -> u32 {
-        if let Some(&id) = self.reply_ids.get(text) {
-            return id;
+        if self.replies.full() {
+            self.compact_replies();
         }
-        let id = u32::try_from(self.replies.len()).expect("fewer than 4e9 reply texts");
-        let text: Arc<str> = text.into();
-        self.replies.push(text.clone());
-        self.reply_ids.insert(text, id);
-        id
+        self.replies.id(text)
+    }
+
+    /// Drops the reply texts no open or carried pair refers to.
+    fn compact_replies(&mut self) {
+        let logs = || self.open.values().chain(self.carry.iter().map(|(_, l)| l));
+        let live = logs().flat_map(|l| l.pairs.iter().map(|p| p.last_reply));
+        let map = self.replies.compact(live);
+        let logs = self
+            .open
+            .values_mut()
+            .chain(self.carry.iter_mut().map(|(_, l)| l));
+        for log in logs {
+            for p in &mut log.pairs {
+                if let Some(&id) = map.get(p.last_reply as usize) {
+                    p.last_reply = id;
+                }
+            }
+        }
     }
 
     /// A message entered the queue.
@@ -385,7 +396,7 @@ impl Tracker {
                 End::Bounced => d.bounced += 1,
                 End::Open => {
                     d.pending += 1;
-                    let last_reply = match self.replies.get(p.last_reply as usize) {
+                    let last_reply = match self.replies.text(p.last_reply) {
                         Some(r) => r.clone(),
                         None => Arc::from(""),
                     };
@@ -408,7 +419,12 @@ impl Tracker {
         later.unquiet_all();
         self.outcomes.merge(later.outcomes);
         // The later tracker's reply ids, in this one's table.
-        let ids: Vec<u32> = later.replies.iter().map(|t| self.reply_id(t)).collect();
+        let ids: Vec<u32> = later
+            .replies
+            .texts()
+            .iter()
+            .map(|t| self.replies.id(t))
+            .collect();
         for (key, mut log) in later.carry.into_iter().chain(later.open) {
             for p in &mut log.pairs {
                 if let Some(&id) = ids.get(p.last_reply as usize) {

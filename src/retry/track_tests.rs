@@ -148,3 +148,66 @@ fn a_quiet_message_meeting_a_421_is_followed() {
         assert_eq!((o.total().recovered, o.pending.len()), (1, 0), "{crowd}");
     }
 }
+
+/// Gmail-style replies carry a per-message token, so every 421 is a new
+/// text: the table keeps only what open pairs refer to, and a pending pair
+/// still shows its own last reply after compactions.
+#[test]
+fn reply_texts_of_settled_pairs_are_not_kept() {
+    let stage = crate::parse::Stage::ALL[0];
+    let mut t = Tracker::new();
+    let text = |i: u32| format!("421 4.7.0 Try again later {i:08x}q4si.{i} - gsmtp");
+    t.arrival(b"stuck");
+    let first = text(u32::MAX);
+    let stuck = Reply {
+        code: 421,
+        enhanced: None,
+        text: first.as_bytes(),
+        stage,
+    };
+    t.delivery(
+        b"stuck",
+        b"s@d.test",
+        Outcome::Deferred,
+        true,
+        1,
+        Some(&stuck),
+    );
+    for i in 0..50_000u32 {
+        let id = format!("m{i}");
+        let raw = text(i);
+        let reply = Reply {
+            code: 421,
+            enhanced: None,
+            text: raw.as_bytes(),
+            stage,
+        };
+        t.arrival(id.as_bytes());
+        t.delivery(
+            id.as_bytes(),
+            b"u@d.test",
+            Outcome::Deferred,
+            true,
+            2,
+            Some(&reply),
+        );
+        t.delivery(
+            id.as_bytes(),
+            b"u@d.test",
+            Outcome::Delivered,
+            true,
+            3,
+            None,
+        );
+        t.ended(id.as_bytes(), 3);
+    }
+    assert!(
+        t.replies.texts().len() <= 4096,
+        "{}",
+        t.replies.texts().len()
+    );
+    let o = t.finish();
+    assert_eq!(o.total().recovered, 50_000);
+    assert_eq!(o.pending.len(), 1);
+    assert_eq!(&*o.pending[0].last_reply, first.as_str());
+}
