@@ -63,7 +63,8 @@ fn queue_id(msg: &[u8]) -> (&[u8], &[u8]) {
 
 /// The service: the last `/` component of the program (`postfix/submission/smtpd` → `smtpd`).
 fn service(program: &[u8]) -> &[u8] {
-    match memchr::memrchr(b'/', program) {
+    // Programs are short: a plain scan beats a call to memrchr.
+    match program.iter().rposition(|b| *b == b'/') {
         Some(p) => &program[p + 1..],
         None => program,
     }
