@@ -96,15 +96,8 @@ fn message_id(i: &[u8]) -> Res<'_, &[u8]> {
     let len = 6 + 1 + mid + 1 + tail;
     let id = &i[..len];
     let b62 = if mid == 6 {
-        // The classic 16 bytes as two words: every byte but the dashes (6
-        // and 13) must be a letter or digit.
-        const FIRST: u64 = 0x8000_8080_8080_8080;
-        const SECOND: u64 = 0x8080_0080_8080_8080;
-        let mut w = [[0u8; 8]; 2];
-        w[0].copy_from_slice(&id[..8]);
-        w[1].copy_from_slice(&id[8..]);
-        super::bytes::alnum_bits(w[0]) & FIRST == FIRST
-            && super::bytes::alnum_bits(w[1]) & SECOND == SECOND
+        // The classic 16 bytes as two words, all but the dashes (6, 13).
+        super::bytes::alnum_where(id, [0x8000_8080_8080_8080, 0x8080_0080_8080_8080])
     } else {
         is_b62(&id[..6]) && is_b62(&id[7..7 + mid]) && is_b62(&id[len - tail..])
     };

@@ -96,11 +96,21 @@ pub fn message_record<'a>(program: &[u8], msg: &'a [u8]) -> Option<Record<'a>> {
 
 /// `to=<rcpt>, ..., status=WORD (reason)`; `None` when the line is cut short.
 fn delivery<'a>(id: &'a [u8], body: &'a [u8]) -> Option<Record<'a>> {
+    use super::bytes::find_any;
     let rest = &body[3..];
     let rcpt = match rest.strip_prefix(b"<") {
-        Some(r) => &r[..memchr::memchr(b'>', r)?],
-        None => &rest[..memchr::memchr(b',', rest)?],
+        Some(r) => &r[..find_any(r, [b'>'])?],
+        None => &rest[..find_any(rest, [b','])?],
     };
+    // `, relay=` comes right after the recipient unless an `orig_to=`
+    // does: it is the first one when no comma comes before it.
+    let after = 3 + usize::from(rest.starts_with(b"<")) * 2 + rcpt.len();
+    let relay =
+        if body[after..].starts_with(b", relay=") && find_any(&body[..after], [b',']).is_none() {
+            Some(after)
+        } else {
+            super::finder!(b", relay=").find(body)
+        };
     let st = super::finder!(b", status=").find(body)? + 9;
     let word_end = st
         + body[st..]
@@ -118,7 +128,7 @@ fn delivery<'a>(id: &'a [u8], body: &'a [u8]) -> Option<Record<'a>> {
         _ => return Some(Record::Other),
     };
     let (mut host, mut ip) = (None, None);
-    if let Some(p) = super::finder!(b", relay=").find(body)
+    if let Some(p) = relay
         && let Some((h, i, _)) = host_ip(&body[p + 8..])
     {
         (host, ip) = (Some(h), Some(i));

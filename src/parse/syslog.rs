@@ -55,7 +55,11 @@ fn general(line: &[u8]) -> Option<Header<'_>> {
 /// and what a container prints when the daemon logs to stdout with no stamp.
 /// Byte by byte (this runs on every syslog line).
 pub fn program_message(i: &[u8]) -> Option<(&[u8], &[u8])> {
-    let n = super::bytes::program_end(i)?;
+    // Most programs are Postfix's, whose prefix holds no stop byte.
+    let n = match i.strip_prefix(b"postfix/") {
+        Some(rest) => 8 + super::bytes::program_end(rest)?,
+        None => super::bytes::program_end(i)?,
+    };
     if n == 0 {
         return None;
     }
