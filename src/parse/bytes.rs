@@ -108,15 +108,8 @@ pub fn find_any<const N: usize>(s: &[u8], set: [u8; N]) -> Option<usize> {
         }
         at += 8;
     }
-    let tail = &s[at..];
-    if tail.is_empty() {
-        return None;
-    }
-    // The tail, padded with copies of its first byte: a hit in the padding
-    // is a hit in the tail first.
-    let mut w = [tail[0]; 8];
-    w[..tail.len()].copy_from_slice(tail);
-    first(u64::from_le_bytes(w)).map(|i| at + i)
+    // The last few bytes one at a time.
+    s[at..].iter().position(|b| set.contains(b)).map(|i| at + i)
 }
 
 #[cfg(test)]

@@ -204,8 +204,8 @@ impl LineParser {
         // The classic fixed header `Mmm dd HH:MM:SS host ...`.
         if trimmed.len() >= 18 && trimmed[15] == b' ' {
             if self.same(trimmed, 16) {
-                return match syslog::classic_after_stamp(trimmed, self.reuse()) {
-                    Some(h) => syslog::entry(h.stamp, h.program, h.message),
+                return match syslog::classic_fields(trimmed) {
+                    Some((_, program, message)) => syslog::entry(self.reuse(), program, message),
                     // The general parsers read the stamp again (a year after it).
                     None => {
                         self.fresh();
@@ -228,8 +228,8 @@ impl LineParser {
                 None => None,
             };
             if let Some(stamp) = stamp {
-                return match syslog::classic_after_stamp(trimmed, stamp) {
-                    Some(h) => syslog::entry(h.stamp, h.program, h.message),
+                return match syslog::classic_fields(trimmed) {
+                    Some((_, program, message)) => syslog::entry(stamp, program, message),
                     // The general parsers read the stamp again (a year after it).
                     None => {
                         self.fresh();
