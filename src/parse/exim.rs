@@ -42,6 +42,7 @@ pub(super) fn unstamped(line: &[u8]) -> Parsed<'_> {
 }
 
 /// A line whose stamp was read: `rest` starts right after it.
+#[inline(always)]
 pub(super) fn stamped(rest: &[u8], stamp: super::Stamp) -> Parsed<'_> {
     let Some(body) = rest.strip_prefix(b" ") else {
         return Parsed::Unparsed;

@@ -54,6 +54,7 @@ fn general(line: &[u8]) -> Option<Header<'_>> {
 /// `PROGRAM[PID]: MESSAGE` (or `PROGRAM: MESSAGE`): what follows the host,
 /// and what a container prints when the daemon logs to stdout with no stamp.
 /// Byte by byte (this runs on every syslog line).
+#[inline(always)]
 pub fn program_message(i: &[u8]) -> Option<(&[u8], &[u8])> {
     // Most programs are Postfix's, whose prefix holds no stop byte.
     let n = match i.strip_prefix(b"postfix/") {
@@ -102,6 +103,7 @@ pub(super) fn classic_after_stamp(line: &[u8], stamp: Stamp) -> Option<Header<'_
 /// Host, program and message of [`classic_after_stamp`]'s `line` (the
 /// stamp stays with the caller: fewer bytes to hand back on every line).
 #[allow(clippy::type_complexity)]
+#[inline(always)]
 pub(super) fn classic_fields(line: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
     let i = &line[16..];
     // ` YYYY ` after the time may be a year: the general parser decides.
@@ -197,6 +199,10 @@ fn program_of_unit<'a>(unit: &'a [u8], message: &[u8]) -> &'a [u8] {
 }
 
 /// The record of a message whose stamp and program are known.
+// Inlined (with `classic_fields` and `program_message`) into the cached
+// parser, which calls them for every line: the slices and the record are
+// then built where they are used, not copied out of calls.
+#[inline(always)]
 pub(super) fn entry<'a>(stamp: Stamp, program: &[u8], message: &'a [u8]) -> Parsed<'a> {
     let unit = program.ends_with(b".service");
     let program = program_of_unit(program, message);
