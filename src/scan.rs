@@ -421,13 +421,21 @@ fn read_part<R: Read>(
         let line = peeled.line;
         // Which stamp the line has, when it is the parser's.
         let (parsed, generation, minute) = if peeled.stamp.is_none() {
-            let parsed = parser.parse(line);
-            (parsed, parser.generation(), parser.minute())
+            (parser.parse(line), parser.generation(), parser.minute())
         } else {
             (layout::parse(format, peeled), u64::MAX, u64::MAX)
         };
-        let (stamp, mta, record) = match parsed {
-            Parsed::Entry { stamp, mta, record } => (stamp, mta, record),
+        // Records are big: each goes into its `Entry` once (time, server below).
+        let (stamp, mut entry) = match parsed {
+            Parsed::Entry { stamp, mta, record } => (
+                stamp,
+                Entry {
+                    time: 0,
+                    mta,
+                    record,
+                    server: None,
+                },
+            ),
             // Decided by the line alone (no state across lines), so a file
             // or chunk may start with the continuation of an earlier entry.
             Parsed::Continuation => {
@@ -440,9 +448,8 @@ fn read_part<R: Read>(
                     out.odd.binary.at(line_no);
                 }
                 if out.unparsed_examples.len() < cfg.unparsed_examples {
-                    let shown = &line[..line.len().min(EXAMPLE_MAX)];
-                    out.unparsed_examples
-                        .push((line_no, crate::text::lossy(shown)));
+                    let shown = crate::text::lossy(&line[..line.len().min(EXAMPLE_MAX)]);
+                    out.unparsed_examples.push((line_no, shown));
                 }
                 continue;
             }
@@ -468,12 +475,8 @@ fn read_part<R: Read>(
             fold.outside(time);
             continue;
         }
-        let entry = Entry {
-            time,
-            mta,
-            record,
-            server: servers.of(format, line),
-        };
+        entry.time = time;
+        entry.server = servers.of(format, line);
         let Some(ev) = fold.entry(&entry) else {
             continue;
         };

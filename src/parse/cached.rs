@@ -96,6 +96,7 @@ impl LineParser {
     /// The kept stamp with another second, when `line`'s first `len` bytes
     /// differ from the kept ones only in the two digits of the second at
     /// `sec` (at least 8): a new second of the same minute needs no parse.
+    #[inline]
     fn next_second(&self, line: &[u8], len: usize, sec: usize) -> Option<Stamp> {
         if self.len != len || line.len() < len {
             return None;
@@ -103,14 +104,22 @@ impl LineParser {
         let word = |s: &[u8], at: usize| {
             let mut w = [0u8; 8];
             w.copy_from_slice(&s[at..at + 8]);
-            u64::from_ne_bytes(w)
+            u64::from_le_bytes(w)
         };
-        // Every byte but the second's two digits: the first word is the
-        // quick reject, then the rest before the second (Exim's 17 bytes
-        // are more than two words) and after it.
-        if word(line, 0) != word(&self.key, 0)
-            || line[8..sec] != self.key[8..sec]
-            || line[sec + 2..len] != self.key[sec + 2..len]
+        // Every byte but the second's two digits, as the words at 0, 8 and
+        // `len - 8` (which cover the stamp) with those digits masked out.
+        let others = |at: usize| {
+            let mut m = !0u64;
+            for d in [sec, sec + 1] {
+                if (at..at + 8).contains(&d) {
+                    m &= !(0xff << (8 * (d - at)));
+                }
+            }
+            m
+        };
+        if [0, 8, len - 8]
+            .iter()
+            .any(|&at| (word(line, at) ^ word(&self.key, at)) & others(at) != 0)
         {
             return None;
         }
@@ -195,8 +204,8 @@ impl LineParser {
         // The classic fixed header `Mmm dd HH:MM:SS host ...`.
         if trimmed.len() >= 18 && trimmed[15] == b' ' {
             if self.same(trimmed, 16) {
-                return match syslog::classic_after_stamp(trimmed, self.reuse()) {
-                    Some(h) => syslog::entry(h.stamp, h.program, h.message),
+                return match syslog::classic_fields(trimmed) {
+                    Some((_, program, message)) => syslog::entry(self.reuse(), program, message),
                     // The general parsers read the stamp again (a year after it).
                     None => {
                         self.fresh();
@@ -219,8 +228,8 @@ impl LineParser {
                 None => None,
             };
             if let Some(stamp) = stamp {
-                return match syslog::classic_after_stamp(trimmed, stamp) {
-                    Some(h) => syslog::entry(h.stamp, h.program, h.message),
+                return match syslog::classic_fields(trimmed) {
+                    Some((_, program, message)) => syslog::entry(stamp, program, message),
                     // The general parsers read the stamp again (a year after it).
                     None => {
                         self.fresh();
@@ -308,6 +317,21 @@ mod tests {
                 b"2026-11-22 10:00:61 1tA2b3-000AbC-1x Completed",
                 b"2026-11-22 10:00:6x 1tA2b3-000AbC-1x Completed",
                 b"2026-11-22 10:00:07 1tA2b3-000AbC-1x Completed",
+                // Every byte of the stamp but the second's changes alone.
+                b"2026-11-22 10:00:08 1tA2b3-000AbC-1x Completed",
+                b"2026-11-22 10:00:08 1tA2b3-000AbC-1x Completed",
+                b"2026-11-22 10:00:09 1tA2b3-000AbC-1x Completed",
+                b"2026-11-22 10:01:09 1tA2b3-000AbC-1x Completed",
+                b"2026-11-22 10:01:10 1tA2b3-000AbC-1x Completed",
+                b"2026-11-22 11:01:11 1tA2b3-000AbC-1x Completed",
+                b"2026-11-22 11:01:12 1tA2b3-000AbC-1x Completed",
+                b"2026-11-23 11:01:13 1tA2b3-000AbC-1x Completed",
+                b"2026-11-23 11:01:14 1tA2b3-000AbC-1x Completed",
+                b"2026-12-23 11:01:15 1tA2b3-000AbC-1x Completed",
+                b"2026-12-23 11:01:16 1tA2b3-000AbC-1x Completed",
+                b"2027-12-23 11:01:17 1tA2b3-000AbC-1x Completed",
+                b"2027-12-23 11:01:18 1tA2b3-000AbC-1x Completed",
+                b"2027-12-23 11:01:19x1tA2b3-000AbC-1x Completed",
                 b"2026-11-22 10:01:07 1tA2b3-000AbC-1x Completed",
                 b"2026-02-30 10:00:02 1tA2b3-000AbC-1x Completed",
                 b"2026-11-22 10:00:02 1tA2b3-000AbC-1x == e@f.test R=r T=t defer (-44) H=mx.f.test [192.0.2.3]: SMTP error from remote mail server after RCPT TO:<e@f.test>: 421 4.7.0 slow down",
@@ -339,6 +363,16 @@ mod tests {
                 b"Nov  2 10:00:7x mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
                 b"Nov  2 10:00:03 2016 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
                 b"Nov  2 10:00:04 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  2 10:00:05 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  2 10:01:06 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  2 10:01:07 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  2 11:01:08 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  2 11:01:09 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  3 11:01:10 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Nov  3 11:01:11 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Dec  3 11:01:12 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Dec  3 11:01:13 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
+                b"Dec  3 11:01:14xmx1 postfix/qmgr[2]: A1B2C3D4E5: removed",
                 b"Nov  2 10:00:04x",
                 b"Nov  2 10:00:01 mx1 exim[3]: 1tA2b3-000AbC-1x Completed",
                 b"2026-11-22T10:00:01+01:00 mx1 postfix/qmgr[2]: A1B2C3D4E5: removed",

@@ -42,6 +42,7 @@ pub(super) fn unstamped(line: &[u8]) -> Parsed<'_> {
 }
 
 /// A line whose stamp was read: `rest` starts right after it.
+#[inline(always)]
 pub(super) fn stamped(rest: &[u8], stamp: super::Stamp) -> Parsed<'_> {
     let Some(body) = rest.strip_prefix(b" ") else {
         return Parsed::Unparsed;
@@ -95,7 +96,13 @@ fn message_id(i: &[u8]) -> Res<'_, &[u8]> {
     };
     let len = 6 + 1 + mid + 1 + tail;
     let id = &i[..len];
-    if !(is_b62(&id[..6]) && is_b62(&id[7..7 + mid]) && is_b62(&id[len - tail..])) {
+    let b62 = if mid == 6 {
+        // The classic 16 bytes as two words, all but the dashes (6, 13).
+        super::bytes::alnum_where(id, [0x8000_8080_8080_8080, 0x8080_0080_8080_8080])
+    } else {
+        is_b62(&id[..6]) && is_b62(&id[7..7 + mid]) && is_b62(&id[len - tail..])
+    };
+    if !b62 {
         return fail();
     }
     Ok((&i[len + 1..], id))
@@ -118,10 +125,13 @@ pub fn body_record(body: &[u8]) -> Record<'_> {
     if !id.is_empty() && rest == b"Completed" {
         return Record::Ended(id);
     }
-    if let Some(record) = host_level(id, rest) {
+    // Host-level replies and ACL defers both need a `421` on the line:
+    // one search decides whether either is worth reading.
+    let has_421 = super::finder!(b"421").find(rest).is_some();
+    if has_421 && let Some(record) = host_level(id, rest) {
         return record;
     }
-    if let Some(inbound) = inbound(rest) {
+    if let Some(inbound) = inbound(rest, has_421) {
         return Record::Inbound(inbound);
     }
     Record::Other
@@ -229,10 +239,12 @@ fn is_untried(rest: &[u8]) -> bool {
 /// The delivered-to address: the first field, or the `<original>` after a
 /// bare local part (`=> user <user@example.com>`).
 fn recipient(rest: &[u8]) -> &[u8] {
-    let end = memchr::memchr(b' ', rest).unwrap_or(rest.len());
+    use super::bytes::find_any;
+    // Addresses are short: word-at-a-time scans beat calls to memchr.
+    let end = find_any(rest, [b' ']).unwrap_or(rest.len());
     let first = &rest[..end];
     let first = first.strip_suffix(b":").unwrap_or(first);
-    if first.contains(&b'@') {
+    if find_any(first, [b'@']).is_some() {
         return first
             .strip_prefix(b"<")
             .map_or(first, |f| f.strip_suffix(b">").unwrap_or(f));
@@ -288,8 +300,8 @@ fn split_command(s: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// A host-level line: `H=host [ip]: SMTP error ...: 421 ...` or the older
 /// `SMTP error from remote mail server after ...: host H [ip]: 421 ...`.
+/// The caller has found a `421` in `rest`.
 fn host_level<'a>(id: &'a [u8], rest: &'a [u8]) -> Option<Record<'a>> {
-    super::finder!(b"421").find(rest)?;
     let (reply, named) = remote_reply(rest)?;
     if reply.code != 421 {
         return None;
@@ -330,8 +342,9 @@ fn client_after_from(s: &[u8]) -> &[u8] {
 }
 
 /// The 421s Exim's own SMTP server sends (fixed by `smtp_in.c`, `receive.c`
-/// and `daemon.c`); none prints the code on the line.
-fn inbound(rest: &[u8]) -> Option<Inbound<'_>> {
+/// and `daemon.c`); none prints the code on the line, but an ACL defer
+/// does (`has_421`: whether `rest` holds a `421` at all).
+fn inbound(rest: &[u8], has_421: bool) -> Option<Inbound<'_>> {
     const CMD_TIMEOUT: &[u8] = b"SMTP command timeout on ";
     const DATA_TIMEOUT: &[u8] = b"SMTP data timeout (message abandoned) on ";
     // The fixed prefixes below, told apart by their first byte before any
@@ -404,7 +417,7 @@ fn inbound(rest: &[u8]) -> Option<Inbound<'_>> {
             condition: Some(Condition::NotInReserveList),
         });
     }
-    if let Some(i) = acl_defer(rest) {
+    if has_421 && let Some(i) = acl_defer(rest) {
         return Some(i);
     }
     if rest.last() == Some(&b'n') && rest.ends_with(b": too many messages in one connection") {

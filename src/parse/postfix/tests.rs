@@ -218,3 +218,36 @@ fn arrivals_and_verify_probes() {
         Record::Other
     );
 }
+
+/// The relay right after the recipient is read without a search; any
+/// other first `, relay=` (after `orig_to=`, or inside the recipient) is
+/// the one the search finds.
+#[test]
+fn relay_is_the_first_one_on_the_line() {
+    let host = |body: &'static [u8]| match super::delivery(b"A1B2C3D4E5", body) {
+        Some(Record::Delivery(d)) => d.host,
+        other => panic!("{other:?}"),
+    };
+    let h = |s: &'static str| Some(s.as_bytes());
+    assert_eq!(
+        host(b"to=<a@b.test>, relay=mx.b.test[192.0.2.1]:25, delay=1, status=sent (ok)"),
+        h("mx.b.test")
+    );
+    assert_eq!(
+        host(b"to=<a@b.test>, orig_to=<c@d.test>, relay=mx.b.test[192.0.2.1]:25, status=sent (ok)"),
+        h("mx.b.test")
+    );
+    assert_eq!(
+        host(b"to=<a, relay=x[192.0.2.9]@b.test>, relay=mx.b.test[192.0.2.1]:25, status=sent (ok)"),
+        h("x")
+    );
+    assert_eq!(
+        host(b"to=<a,b@b.test>, relay=mx.b.test[192.0.2.1]:25, status=sent (ok)"),
+        h("mx.b.test")
+    );
+    assert_eq!(
+        host(b"to=a@b.test, relay=mx.b.test[192.0.2.1]:25, status=sent (ok)"),
+        h("mx.b.test")
+    );
+    assert_eq!(host(b"to=<a@b.test>, relay=none, status=sent (ok)"), None);
+}
