@@ -49,28 +49,27 @@ impl Iterator for Blocks {
 }
 
 /// Reads into `buf` until it holds `want` bytes or the stream ends;
-/// `Some` when it ended (with the error that ended it, if any).
+/// `Some` when it ended (with the error that ended it, if any). Reads into
+/// the buffer's spare room (`read_to_end`), which readers that can skip
+/// zeroing it first (a file, a pipe) do.
 fn fill<R: Read>(
     inner: &mut Option<R>,
     buf: &mut Vec<u8>,
     want: usize,
 ) -> Option<Option<io::Error>> {
     let r = inner.as_mut()?;
-    let mut at = buf.len();
-    // Zeroed once per block, not once per read.
-    buf.resize(want.max(at), 0);
     let ended = loop {
-        if at >= want {
+        let Some(room) = want.checked_sub(buf.len()).filter(|n| *n > 0) else {
             break None;
-        }
-        match r.read(&mut buf[at..]) {
-            Ok(0) => break Some(None),
-            Ok(n) => at += n,
+        };
+        buf.reserve(room);
+        match r.by_ref().take(room as u64).read_to_end(buf) {
+            Ok(n) if n < room => break Some(None),
+            Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => break Some(Some(e)),
         }
     };
-    buf.truncate(at);
     if ended.is_some() {
         *inner = None;
     }
