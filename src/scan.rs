@@ -138,8 +138,8 @@ pub fn scan_to(source: &Source, cfg: &ScanConfig, sink: Option<Sink<'_>>) -> Sca
     }
 }
 
-/// Reads any byte stream (gzip or plain) named `name`, on this thread:
-/// what `scan` does for standard input.
+/// Reads any byte stream (gzip or plain) named `name`, as `scan` reads
+/// standard input (in blocks on every thread of the current rayon pool).
 pub fn scan_reader(reader: Box<dyn Read + Send>, name: &str, cfg: &ScanConfig) -> Scanned {
     match decode(reader, false) {
         Ok((reader, compressed)) => {
