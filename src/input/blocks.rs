@@ -124,10 +124,17 @@ fn cut<R: Read>(
             }
         };
         want = size;
-        let mut next = Vec::with_capacity(size.max(buf.len() - at));
-        next.extend_from_slice(&buf[at..]);
-        buf.truncate(at);
-        let block = std::mem::replace(&mut buf, next);
+        let block = if skipping && at == MAX_LINE {
+            // The whole buffer is the overlong line: only its cap is kept.
+            let block = buf[..at].to_vec();
+            buf.clear();
+            block
+        } else {
+            let mut next = Vec::with_capacity(size.max(buf.len() - at));
+            next.extend_from_slice(&buf[at..]);
+            buf.truncate(at);
+            std::mem::replace(&mut buf, next)
+        };
         if !block.is_empty() && tx.send(Ok(block)).is_err() {
             return;
         }

@@ -53,9 +53,10 @@ fn read_stream<R: Read + Send + 'static>(
     read: &Reading<'_>,
     cfg: &ScanConfig,
 ) -> Part {
-    let group = rayon::current_num_threads().max(1) * 2;
+    let threads = rayon::current_num_threads().max(1);
+    let group = threads * 2;
     let (head, rest, failed) = lines.into_parts();
-    let mut blocks = Blocks::spawn(head, rest, failed, block_size(), group);
+    let mut blocks = Blocks::spawn(head, rest, failed, block_size(), threads);
     let mut whole: Option<Part> = None;
     let lay_over = |whole: &mut Option<Part>, parts: &mut Vec<Part>| {
         for p in parts.drain(..) {
@@ -68,8 +69,9 @@ fn read_stream<R: Read + Send + 'static>(
     // The group parsed last, laid over the whole while the next is parsed.
     let mut parsed: Vec<Part> = Vec::new();
     let mut next = Vec::with_capacity(group);
+    // The read error that ended the stream (blocks in memory never fail).
+    let mut error = None;
     loop {
-        let mut error = None;
         for b in blocks.by_ref() {
             match b {
                 Ok(b) => next.push(b),
@@ -94,11 +96,17 @@ fn read_stream<R: Read + Send + 'static>(
             },
         );
         parsed = parts;
-        if let Some(e) = error {
-            parsed.push(Part::failed(cfg, InputError::read(read.path, 0, e)));
+        if error.is_some() {
             break;
         }
     }
     lay_over(&mut whole, &mut parsed);
-    whole.unwrap_or_else(|| Part::new(cfg))
+    let mut whole = whole.unwrap_or_else(|| Part::new(cfg));
+    if let Some(e) = error {
+        // After every line read before it, as on one thread (a gzip's
+        // damage is not a `Read` error that `Part::append` would carry).
+        let lines = whole.fold.aggregate.totals.lines;
+        whole.error = Some(InputError::read(read.path, lines, e));
+    }
+    whole
 }
