@@ -1,10 +1,11 @@
 //! The pipeline for one input: open, detect the format, parse every line,
 //! turn 421 lines into events and fold everything into an [`Aggregate`].
 //!
-//! A large plain file is cut into newline-aligned chunks read in parallel.
-//! Every line is judged alone (no state crosses lines), so the chunks'
-//! aggregates merge into exactly what one pass gives; event line numbers are
-//! shifted by the line counts of the chunks before them.
+//! A large plain file is cut into newline-aligned chunks read in parallel,
+//! a stream into blocks as it is read ([`stream`]). Every line is judged
+//! alone, so the parts' aggregates merge into exactly what one pass gives;
+//! event line numbers are shifted by the line counts of the parts before.
+mod stream;
 
 use std::fs::File;
 use std::io::Read;
@@ -137,8 +138,8 @@ pub fn scan_to(source: &Source, cfg: &ScanConfig, sink: Option<Sink<'_>>) -> Sca
     }
 }
 
-/// Reads any byte stream (gzip or plain) named `name`, on this thread:
-/// what `scan` does for standard input.
+/// Reads any byte stream (gzip or plain) named `name`, as `scan` reads
+/// standard input (in blocks on every thread of the current rayon pool).
 pub fn scan_reader(reader: Box<dyn Read + Send>, name: &str, cfg: &ScanConfig) -> Scanned {
     match decode(reader, false) {
         Ok((reader, compressed)) => {
@@ -185,6 +186,7 @@ fn scan_opened(opened: Opened, path: &str, cfg: &ScanConfig, sink: Option<Sink<'
         format,
         hint,
     };
+    let is_stream = opened.size.is_none() || opened.compressed;
     let part = match (&opened.file, opened.size) {
         (Some(file), Some(size))
             if !opened.compressed
@@ -195,7 +197,7 @@ fn scan_opened(opened: Opened, path: &str, cfg: &ScanConfig, sink: Option<Sink<'
             drop(lines);
             read_chunks(file, size, &read, cfg)
         }
-        _ => read_part(lines, &read, cfg, sink),
+        _ => stream::read(lines, &read, cfg, sink, is_stream),
     };
     Scanned::new(path.to_string(), Some(format), opened.compressed, part)
 }

@@ -28,6 +28,8 @@ pub(super) struct Followed {
     pub format: Option<Format>,
     pub layout: Layout,
     pub clock: Clock,
+    /// The stamps of bare lines, parsed once for a run of equal ones.
+    pub stamps: super::stamps::Stamps,
     pub scratch: Vec<u8>,
     /// The mail server of each line, with `--by-host`.
     pub servers: ServerNames,
@@ -151,6 +153,7 @@ impl Followed {
             format: found.map(|(_, f)| f),
             layout: found.map_or(Layout::Bare, |(l, _)| l),
             clock,
+            stamps: super::stamps::Stamps::default(),
             scratch: Vec::new(),
             servers,
             failing: None,

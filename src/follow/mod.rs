@@ -15,6 +15,7 @@ mod feed;
 pub mod journal;
 pub mod metrics;
 mod print;
+mod stamps;
 mod state;
 mod stdin;
 pub mod stuck;
@@ -275,6 +276,7 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
     let mut ended = None;
     let mut period_start = (Instant::now(), chrono::Utc::now().timestamp());
     let mut status = ExitCode::Ok;
+    let (mut poll_text, mut poll_lines) = (Vec::new(), Vec::<(usize, u64)>::new());
 
     loop {
         if let Some(f) = &mut piped {
@@ -319,7 +321,11 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
                 continue;
             }
             // The new lines, in one buffer: (end offset, line number) each.
-            let (mut text, mut lines) = (Vec::new(), Vec::new());
+            // The buffers are kept from poll to poll (no fresh pages to
+            // fault in for each poll's 4 MiB while catching up).
+            let (text, lines) = (&mut poll_text, &mut poll_lines);
+            text.clear();
+            lines.clear();
             let mut take = |l: &[u8], no| {
                 text.extend_from_slice(l);
                 lines.push((text.len(), no));
@@ -332,19 +338,17 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
                 }
                 Feed::Stdin => Ok(None),
             };
-            let mut start = 0;
-            let each = lines.iter().map(|&(end, no)| {
-                let l = &text[start..end];
-                start = end;
-                (l, no)
-            });
-            let each: Vec<(&[u8], u64)> = each.collect();
-            if f.format.is_none() && !each.is_empty() {
-                let (l, fmt) =
-                    layout::detect_with_format(each.iter().map(|(l, _)| *l), state.forced);
+            let line_at = |k: usize| {
+                let start = k.checked_sub(1).map_or(0, |b| lines[b].0);
+                (&text[start..lines[k].0], lines[k].1)
+            };
+            if f.format.is_none() && !lines.is_empty() {
+                let each = (0..lines.len()).map(|k| line_at(k).0);
+                let (l, fmt) = layout::detect_with_format(each, state.forced);
                 (f.layout, f.format) = (l, Some(fmt));
             }
-            for (l, no) in each {
+            for k in 0..lines.len() {
+                let (l, no) = line_at(k);
                 state.line(f, l, no, out)?;
             }
             match polled {

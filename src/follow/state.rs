@@ -102,11 +102,20 @@ impl State {
             return Ok(());
         };
         let line = peeled.line;
-        let entry = match layout::parse(format, peeled) {
-            Parsed::Entry { stamp, mta, record } => {
-                f.clock.resolve(&stamp).map(|time| (time, mta, record))
-            }
-            Parsed::Continuation => {
+        let parsed = match peeled.stamp {
+            // A bare line: its stamp is most often the line before's.
+            None => f.stamps.parse(format, line, &mut f.clock),
+            Some(_) => match layout::parse(format, peeled) {
+                Parsed::Entry { stamp, mta, record } => {
+                    let time = f.clock.resolve(&stamp);
+                    (Parsed::Entry { stamp, mta, record }, time)
+                }
+                other => (other, None),
+            },
+        };
+        let entry = match parsed {
+            (Parsed::Entry { mta, record, .. }, time) => time.map(|time| (time, mta, record)),
+            (Parsed::Continuation, _) => {
                 self.period.skipped();
                 self.session.skipped();
                 if let Some(m) = &self.metrics {
@@ -114,7 +123,7 @@ impl State {
                 }
                 return Ok(());
             }
-            Parsed::Unparsed => None,
+            (Parsed::Unparsed, _) => None,
         };
         if let Some(m) = &self.metrics {
             m.line(entry.is_some());

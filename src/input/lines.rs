@@ -54,6 +54,23 @@ pub struct LineReader<R> {
     cut: u64,
 }
 
+impl LineReader<io::Empty> {
+    /// The lines of one block already in memory, read in place: the block
+    /// is the reader's buffer (no copy).
+    pub fn from_block(block: Vec<u8>) -> LineReader<io::Empty> {
+        LineReader {
+            inner: io::empty(),
+            end: block.len(),
+            buf: block,
+            start: 0,
+            eof: false,
+            skipping: false,
+            error: None,
+            cut: 0,
+        }
+    }
+}
+
 impl<R: Read> LineReader<R> {
     pub fn new(inner: R) -> LineReader<R> {
         LineReader {
@@ -103,6 +120,17 @@ impl<R: Read> LineReader<R> {
                 }
             }
         }
+    }
+
+    /// Takes apart a reader that was only peeked at (no line handed out):
+    /// the bytes read so far, then the rest of the stream (`None` when it
+    /// has already ended) and the read error that ended it, if any.
+    pub fn into_parts(self) -> (Vec<u8>, Option<R>, Option<io::Error>) {
+        let mut read = self.buf;
+        read.truncate(self.end);
+        read.drain(..self.start);
+        let rest = (!self.eof).then_some(self.inner);
+        (read, rest, self.error)
     }
 
     /// How many lines so far were longer than [`MAX_LINE`] and were cut.
@@ -184,6 +212,41 @@ mod tests {
         );
         assert_eq!(all(b""), Vec::<Vec<u8>>::new());
         assert_eq!(all(b"x\n"), vec![b"x".to_vec()]);
+    }
+
+    #[test]
+    fn a_block_in_memory_gives_the_same_lines() {
+        for input in [&b"a\nbb\n\nccc"[..], b"", b"x\n", b"\n\n"] {
+            let mut r = LineReader::from_block(input.to_vec());
+            let mut got = Vec::new();
+            while let Some(l) = r.next_line().unwrap() {
+                got.push(l.to_vec());
+            }
+            assert_eq!(got, all(input), "{input:?}");
+        }
+        let mut r = LineReader::from_block(vec![b'z'; MAX_LINE + 5]);
+        assert_eq!(r.next_line().unwrap().map(<[u8]>::len), Some(MAX_LINE));
+        assert_eq!(r.next_line().unwrap(), None);
+        assert_eq!(r.cut_lines(), 1);
+    }
+
+    #[test]
+    fn taken_apart_after_a_peek_nothing_is_lost() {
+        let input = vec![b'q'; BLOCK * 3];
+        let mut r = LineReader::new(&input[..]);
+        let seen = r.peek(1).len();
+        let (read, rest, error) = r.into_parts();
+        assert_eq!(read.len(), seen);
+        let mut tail = Vec::new();
+        rest.expect("not at the end")
+            .read_to_end(&mut tail)
+            .unwrap();
+        assert_eq!(read.len() + tail.len(), input.len());
+        assert!(error.is_none());
+        let mut r = LineReader::new(&b"one\n"[..]);
+        r.peek(50);
+        let (read, rest, _) = r.into_parts();
+        assert_eq!((read, rest.is_none()), (b"one\n".to_vec(), true));
     }
 
     #[test]

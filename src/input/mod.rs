@@ -3,6 +3,7 @@
 //! journalctl ([`journal`]), and cutting them into lines with one reused
 //! buffer ([`lines`]).
 
+pub mod blocks;
 pub mod discover;
 pub mod error;
 pub mod gzip;
