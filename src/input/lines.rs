@@ -59,6 +59,7 @@ impl LineReader<io::Empty> {
     /// is the reader's buffer (no copy).
     pub fn from_block(block: Vec<u8>) -> LineReader<io::Empty> {
         LineReader {
+            newline: Newline::new(),
             inner: io::empty(),
             end: block.len(),
             buf: block,
