@@ -65,44 +65,70 @@ pub fn csv_safe(s: &str) -> String {
 /// `*`, standalone numbers by `#`, white space collapsed. The whole text is
 /// kept (never longer than the input): only terminal tables shorten it.
 pub fn reply_key(text: &[u8]) -> String {
-    let s = String::from_utf8_lossy(text).replace("\\n", " ");
+    let s = String::from_utf8_lossy(text);
+    let s = if s.contains("\\n") {
+        std::borrow::Cow::Owned(s.replace("\\n", " "))
+    } else {
+        s
+    };
     let code = s.get(..3).unwrap_or("");
-    let mut out = String::new();
+    let mut out = String::with_capacity(s.len());
     let mut words = s.split_whitespace().peekable();
     while let Some(w) = words.next() {
-        if !out.is_empty() && is_continuation(w, code) {
+        if out.is_empty() {
+            out.push_str(w);
+            continue;
+        }
+        if is_continuation(w, code) {
             // `421-4.7.0` / `421` starting a later reply line: drop it and its code.
             if w.len() == 3 && words.peek().is_some_and(|n| is_enhanced(n)) {
                 words.next();
             }
             continue;
         }
-        let word = if out.is_empty() {
-            w.to_string()
-        } else {
-            per_message(w).unwrap_or_else(|| number_to_hash(w))
-        };
-        push_word(&mut out, &word);
+        out.push(' ');
+        push_masked(&mut out, w);
     }
     out
 }
 
-fn push_word(out: &mut String, w: &str) {
-    if !out.is_empty() {
-        out.push(' ');
+/// Pushes a word of a reply after its first, its brackets and punctuation
+/// kept around the part that matters (its core): a core that names one
+/// message, connection or server ([`is_per_message`]) becomes `*`, a
+/// standalone number (`15]`, `(10).`) `#`, so per-connection counters do
+/// not split one reply into many.
+fn push_masked(out: &mut String, w: &str) {
+    let b = w.as_bytes();
+    let (Some(start), Some(last)) = (
+        b.iter().position(u8::is_ascii_alphanumeric),
+        b.iter().rposition(u8::is_ascii_alphanumeric),
+    ) else {
+        out.push_str(w);
+        return;
+    };
+    let core = &w[start..=last];
+    // Every mask needs a digit or an `@`: most words have neither.
+    if !core.bytes().any(|c| c.is_ascii_digit() || c == b'@') {
+        out.push_str(w);
+        return;
     }
-    out.push_str(w);
-}
-
-/// A standalone number (`15]`, `(10).`) becomes `#` so per-connection
-/// counters do not split one reply into many.
-fn number_to_hash(w: &str) -> String {
-    let core = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
-    if !core.is_empty() && core.bytes().all(|b| b.is_ascii_digit()) {
-        w.replacen(core, "#", 1)
+    // `key=value`: the value decides.
+    let (key, value) = match core.rfind('=') {
+        Some(eq) => (&core[..=eq], &core[eq + 1..]),
+        None => ("", core),
+    };
+    let mask = if is_per_message(value) {
+        "*"
+    } else if core.bytes().all(|c| c.is_ascii_digit()) {
+        "#"
     } else {
-        w.to_string()
-    }
+        out.push_str(w);
+        return;
+    };
+    out.push_str(&w[..start]);
+    out.push_str(key);
+    out.push_str(mask);
+    out.push_str(&w[last + 1..]);
 }
 
 /// A client as logged, without its port (`[192.0.2.5]:4321` → `[192.0.2.5]`).
@@ -132,24 +158,14 @@ fn is_enhanced(w: &str) -> bool {
             .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// A word that names one message, connection or server instance, with
-/// its brackets and punctuation kept around a `*`: a token id
-/// (`q4si1448293wij.85`, `MxId=11BC0E69C0F5F0E7]`), a time stamp
-/// (`2026-11-08T13:59:54.177Z`), a server name with a numbered label
-/// (`[AM9P195CA9982.EURP195.PROD.OUTLOOK.COM`, Outlook's trailer), or an
-/// address (`<bob@example.com>:`, the recipient a greylisting reply names).
-/// `None` for any other word.
-fn per_message(w: &str) -> Option<String> {
-    let start = w.find(|c: char| c.is_ascii_alphanumeric())?;
-    let end = w.rfind(|c: char| c.is_ascii_alphanumeric())? + 1;
-    let core = &w[start..end];
-    // `key=value`: the value decides.
-    let (key, value) = match core.rfind('=') {
-        Some(eq) => (&core[..=eq], &core[eq + 1..]),
-        None => ("", core),
-    };
-    (is_token_id(value) || is_time_stamp(value) || is_numbered_host(value) || value.contains('@'))
-        .then(|| format!("{}{key}*{}", &w[..start], &w[end..]))
+/// Whether a word's core names one message, connection or server
+/// instance: a token id (`q4si1448293wij.85`, the value of
+/// `MxId=11BC0E69C0F5F0E7`), a time stamp (`2026-11-08T13:59:54.177Z`), a
+/// server name with a numbered label (`AM9P195CA9982.EURP195.PROD.OUTLOOK.COM`,
+/// Outlook's trailer), or an address (`bob@example.com`, the recipient a
+/// greylisting reply names).
+fn is_per_message(w: &str) -> bool {
+    is_token_id(w) || is_time_stamp(w) || is_numbered_host(w) || w.contains('@')
 }
 
 /// `2026-11-08T13:59:54.177Z`, `13:59:54`: digits and the separators of a

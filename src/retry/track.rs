@@ -417,6 +417,9 @@ impl Tracker {
     pub fn absorb(&mut self, mut later: Tracker) {
         self.unquiet_all();
         later.unquiet_all();
+        // Only the texts its open and carried pairs still refer to come
+        // over; this table is compacted after (not during: `ids` holds ids).
+        later.compact_replies();
         self.outcomes.merge(later.outcomes);
         // The later tracker's reply ids, in this one's table.
         let ids: Vec<u32> = later
@@ -432,6 +435,9 @@ impl Tracker {
                 }
             }
             self.compose(key, log);
+        }
+        if self.replies.full() {
+            self.compact_replies();
         }
     }
 

@@ -211,3 +211,49 @@ fn reply_texts_of_settled_pairs_are_not_kept() {
     assert_eq!(o.pending.len(), 1);
     assert_eq!(&*o.pending[0].last_reply, first.as_str());
 }
+
+/// Stretches joined (a file's chunks, rotated files) bring over only the
+/// reply texts of pairs still open.
+#[test]
+fn absorbing_a_stretch_brings_only_live_reply_texts() {
+    let stage = crate::parse::Stage::ALL[0];
+    let mut whole = Tracker::new();
+    for chunk in 0..8u32 {
+        let mut t = Tracker::new();
+        for i in 0..2_000u32 {
+            let id = format!("m{chunk}-{i}");
+            let raw = format!("421 4.7.0 Try again later {chunk:04x}{i:08x}q4si.{i} - gsmtp");
+            let reply = Reply {
+                code: 421,
+                enhanced: None,
+                text: raw.as_bytes(),
+                stage,
+            };
+            t.arrival(id.as_bytes());
+            t.delivery(
+                id.as_bytes(),
+                b"u@d.test",
+                Outcome::Deferred,
+                true,
+                2,
+                Some(&reply),
+            );
+            t.delivery(
+                id.as_bytes(),
+                b"u@d.test",
+                Outcome::Delivered,
+                true,
+                3,
+                None,
+            );
+            t.ended(id.as_bytes(), 3);
+        }
+        whole.absorb(t);
+    }
+    assert!(
+        whole.replies.texts().is_empty(),
+        "{}",
+        whole.replies.texts().len()
+    );
+    assert_eq!(whole.finish().total().recovered, 16_000);
+}
