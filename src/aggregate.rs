@@ -346,7 +346,7 @@ impl Aggregate {
             ds.retry_skipped += 1;
         }
         if ds.host.is_none()
-            && let Some(h) = d.host.filter(|h| !h.is_empty())
+            && let Some(h) = d.host().filter(|h| !h.is_empty())
         {
             ds.host = Some(String::from_utf8_lossy(h).to_ascii_lowercase().into());
         }

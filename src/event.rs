@@ -112,7 +112,10 @@ impl<'a> Event<'a> {
                 } else {
                     Kind::Suspended
                 };
-                (kind, d.id, d.rcpt, d.host, d.ip, reply, None)
+                {
+                    let (host, ip) = d.host_ip();
+                    (kind, d.id, d.rcpt, host, ip, reply, None)
+                }
             }
             Record::HostReply(h) => (Kind::Reply, h.id, &b""[..], h.host, h.ip, h.reply, None),
             Record::Inbound(i) => (

@@ -13,7 +13,7 @@ use nom::{IResult, Parser};
 
 use super::reply::{Stage, host_ip, reply_at, strip_prefix_ci};
 use super::time::exim_stamp;
-use super::{Condition, Delivery, HostReply, Inbound, Outcome, Parsed, Record, Reply};
+use super::{Condition, Delivery, HostReply, Inbound, Outcome, Parsed, Record, Remote, Reply};
 use crate::parse::Mta;
 
 const SMTP_ERROR: &[u8] = b"SMTP error from remote mail server after ";
@@ -156,12 +156,17 @@ fn flagged<'a>(id: &'a [u8], flag: &[u8], rest: &'a [u8]) -> Option<Record<'a>> 
         tried = false;
     }
     let rcpt = recipient(rest);
-    let (mut host, mut ip) = (None, None);
-    if let Some(p) = super::finder!(b" H=").find(rest)
-        && let Some((h, i, _)) = host_ip(&rest[p + 3..])
-    {
-        (host, ip) = (Some(h), Some(i));
+    if outcome == Outcome::Delivered {
+        return Some(Record::Delivery(Delivery {
+            id,
+            outcome,
+            rcpt,
+            remote: Remote::EximFields(rest),
+            reply: None,
+            tried,
+        }));
     }
+    let (mut host, mut ip) = host_field(rest);
     let mut reply = None;
     if outcome == Outcome::Deferred
         && super::finder!(b"421").find(rest).is_some()
@@ -177,11 +182,21 @@ fn flagged<'a>(id: &'a [u8], flag: &[u8], rest: &'a [u8]) -> Option<Record<'a>> 
         id,
         outcome,
         rcpt,
-        host,
-        ip,
+        remote: Remote::Known { host, ip },
         reply,
         tried,
     }))
+}
+
+/// The ` H=host [ip]` field of a delivery line's fields.
+pub(super) fn host_field(rest: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
+    match super::finder!(b" H=").find(rest) {
+        Some(p) => match host_ip(&rest[p + 3..]) {
+            Some((h, i, _)) => (Some(h), Some(i)),
+            None => (None, None),
+        },
+        None => (None, None),
+    }
 }
 
 /// Whether a `==` or `**` line's reason says Exim tried nothing: the

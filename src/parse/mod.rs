@@ -84,8 +84,8 @@ pub struct Delivery<'a> {
     pub id: &'a [u8],
     pub outcome: Outcome,
     pub rcpt: &'a [u8],
-    pub host: Option<&'a [u8]>,
-    pub ip: Option<&'a [u8]>,
+    /// The remote host and IP, read when asked for ([`Delivery::host_ip`]).
+    pub remote: Remote<'a>,
     /// The remote 421 that caused this deferral, if any.
     pub reply: Option<Reply<'a>>,
     /// Whether the MTA tried to deliver: false for a line written without a
@@ -94,6 +94,41 @@ pub struct Delivery<'a> {
     /// a line is not a delivery attempt: it counts as `retry_skipped`. A
     /// 421 it carries is a cached one (kind `suspended`).
     pub tried: bool,
+}
+
+/// Where a delivery went. Most delivery lines are never asked (a report
+/// wants a domain's first host and a 421's), so an Exim delivered line
+/// keeps its fields unread: no search for ` H=` per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remote<'a> {
+    /// Read already (`None`: the line names none).
+    Known {
+        host: Option<&'a [u8]>,
+        ip: Option<&'a [u8]>,
+    },
+    /// The fields of an Exim delivery line after its address, ` H=` not
+    /// looked for yet.
+    EximFields(&'a [u8]),
+}
+
+impl<'a> Delivery<'a> {
+    /// The remote host and IP the line names.
+    pub fn host_ip(&self) -> (Option<&'a [u8]>, Option<&'a [u8]>) {
+        match self.remote {
+            Remote::Known { host, ip } => (host, ip),
+            Remote::EximFields(rest) => exim::host_field(rest),
+        }
+    }
+
+    /// The remote host the line names.
+    pub fn host(&self) -> Option<&'a [u8]> {
+        self.host_ip().0
+    }
+
+    /// The remote IP the line names.
+    pub fn ip(&self) -> Option<&'a [u8]> {
+        self.host_ip().1
+    }
 }
 
 /// A 421 logged for a host or session, with no recipient on the line.

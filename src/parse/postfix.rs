@@ -7,7 +7,7 @@
 //!   TIME LIMIT`, ...) and `reject: ...: 421` lines.
 
 use super::reply::{Stage, host_ip, reply_at, split_in_reply_to};
-use super::{Condition, Delivery, HostReply, Inbound, Outcome, Record, Reply};
+use super::{Condition, Delivery, HostReply, Inbound, Outcome, Record, Remote, Reply};
 
 const SAID: &[u8] = b" said: ";
 const REFUSED: &[u8] = b" refused to talk to me: ";
@@ -164,8 +164,7 @@ fn delivery<'a>(id: &'a [u8], body: &'a [u8]) -> Option<Record<'a>> {
         id,
         outcome,
         rcpt,
-        host,
-        ip,
+        remote: Remote::Known { host, ip },
         reply,
         tried,
     }))

@@ -17,7 +17,7 @@ fn deferral_with_421_after_mail_from() {
     );
     assert_eq!(d.outcome, Outcome::Deferred);
     assert_eq!(d.rcpt, b"bob@example.net");
-    assert_eq!(d.host, Some(&b"mx.example.net"[..]));
+    assert_eq!(d.host(), Some(&b"mx.example.net"[..]));
     let r = d.reply.unwrap();
     assert_eq!(
         (r.code, r.stage, r.enhanced),
@@ -33,7 +33,7 @@ fn older_layout_host_after_command() {
     );
     let r = d.reply.unwrap();
     assert_eq!((r.stage, r.text), (Stage::Rcpt, &b"421 busy"[..]));
-    assert_eq!(d.ip, Some(&b"192.0.2.10"[..]));
+    assert_eq!(d.ip(), Some(&b"192.0.2.10"[..]));
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn rich_selector_and_new_ids() {
         (d.id, d.outcome),
         (&b"1tA2b3-00000000AbC-1xyz"[..], Outcome::Delivered)
     );
-    assert_eq!(d.ip, Some(&b"192.0.2.10"[..]));
+    assert_eq!(d.ip(), Some(&b"192.0.2.10"[..]));
 }
 
 #[test]

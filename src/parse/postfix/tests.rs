@@ -47,7 +47,7 @@ fn refused_and_suspended() {
         "Nov 22 10:00:01 mx1 postfix/error[1]: ABC123DEF: to=<a@example.fr>, relay=none, delay=1, delays=1/0/0/0, dsn=4.0.0, status=deferred (delivery temporarily suspended: host mx.example.fr[192.0.2.6] refused to talk to me: 421 busy)",
     );
     assert!(!d.tried);
-    assert_eq!(d.host, Some(&b"mx.example.fr"[..]));
+    assert_eq!(d.host(), Some(&b"mx.example.fr"[..]));
 }
 
 /// Issue 14: a suspended destination and an expired recipient were not tried.
@@ -225,7 +225,7 @@ fn arrivals_and_verify_probes() {
 #[test]
 fn relay_is_the_first_one_on_the_line() {
     let host = |body: &'static [u8]| match super::delivery(b"A1B2C3D4E5", body) {
-        Some(Record::Delivery(d)) => d.host,
+        Some(Record::Delivery(d)) => d.host(),
         other => panic!("{other:?}"),
     };
     let h = |s: &'static str| Some(s.as_bytes());
