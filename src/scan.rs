@@ -183,7 +183,10 @@ fn scan_opened(opened: Opened, path: &str, cfg: &ScanConfig, sink: Option<Sink<'
         format,
         hint,
     };
-    let is_stream = opened.size.is_none() || opened.compressed;
+    // A plain stream is parsed in blocks on every core. A gzip is not: one
+    // thread parses faster than one inflates, so blocks would only add
+    // memory (a rotated set reads its files in parallel already).
+    let is_stream = opened.size.is_none() && !opened.compressed;
     let part = match (&opened.file, opened.size) {
         (Some(file), Some(size))
             if !opened.compressed

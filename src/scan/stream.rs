@@ -1,5 +1,5 @@
-//! A stream (standard input, a pipe, the journal, a gzip being inflated)
-//! parsed on every core: a reader thread cuts it into newline-aligned
+//! A plain stream (standard input, a pipe, the journal) parsed on every
+//! core: a reader thread cuts it into newline-aligned
 //! blocks ([`Blocks`]), a group of blocks at a time is parsed in parallel
 //! into [`Part`]s, and the parts are laid over the whole in stream order,
 //! exactly as a file's chunks are: the same report as one pass, line
@@ -29,8 +29,8 @@ fn block_size() -> usize {
         .unwrap_or(BLOCK)
 }
 
-/// Reads an input not cut into chunks: a stream (`is_stream`: not a
-/// regular file, or gzip) in blocks when there is more than one thread and
+/// Reads an input not cut into chunks: a plain stream (`is_stream`: not a
+/// regular file, not gzip) in blocks when there is more than one thread and
 /// no `sink`, anything else on this thread (`events` prints each event as
 /// its line is read).
 pub(super) fn read<R: Read + Send + 'static>(
