@@ -11,6 +11,16 @@ use crate::when::{parse_back, parse_when};
 /// Plain files at least this big are read in parallel chunks.
 pub const CHUNK_MIN: u64 = 32 << 20;
 
+/// [`CHUNK_MIN`], or the (undocumented, for tests) `MAILLOG421_CHUNK_MIN`
+/// bytes, so a small file is read in chunks.
+fn chunk_min() -> u64 {
+    std::env::var("MAILLOG421_CHUNK_MIN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(CHUNK_MIN)
+}
+
 /// How to read inputs.
 #[derive(Debug, Clone)]
 pub struct ScanConfig {
@@ -47,7 +57,7 @@ impl Default for ScanConfig {
             until: None,
             keep_events: false,
             unparsed_examples: 0,
-            chunk_min: CHUNK_MIN,
+            chunk_min: chunk_min(),
             by_host: false,
             host: None,
         }

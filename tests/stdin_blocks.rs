@@ -136,3 +136,52 @@ fn issue_18_a_pipe_that_trickles_is_reported_whole() {
     let got = without_name(&o.stdout, &o.stderr, "<stdin>");
     assert_eq!(got, (want, want_err));
 }
+
+/// `report - < FILE` on a file redirected to stdin: read like the file, in
+/// chunks when big (here from 1 KiB, the undocumented
+/// `MAILLOG421_CHUNK_MIN`), so the same report.
+fn from_redirected(file: std::fs::File) -> (Value, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_maillog421"))
+        .args(ARGS)
+        .args(["--threads", "2", "-"])
+        .env("TZ", "UTC")
+        .env("MAILLOG421_CHUNK_MIN", "1024")
+        .stdin(Stdio::from(file))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    without_name(&o.stdout, &o.stderr, "<stdin>")
+}
+
+#[test]
+fn issue_18_a_file_redirected_to_stdin_reports_what_the_file_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mainlog");
+    std::fs::write(&file, log()).unwrap();
+    let want = from_file(&path_str(&file), "2");
+    let got = from_redirected(std::fs::File::open(&file).unwrap());
+    assert_eq!(got, want);
+}
+
+/// A redirected file already read into (`{ head -n 5 >/dev/null;
+/// maillog421 report -; } < FILE`) is reported from where it stands, not
+/// from its start.
+#[test]
+fn issue_18_a_redirected_file_is_read_from_its_current_offset() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mainlog");
+    let data = log();
+    std::fs::write(&file, &data).unwrap();
+    let (all, _) = from_file(&path_str(&file), "1");
+    let skip: usize = data
+        .split_inclusive(|b| *b == b'\n')
+        .take(5)
+        .map(<[u8]>::len)
+        .sum();
+    let mut f = std::fs::File::open(&file).unwrap();
+    f.read_exact(&mut vec![0; skip]).unwrap();
+    let (rest, _) = from_redirected(f);
+    let lines = |v: &Value| v["totals"]["lines"].as_u64().expect("totals.lines");
+    assert_eq!(lines(&rest), lines(&all) - 5);
+}

@@ -15,7 +15,8 @@ pub struct Opened {
     pub compressed: bool,
     /// Modification time (Unix seconds), for the year of syslog stamps.
     pub mtime: Option<i64>,
-    /// Size in bytes of a regular file (not of stdin).
+    /// Size in bytes of a regular file (stdin too, when a regular file
+    /// is redirected to it from its start).
     pub size: Option<u64>,
     /// The open file itself (a second handle), for reading a big plain file
     /// in parallel chunks without opening its path again.
@@ -28,7 +29,15 @@ pub struct Opened {
 pub fn open(source: &Source) -> Result<Opened, InputError> {
     let name = source.display();
     let (inner, mtime, size, file): (Box<dyn Read + Send>, _, _, _) = match source {
-        Source::Stdin => (Box::new(io::stdin()), None, None, None),
+        Source::Stdin => match stdin_file() {
+            // `report - < FILE`: read like the file, in chunks on every core.
+            Some((file, size)) => {
+                let second = file.try_clone().ok();
+                let counted = crate::progress::Counted(file);
+                (Box::new(counted), None, Some(size), second)
+            }
+            None => (Box::new(io::stdin()), None, None, None),
+        },
         Source::Journal(q) => {
             let reader = q
                 .open()
@@ -60,6 +69,17 @@ pub fn open(source: &Source) -> Result<Opened, InputError> {
         size,
         file,
     })
+}
+
+/// Standard input as a file, with its size, when it is a regular file read
+/// from its start (`report - < FILE`); `None` for a pipe or a terminal.
+/// Its year hint stays "now", as for any stdin.
+fn stdin_file() -> Option<(File, u64)> {
+    use std::io::Seek;
+    use std::os::fd::AsFd;
+    let mut file = File::from(io::stdin().as_fd().try_clone_to_owned().ok()?);
+    let meta = file.metadata().ok()?;
+    (meta.is_file() && file.stream_position().ok()? == 0).then_some((file, meta.len()))
 }
 
 /// Opens a file. Opening a named pipe (FIFO) waits for a writer; on a
