@@ -190,11 +190,9 @@ fn flagged<'a>(id: &'a [u8], flag: &[u8], rest: &'a [u8]) -> Option<Record<'a>> 
 
 /// The ` H=host [ip]` field of a delivery line's fields.
 pub(super) fn host_field(rest: &[u8]) -> (Option<&[u8]>, Option<&[u8]>) {
-    match super::finder!(b" H=").find(rest) {
-        Some(p) => match host_ip(&rest[p + 3..]) {
-            Some((h, i, _)) => (Some(h), Some(i)),
-            None => (None, None),
-        },
+    let at = super::finder!(b" H=").find(rest);
+    match at.and_then(|p| host_ip(&rest[p + 3..])) {
+        Some((h, i, _)) => (Some(h), Some(i)),
         None => (None, None),
     }
 }
