@@ -85,7 +85,7 @@ impl<'a> Event<'a> {
     }
 
     /// [`Event::from_record`] with the reply classified by `classify` (a
-    /// [`CauseCache`]'s lookup in the fold).
+    /// `CauseCache`'s lookup in the fold).
     pub fn from_record_by(
         time: i64,
         mta: Mta,
