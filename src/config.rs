@@ -14,11 +14,14 @@ pub const CHUNK_MIN: u64 = 32 << 20;
 /// [`CHUNK_MIN`], or the (undocumented, for tests) `MAILLOG421_CHUNK_MIN`
 /// bytes, so a small file is read in chunks.
 fn chunk_min() -> u64 {
-    std::env::var("MAILLOG421_CHUNK_MIN")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(CHUNK_MIN)
+    test_size("MAILLOG421_CHUNK_MIN").unwrap_or(CHUNK_MIN)
+}
+
+/// A positive size from an undocumented environment variable that tests
+/// set to make a small input take the path of a big one.
+pub fn test_size<T: std::str::FromStr + PartialOrd + Default>(name: &str) -> Option<T> {
+    let n: T = std::env::var(name).ok()?.parse().ok()?;
+    (n > T::default()).then_some(n)
 }
 
 /// How to read inputs.

@@ -149,6 +149,21 @@ fn a_quiet_message_meeting_a_421_is_followed() {
     }
 }
 
+/// A message that arrives, meets the 421 `text`, is delivered and ends.
+fn recovered_after_421(t: &mut Tracker, id: &str, text: &str) {
+    let reply = Reply {
+        code: 421,
+        enhanced: None,
+        text: text.as_bytes(),
+        stage: crate::parse::Stage::ALL[0],
+    };
+    let id = id.as_bytes();
+    t.arrival(id);
+    t.delivery(id, b"u@d.test", Outcome::Deferred, true, 2, Some(&reply));
+    t.delivery(id, b"u@d.test", Outcome::Delivered, true, 3, None);
+    t.ended(id, 3);
+}
+
 /// Gmail-style replies carry a per-message token, so every 421 is a new
 /// text: the table keeps only what open pairs refer to, and a pending pair
 /// still shows its own last reply after compactions.
@@ -174,32 +189,7 @@ fn reply_texts_of_settled_pairs_are_not_kept() {
         Some(&stuck),
     );
     for i in 0..50_000u32 {
-        let id = format!("m{i}");
-        let raw = text(i);
-        let reply = Reply {
-            code: 421,
-            enhanced: None,
-            text: raw.as_bytes(),
-            stage,
-        };
-        t.arrival(id.as_bytes());
-        t.delivery(
-            id.as_bytes(),
-            b"u@d.test",
-            Outcome::Deferred,
-            true,
-            2,
-            Some(&reply),
-        );
-        t.delivery(
-            id.as_bytes(),
-            b"u@d.test",
-            Outcome::Delivered,
-            true,
-            3,
-            None,
-        );
-        t.ended(id.as_bytes(), 3);
+        recovered_after_421(&mut t, &format!("m{i}"), &text(i));
     }
     assert!(
         t.replies.texts().len() <= 4096,
@@ -216,37 +206,12 @@ fn reply_texts_of_settled_pairs_are_not_kept() {
 /// reply texts of pairs still open.
 #[test]
 fn absorbing_a_stretch_brings_only_live_reply_texts() {
-    let stage = crate::parse::Stage::ALL[0];
     let mut whole = Tracker::new();
     for chunk in 0..8u32 {
         let mut t = Tracker::new();
         for i in 0..2_000u32 {
-            let id = format!("m{chunk}-{i}");
             let raw = format!("421 4.7.0 Try again later {chunk:04x}{i:08x}q4si.{i} - gsmtp");
-            let reply = Reply {
-                code: 421,
-                enhanced: None,
-                text: raw.as_bytes(),
-                stage,
-            };
-            t.arrival(id.as_bytes());
-            t.delivery(
-                id.as_bytes(),
-                b"u@d.test",
-                Outcome::Deferred,
-                true,
-                2,
-                Some(&reply),
-            );
-            t.delivery(
-                id.as_bytes(),
-                b"u@d.test",
-                Outcome::Delivered,
-                true,
-                3,
-                None,
-            );
-            t.ended(id.as_bytes(), 3);
+            recovered_after_421(&mut t, &format!("m{chunk}-{i}"), &raw);
         }
         whole.absorb(t);
     }

@@ -22,11 +22,7 @@ const BLOCK: usize = 4 << 20;
 /// The block size: [`BLOCK`], or the (undocumented, for tests)
 /// `MAILLOG421_STREAM_BLOCK` bytes, so a small input spans many blocks.
 fn block_size() -> usize {
-    std::env::var("MAILLOG421_STREAM_BLOCK")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(BLOCK)
+    crate::config::test_size("MAILLOG421_STREAM_BLOCK").unwrap_or(BLOCK)
 }
 
 /// Reads an input not cut into chunks: a plain stream (`is_stream`: not a
