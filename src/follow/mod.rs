@@ -320,17 +320,27 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
                 next += 1;
                 continue;
             }
-            // The new lines, in one buffer: (end offset, line number) each.
-            // The buffers are kept from poll to poll (no fresh pages to
-            // fault in for each poll's 4 MiB while catching up).
+            // With the format known, each line is handled as it is cut (the
+            // tail is taken out of `f` meanwhile; a line never reads it then).
+            // Else the new lines go to one buffer, (end offset, line number)
+            // each, to detect the format from them first. The buffers are
+            // kept from poll to poll (no fresh pages to fault in for each
+            // poll's 4 MiB).
             let (text, lines) = (&mut poll_text, &mut poll_lines);
             text.clear();
             lines.clear();
+            let direct = f.format.is_some();
+            let mut tail = std::mem::replace(&mut f.tail, Feed::Stdin);
+            let mut failed = None;
             let mut take = |l: &[u8], no| {
-                text.extend_from_slice(l);
-                lines.push((text.len(), no));
+                if !direct {
+                    text.extend_from_slice(l);
+                    lines.push((text.len(), no));
+                } else if failed.is_none() {
+                    failed = state.line(f, l, no, out).err();
+                }
             };
-            let polled = match &mut f.tail {
+            let polled = match &mut tail {
                 Feed::File(t) => t.poll(&mut take),
                 Feed::Journal(j) => {
                     ended = ended.take().or(j.poll(&mut take));
@@ -338,6 +348,10 @@ pub fn run(args: &Settings, queue: Option<QueueWatch>, out: &mut dyn Write) -> R
                 }
                 Feed::Stdin => Ok(None),
             };
+            f.tail = tail;
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
             let line_at = |k: usize| {
                 let start = k.checked_sub(1).map_or(0, |b| lines[b].0);
                 (&text[start..lines[k].0], lines[k].1)

@@ -26,6 +26,10 @@ pub struct Printer {
     /// Cut event lines to this width (a terminal); `None` keeps the
     /// fixed layout (a pipe or file: nothing cut short of 110 characters).
     width: Option<usize>,
+    /// One JSON event, written here first and then in one write (serde
+    /// writing each field's pieces to `out` through `dyn Write` cost more
+    /// than making the event).
+    json_buf: Vec<u8>,
 }
 
 /// A rolling or final summary.
@@ -104,6 +108,7 @@ impl Printer {
             colour,
             zone,
             width: term.tty.then_some(term.width),
+            json_buf: Vec::new(),
         }
     }
 
@@ -116,7 +121,7 @@ impl Printer {
     }
 
     pub fn event(
-        &self,
+        &mut self,
         ev: &Event<'_>,
         file: &str,
         line: u64,
@@ -126,8 +131,11 @@ impl Printer {
         if self.json {
             let mut owned = OwnedEvent::new(ev, file, line, self.zone);
             owned.server = server.map(lossy);
-            crate::render::json::write(out, &owned)?;
-            return out.write_all(b"\n");
+            let buf = &mut self.json_buf;
+            buf.clear();
+            crate::render::json::write_to(buf, &owned)?;
+            buf.push(b'\n');
+            return out.write_all(buf);
         }
         let who = if ev.kind == Kind::Inbound {
             format!("from {}", lossy(ev.party))

@@ -25,6 +25,7 @@ pub struct Stamps {
 
 impl Stamps {
     /// The line's record, and its time when it is an entry.
+    #[inline]
     pub fn parse<'a>(
         &mut self,
         format: Format,

@@ -1,4 +1,4 @@
-//! The JSON writer. Every JSON this tool writes goes through [`write()`] or [`write_pretty`]:
+//! The JSON writer. Every JSON this tool writes goes through [`write()`], [`write_to`] or [`write_pretty`]:
 //! log text is converted with invalid UTF-8 replaced by U+FFFD, serde_json
 //! escapes C0 control characters, and [`Safe`] also escapes DEL, the C1
 //! controls and the bidirectional formatting characters as `\uXXXX`, so
@@ -14,6 +14,12 @@ use crate::text::is_unsafe_char;
 
 /// One value as compact JSON (no newline).
 pub fn write<T: Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, Safe(CompactFormatter));
+    value.serialize(&mut ser).map_err(io::Error::from)
+}
+
+/// [`write`] to a buffer, without a `dyn Write` call for each piece.
+pub fn write_to<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> io::Result<()> {
     let mut ser = serde_json::Serializer::with_formatter(out, Safe(CompactFormatter));
     value.serialize(&mut ser).map_err(io::Error::from)
 }
@@ -34,6 +40,10 @@ impl<F: Formatter> Formatter for Safe<F> {
         w: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Printable ASCII (nearly all text) has nothing unsafe in it.
+        if fragment.bytes().all(|b| (b' '..b'\x7f').contains(&b)) {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if is_unsafe_char(c) {
