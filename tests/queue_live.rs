@@ -165,8 +165,13 @@ fn check(mta: &str, dir: &std::path::Path, t: &Truth) {
         assert_eq!(status, "waiting-421", "{mta}: {rcpt}");
         assert_eq!(cause, &t.category_of[host], "{mta}: {rcpt}");
         let first = first.unwrap() as f64;
+        // The MTA logs the deferral when its session ends, at or a little
+        // after the receiver's 421 (seconds later on a loaded machine):
+        // never before it, never long after.
         assert!(
-            its_421s.iter().any(|s| (s.floor() - first).abs() <= 1.0),
+            its_421s
+                .iter()
+                .any(|s| first >= s.floor() && first - s <= 5.0),
             "{mta}: {rcpt}: first 421 {first}, receiver's 421s {its_421s:?}"
         );
     }
