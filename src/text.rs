@@ -168,13 +168,20 @@ fn is_per_message(w: &str) -> bool {
     is_token_id(w) || is_time_stamp(w) || is_numbered_host(w) || w.contains('@')
 }
 
-/// `2026-11-08T13:59:54.177Z`, `13:59:54`: digits and the separators of a
-/// date or a time, at least six digits.
+/// `2026-11-08T13:59:54.177Z`, `13:59:54`: a time of day `HH:MM:SS` with
+/// only the digits and separators of a date and time around it (an
+/// address and port such as `192.0.2.5:25` is not one).
 fn is_time_stamp(w: &str) -> bool {
-    w.bytes().filter(u8::is_ascii_digit).count() >= 6
-        && w.bytes().any(|b| b == b':' || b == b'T')
-        && w.bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b':' | b'.' | b'T' | b'Z' | b'+'))
+    let digit = |b: &u8| b.is_ascii_digit();
+    w.as_bytes().windows(8).any(|x| {
+        x[..2].iter().all(digit)
+            && x[2] == b':'
+            && x[3..5].iter().all(digit)
+            && x[5] == b':'
+            && x[6..].iter().all(digit)
+    }) && w
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b':' | b'.' | b'T' | b'Z' | b'+'))
 }
 
 /// A host name of three or more labels whose first label is at least 8
@@ -262,6 +269,14 @@ mod tests {
         assert_eq!(
             c,
             "421 4.7.650 rate limited [Name=Protocol Filter Agent][AGT=PFA][MxId=*] [* * *]"
+        );
+    }
+
+    #[test]
+    fn an_address_and_port_is_not_a_time() {
+        assert_eq!(
+            reply_key(b"421 4.7.0 too many connections from 192.0.2.5:25 at 13:59:54"),
+            "421 4.7.0 too many connections from 192.0.2.5:25 at *"
         );
     }
 

@@ -162,6 +162,12 @@ impl<R: Read> LineReader<R> {
                     self.skipping = false;
                     continue;
                 }
+                // A whole overlong line in the buffer (a block in memory, or
+                // one that fit the grown buffer) is cut as one read in pieces is.
+                if nl > MAX_LINE {
+                    self.cut += 1;
+                    return Ok(Some(&self.buf[s..s + MAX_LINE]));
+                }
                 return Ok(Some(&self.buf[s..s + nl]));
             }
             if avail.len() >= MAX_LINE {
@@ -213,6 +219,22 @@ mod tests {
         );
         assert_eq!(all(b""), Vec::<Vec<u8>>::new());
         assert_eq!(all(b"x\n"), vec![b"x".to_vec()]);
+    }
+
+    #[test]
+    fn an_overlong_line_whole_in_a_block_is_cut_as_from_a_stream() {
+        let mut input = vec![b'x'; MAX_LINE + 100];
+        input.extend_from_slice(b"\nnext\n");
+        let mut r = LineReader::from_block(input.clone());
+        let first = r.next_line().unwrap().map(<[u8]>::len);
+        assert_eq!(first, Some(MAX_LINE));
+        assert_eq!(r.next_line().unwrap(), Some(&b"next"[..]));
+        assert_eq!(r.cut_lines(), 1);
+        // Read in small pieces: the same lines and the same count.
+        let mut r = LineReader::new(&input[..]);
+        assert_eq!(r.next_line().unwrap().map(<[u8]>::len), Some(MAX_LINE));
+        assert_eq!(r.next_line().unwrap(), Some(&b"next"[..]));
+        assert_eq!(r.cut_lines(), 1);
     }
 
     #[test]
