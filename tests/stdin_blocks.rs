@@ -37,6 +37,24 @@ fn log() -> Vec<u8> {
     out
 }
 
+/// [`log`] written to a file in a fresh folder (kept while the first is
+/// held), with its bytes.
+fn log_file() -> (tempfile::TempDir, std::path::PathBuf, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mainlog");
+    let data = log();
+    std::fs::write(&file, &data).unwrap();
+    (dir, file, data)
+}
+
+/// `maillog421 report ... --threads 2 -` as a plain command, for what
+/// `cmd` cannot do: a stdin fed piece by piece, or a file handed over.
+fn report_stdin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_maillog421"));
+    c.args(ARGS).args(["--threads", "2", "-"]).env("TZ", "UTC");
+    c
+}
+
 /// The JSON report without the input's name, and stderr with the name
 /// replaced by `NAME`.
 fn without_name(stdout: &[u8], stderr: &[u8], name: &str) -> (Value, String) {
@@ -70,10 +88,7 @@ fn from_stdin(data: &[u8], threads: &str, block: &str) -> (Value, String) {
 
 #[test]
 fn issue_18_stdin_in_many_blocks_reports_what_the_file_does() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("mainlog");
-    let data = log();
-    std::fs::write(&file, &data).unwrap();
+    let (_dir, file, data) = log_file();
     let (want, want_err) = from_file(&path_str(&file), "1");
     assert!(want["totals"]["deferrals_421"].as_u64().unwrap() > 0);
     assert!(
@@ -92,12 +107,9 @@ fn issue_18_stdin_in_many_blocks_reports_what_the_file_does() {
 
 #[test]
 fn issue_18_a_gzip_stream_in_many_blocks_reports_what_the_file_does() {
-    let data = log();
+    let (_dir, file, data) = log_file();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&data).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("mainlog");
-    std::fs::write(&file, &data).unwrap();
     let (want, want_err) = from_file(&path_str(&file), "1");
     let (mut got, got_err) = from_stdin(&gz.finish().unwrap(), "2", "4096");
     assert_eq!(got["inputs"][0]["compressed"], true);
@@ -107,16 +119,10 @@ fn issue_18_a_gzip_stream_in_many_blocks_reports_what_the_file_does() {
 
 #[test]
 fn issue_18_a_pipe_that_trickles_is_reported_whole() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("mainlog");
-    let data = log();
-    std::fs::write(&file, &data).unwrap();
+    let (_dir, file, data) = log_file();
     let (want, want_err) = from_file(&path_str(&file), "1");
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_maillog421"))
-        .args(ARGS)
-        .args(["--threads", "2", "-"])
-        .env("TZ", "UTC")
+    let mut child = report_stdin()
         .env("MAILLOG421_STREAM_BLOCK", "65536")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -141,10 +147,7 @@ fn issue_18_a_pipe_that_trickles_is_reported_whole() {
 /// chunks when big (here from 1 KiB, the undocumented
 /// `MAILLOG421_CHUNK_MIN`), so the same report.
 fn from_redirected(file: std::fs::File) -> (Value, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_maillog421"))
-        .args(ARGS)
-        .args(["--threads", "2", "-"])
-        .env("TZ", "UTC")
+    let o = report_stdin()
         .env("MAILLOG421_CHUNK_MIN", "1024")
         .stdin(Stdio::from(file))
         .output()
@@ -155,9 +158,7 @@ fn from_redirected(file: std::fs::File) -> (Value, String) {
 
 #[test]
 fn issue_18_a_file_redirected_to_stdin_reports_what_the_file_does() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("mainlog");
-    std::fs::write(&file, log()).unwrap();
+    let (_dir, file, _) = log_file();
     let want = from_file(&path_str(&file), "2");
     let got = from_redirected(std::fs::File::open(&file).unwrap());
     assert_eq!(got, want);
@@ -169,10 +170,7 @@ fn issue_18_a_file_redirected_to_stdin_reports_what_the_file_does() {
 #[test]
 fn issue_18_a_redirected_file_is_read_from_its_current_offset() {
     use std::io::Read;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("mainlog");
-    let data = log();
-    std::fs::write(&file, &data).unwrap();
+    let (_dir, file, data) = log_file();
     let (all, _) = from_file(&path_str(&file), "1");
     let skip: usize = data
         .split_inclusive(|b| *b == b'\n')

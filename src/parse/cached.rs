@@ -11,6 +11,15 @@ use super::{Format, Parsed, exim, syslog};
 /// `Mmm dd HH:MM:SS ` is 16 with its space).
 const KEY_MAX: usize = 19;
 
+/// The 8 bytes of `s` at `at` as one little-endian word (callers check
+/// the length).
+#[inline]
+fn word(s: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&s[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
 /// A line parser that remembers the last stamp it read.
 #[derive(Debug, Clone)]
 pub struct LineParser {
@@ -82,11 +91,6 @@ impl LineParser {
         if self.len != len || line.len() < len {
             return false;
         }
-        let word = |s: &[u8], at: usize| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&s[at..at + 8]);
-            u64::from_ne_bytes(w)
-        };
         let tail = len - 8;
         word(line, 0) == word(&self.key, 0)
             && word(line, tail) == word(&self.key, tail)
@@ -101,11 +105,6 @@ impl LineParser {
         if self.len != len || line.len() < len {
             return None;
         }
-        let word = |s: &[u8], at: usize| {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(&s[at..at + 8]);
-            u64::from_le_bytes(w)
-        };
         // Every byte but the second's two digits, as the words at 0, 8 and
         // `len - 8` (which cover the stamp) with those digits masked out.
         let others = |at: usize| {
